@@ -1,0 +1,5 @@
+import sys
+
+from hippo.cli import main
+
+sys.exit(main())

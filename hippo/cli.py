@@ -1,0 +1,91 @@
+"""Command-line interface: ``hippo run | envs | list``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from hippo.errors import HippoError
+
+
+def _cmd_run(args) -> int:
+    from hippo.experiments import run_experiment
+
+    run_dir, metrics = run_experiment(args.target, args.set or [], args.seed, args.out, args.quiet)
+    if not args.quiet:
+        shown = {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}
+        for key, value in shown.items():
+            print(f"  {key:32s} {value:.4g}" if isinstance(value, float) else f"  {key:32s} {value}")
+    print(f"run directory: {run_dir.path}")
+    return 0
+
+
+def _cmd_envs(args) -> int:
+    from hippo.world.gridworld import list_environments, load_environment
+
+    if args.action is None:
+        for name in list_environments():
+            env = load_environment(name)
+            size = " x ".join(f"{s:g}" for s in env.size)
+            print(f"{name:12s} {env.dim}-D  {size} m  {env.boundary:8s}  {env.description}")
+        return 0
+    if args.action == "show":
+        if not args.name:
+            raise HippoError("hippo envs show: give an environment name or a path to a .toml file")
+        from hippo.plotting import plot_environment
+
+        env = load_environment(args.name)
+        out = Path(args.out or f"{env.name}.png")
+        plot_environment(env, out)
+        print(out)
+        return 0
+    raise HippoError(f"hippo envs: unknown action {args.action!r} (allowed: show)")
+
+
+def _cmd_list(args) -> int:
+    from hippo.experiments import list_presets
+
+    for name in list_presets():
+        print(name)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="hippo", description="Hippocampal formation as a generative model.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run an experiment by preset name or TOML file")
+    run.add_argument("target", help="preset name (see `hippo list`) or path to a TOML file")
+    run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key (repeatable)")
+    run.add_argument("--seed", type=int, help="random seed (default: the config's)")
+    run.add_argument("--out", help="run directory (default: runs/<experiment>-<time>-seed<N>)")
+    run.add_argument("--quiet", action="store_true", help="no progress bar or metrics listing")
+    run.set_defaults(func=_cmd_run)
+
+    envs = sub.add_parser("envs", help="list environments, or draw one: `hippo envs show NAME`")
+    envs.add_argument("action", nargs="?", choices=["show"])
+    envs.add_argument("name", nargs="?")
+    envs.add_argument("--out", help="PNG file to write (default: NAME.png)")
+    envs.set_defaults(func=_cmd_envs)
+
+    lst = sub.add_parser("list", help="list runnable experiments and presets")
+    lst.set_defaults(func=_cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except HippoError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,222 @@
+"""TOML files to frozen dataclasses, with validation and ``--set`` overrides.
+
+Specifications are data: every experiment, environment and network option is a field
+of a frozen dataclass. :func:`from_dict` builds such a dataclass from a mapping read
+from TOML and reports any problem as one :class:`~hippo.errors.ConfigError` naming the
+file, the dotted key and what is allowed. Numeric bounds live in the field metadata::
+
+    eta: float = field(default=0.01, metadata=bounds(min=0.0))
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Literal, TypeVar, get_args, get_origin
+
+from hippo.errors import ConfigError
+
+T = TypeVar("T")
+
+
+def bounds(min: float | None = None, max: float | None = None, gt: float | None = None) -> dict:
+    """Field metadata for a numeric range: ``min <= value <= max`` and ``value > gt``."""
+    return {"min": min, "max": max, "gt": gt}
+
+
+def read_toml(path: str | Path) -> dict:
+    """Read a TOML file; a syntax error names the file and the line."""
+    path = Path(path)
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(str(path), "", "file not found") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(str(path), "", f"invalid TOML: {error}") from None
+
+
+def _type_name(tp: Any) -> str:
+    if get_origin(tp) is Literal:
+        return " | ".join(repr(a) for a in get_args(tp))
+    return getattr(tp, "__name__", str(tp))
+
+
+def _convert(value: Any, tp: Any, source: str, key: str) -> Any:
+    """Convert one TOML value to the annotated type ``tp`` or raise ConfigError."""
+    origin = get_origin(tp)
+    if tp is Any:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        options = get_args(tp)
+        if value is None and type(None) in options:
+            return None
+        errors = []
+        for option in options:
+            if option is type(None):
+                continue
+            try:
+                return _convert(value, option, source, key)
+            except ConfigError as error:
+                errors.append(error.allowed or error.problem)
+        raise ConfigError(source, key, f"invalid value {value!r}", " or ".join(errors))
+    if origin is Literal:
+        allowed = get_args(tp)
+        if value not in allowed:
+            raise ConfigError(source, key, f"invalid value {value!r}", ", ".join(repr(a) for a in allowed))
+        return value
+    if dataclasses.is_dataclass(tp):
+        if not isinstance(value, Mapping):
+            raise ConfigError(source, key, f"expected a table, got {value!r}")
+        return from_dict(tp, value, source, prefix=key)
+    if origin in (tuple, list):
+        args = get_args(tp)
+        if not isinstance(value, (list, tuple)):
+            raise ConfigError(source, key, f"expected a list, got {value!r}")
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            if len(args) != len(value):
+                raise ConfigError(source, key, f"expected {len(args)} values, got {len(value)}")
+            return tuple(_convert(v, a, source, f"{key}[{i}]") for i, (v, a) in enumerate(zip(args, value)))
+        item = args[0] if args else Any
+        return tuple(_convert(v, item, source, f"{key}[{i}]") for i, v in enumerate(value))
+    if origin is dict:
+        key_type, value_type = get_args(tp) or (str, Any)
+        if not isinstance(value, Mapping):
+            raise ConfigError(source, key, f"expected a table, got {value!r}")
+        return {k: _convert(v, value_type, source, f"{key}.{k}") for k, v in value.items()}
+    if tp is bool:
+        if not isinstance(value, bool):
+            raise ConfigError(source, key, f"expected true or false, got {value!r}")
+        return value
+    if tp is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigError(source, key, f"expected an integer, got {value!r}")
+        return value
+    if tp is float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ConfigError(source, key, f"expected a number, got {value!r}")
+        return float(value)
+    if tp is str:
+        if not isinstance(value, str):
+            raise ConfigError(source, key, f"expected a string, got {value!r}")
+        return value
+    raise TypeError(f"unsupported field type {tp!r} at {key}")
+
+
+def _check_bounds(value: Any, meta: Mapping, source: str, key: str) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return
+    low, high, gt = meta.get("min"), meta.get("max"), meta.get("gt")
+    if (low is not None and value < low) or (high is not None and value > high) or (gt is not None and value <= gt):
+        parts = []
+        if gt is not None:
+            parts.append(f"> {gt}")
+        if low is not None:
+            parts.append(f">= {low}")
+        if high is not None:
+            parts.append(f"<= {high}")
+        raise ConfigError(source, key, f"value {value!r} out of range", " and ".join(parts))
+
+
+def field_names(cls: type) -> list[str]:
+    """Names of the fields of dataclass ``cls``, in declaration order."""
+    return [f.name for f in dataclasses.fields(cls)]
+
+
+def from_dict(cls: type[T], data: Mapping, source: str = "<config>", prefix: str = "") -> T:
+    """Build dataclass ``cls`` from ``data``, validating keys, types and ranges.
+
+    ``source`` names the file (or ``--set``) in error messages and ``prefix`` is the
+    dotted key of ``data`` within that file.
+    """
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    unknown = [k for k in data if k not in fields]
+    if unknown:
+        key = f"{prefix}.{unknown[0]}" if prefix else unknown[0]
+        raise ConfigError(source, key, "unknown key", ", ".join(fields))
+    values = {}
+    for name, f in fields.items():
+        key = f"{prefix}.{name}" if prefix else name
+        if name in data:
+            value = _convert(data[name], hints[name], source, key)
+            _check_bounds(value, f.metadata, source, key)
+            values[name] = value
+        elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+            raise ConfigError(source, key, "missing key")
+    try:
+        return cls(**values)
+    except ValueError as error:
+        raise ConfigError(source, prefix or cls.__name__, str(error)) from None
+
+
+def to_dict(obj: Any) -> Any:
+    """Dataclass (nested) to plain TOML-compatible data; ``None`` fields are dropped."""
+    if dataclasses.is_dataclass(obj):
+        return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj) if getattr(obj, f.name) is not None}
+    if isinstance(obj, (list, tuple)):
+        return [to_dict(v) for v in obj]
+    if isinstance(obj, dict):
+        return {k: to_dict(v) for k, v in obj.items()}
+    return obj
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Split ``key=value``; the value is read as TOML, or as a bare string if that fails."""
+    if "=" not in text:
+        raise ConfigError("--set", text, "expected key=value")
+    key, raw = text.split("=", 1)
+    key, raw = key.strip(), raw.strip()
+    try:
+        value = tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw
+    return key, value
+
+
+def apply_overrides(cls: type, data: Mapping, overrides: list[str]) -> dict:
+    """Return a copy of ``data`` with ``--set key=value`` overrides applied.
+
+    Each dotted key is checked against the dataclass ``cls``; an unknown key is reported
+    with the list of valid keys at that level.
+    """
+    result = _deep_copy(data)
+    for text in overrides:
+        key, value = parse_override(text)
+        parts = key.split(".")
+        target_cls = cls
+        node = result
+        for depth, part in enumerate(parts):
+            hints = typing.get_type_hints(target_cls)
+            if part not in hints:
+                raise ConfigError("--set", ".".join(parts[: depth + 1]), "unknown key", ", ".join(field_names(target_cls)))
+            if depth == len(parts) - 1:
+                node[part] = value
+                break
+            sub = _dataclass_in(hints[part])
+            if sub is None:
+                raise ConfigError("--set", ".".join(parts[: depth + 1]), "is not a table")
+            node = node.setdefault(part, {})
+            target_cls = sub
+    return result
+
+
+def _dataclass_in(tp: Any) -> type | None:
+    if dataclasses.is_dataclass(tp):
+        return tp
+    for arg in get_args(tp):
+        if dataclasses.is_dataclass(arg):
+            return arg
+    return None
+
+
+def _deep_copy(data: Any) -> Any:
+    if isinstance(data, Mapping):
+        return {k: _deep_copy(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_deep_copy(v) for v in data]
+    return data

@@ -1,0 +1,30 @@
+"""Errors raised for bad user input.
+
+Every problem a user can cause (a bad TOML key, an unknown environment, a malformed
+map, a value out of range) is reported as one :class:`HippoError` whose message names
+the file, the key or line/column, and what is allowed. The command-line interface
+prints that message alone, without a traceback.
+"""
+
+
+class HippoError(Exception):
+    """Base class of all errors caused by user input."""
+
+
+class ConfigError(HippoError):
+    """A configuration or environment file, or a ``--set`` override, is invalid."""
+
+    def __init__(self, source: str, key: str, problem: str, allowed: str | None = None):
+        self.source = source
+        self.key = key
+        self.problem = problem
+        self.allowed = allowed
+        where = f"{source}: {key}" if key else source
+        message = f"{where}: {problem}"
+        if allowed:
+            message += f" (allowed: {allowed})"
+        super().__init__(message)
+
+
+class DivergenceError(HippoError):
+    """A simulation produced NaN or infinite values."""

@@ -1,0 +1,100 @@
+"""Experiments: each composes worlds, circuits and analyses, and holds no physics.
+
+An experiment is a module ``hippo.experiments.<name>`` (hyphens in the name become
+underscores) that defines
+
+* ``Config`` — a frozen dataclass with at least the fields ``experiment`` and ``seed``;
+* ``run(config, run_dir, progress) -> dict`` — runs the study, writes arrays and figures
+  into ``run_dir`` and returns the metrics.
+
+Its defaults live in ``<name>.toml`` beside the module. Any other TOML file in this
+folder is a *preset*: it names its ``experiment`` and overrides some defaults (for
+example ``path-integration-no-theta.toml``). A user's own TOML file works the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from hippo.config import apply_overrides, from_dict, read_toml, to_dict
+from hippo.errors import ConfigError
+from hippo.io import RunDir
+
+EXPERIMENTS_DIR = Path(__file__).resolve().parent
+
+
+def list_presets() -> list[str]:
+    """Names runnable with ``hippo run NAME``."""
+    return sorted(p.stem for p in EXPERIMENTS_DIR.glob("*.toml"))
+
+
+def _merge(base: dict, top: dict) -> dict:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def load_module(experiment: str, source: str) -> ModuleType:
+    """Import the module of experiment ``experiment`` (named in file ``source``)."""
+    known = sorted({read_toml(p).get("experiment", p.stem) for p in EXPERIMENTS_DIR.glob("*.toml")})
+    if experiment not in known:
+        raise ConfigError(source, "experiment", f"unknown experiment {experiment!r}", ", ".join(known))
+    return importlib.import_module(f"hippo.experiments.{experiment.replace('-', '_')}")
+
+
+@dataclass
+class Resolved:
+    """An experiment ready to run: its module, its validated config and where it came from."""
+
+    module: ModuleType
+    config: Any
+    source: str
+
+
+def resolve(name_or_file: str, overrides: list[str] = (), seed: int | None = None) -> Resolved:
+    """Build the validated config of a preset name or a TOML file, with overrides and seed."""
+    path = Path(name_or_file)
+    if path.suffix == ".toml" or path.exists():
+        source = str(path)
+        user = read_toml(path)
+    elif (EXPERIMENTS_DIR / f"{name_or_file}.toml").exists():
+        source = f"{name_or_file} (preset)"
+        user = read_toml(EXPERIMENTS_DIR / f"{name_or_file}.toml")
+    else:
+        raise ConfigError(str(name_or_file), "", "unknown experiment", ", ".join(list_presets()) + " or a path to a .toml file")
+    if "experiment" not in user:
+        raise ConfigError(source, "experiment", "missing key", ", ".join(list_presets()))
+    experiment = user["experiment"]
+    module = load_module(experiment, source)
+    defaults = read_toml(EXPERIMENTS_DIR / f"{experiment}.toml")
+    data = _merge(defaults, user)
+    config = from_dict(module.Config, data, source)
+    data = apply_overrides(module.Config, to_dict(config), list(overrides))
+    if seed is not None:
+        data["seed"] = seed
+    config = from_dict(module.Config, data, "--set" if overrides else source)
+    return Resolved(module, config, source)
+
+
+def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | None = None,
+                   out: str | Path | None = None, quiet: bool = False) -> tuple[RunDir, dict]:
+    """Resolve, run and save one experiment; returns the run directory and the metrics."""
+    resolved = resolve(name_or_file, overrides, seed)
+    config = resolved.config
+    run_dir = RunDir(out) if out else RunDir.new(config.experiment, config.seed)
+    run_dir.write_config(to_dict(config))
+    start = time.perf_counter()
+    metrics = resolved.module.run(config, run_dir, progress=not quiet)
+    metrics = {"experiment": config.experiment, "seed": config.seed, **metrics}
+    metrics.setdefault("wall_seconds", time.perf_counter() - start)
+    run_dir.write_metrics(metrics)
+    return run_dir, metrics
