@@ -1,0 +1,81 @@
+"""Shared figure style and helpers: figures that look like figures from a paper.
+
+Use :func:`figure` to make a figure in the house style and :func:`save` to write it
+atomically as a PNG (300 dpi). Experiment modules keep their own plotting functions;
+this module holds what they share.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from hippo.io import atomic_path  # noqa: E402
+
+STYLE = {
+    "font.size": 8,
+    "axes.titlesize": 9,
+    "axes.labelsize": 8,
+    "xtick.labelsize": 7,
+    "ytick.labelsize": 7,
+    "legend.fontsize": 7,
+    "legend.frameon": False,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "axes.linewidth": 0.8,
+    "lines.linewidth": 1.2,
+    "figure.dpi": 100,
+    "savefig.dpi": 300,
+    "savefig.bbox": "tight",
+    "image.cmap": "viridis",
+}
+
+#: Colours used across figures: wake/inference, sleep/generation, truth, chance.
+COLOURS = {"basal": "#1f77b4", "apical": "#d62728", "hpc": "#2a9d8f", "mec": "#e76f51",
+           "true": "#222222", "decoded": "#e76f51", "chance": "#999999", "agent": "#6a4c93", "random": "#999999"}
+
+
+def figure(width: float = 6.0, height: float = 3.0, **subplots_kw):
+    """A new figure (inches) with axes from ``plt.subplots(**subplots_kw)``, in the house style."""
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(figsize=(width, height), **subplots_kw)
+    fig.set_layout_engine("constrained")
+    return fig, axes
+
+
+def save(fig, path: str | Path) -> Path:
+    """Save ``fig`` as PNG atomically and close it."""
+    path = Path(path)
+    with plt.rc_context(STYLE), atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
+    plt.close(fig)
+    return path
+
+
+def panel_label(ax, letter: str) -> None:
+    """Bold panel letter in the top-left corner, outside the axes."""
+    ax.text(-0.15, 1.05, letter, transform=ax.transAxes, fontsize=10, fontweight="bold", va="bottom", ha="right")
+
+
+def plot_environment(env, path: str | Path) -> Path:
+    """Draw a gridworld: walls dark, free cells light, cue letters written on their cells."""
+    rows, cols = env.shape
+    width, height = (env.size[0], env.cell_size) if env.dim == 1 else tuple(env.size)
+    scale = 6.0 / max(width, height)
+    fig, ax = figure(max(2.0, width * scale), max(1.0, height * scale + 0.6))
+    image = np.where(env.free, 0.95, 0.25)
+    ax.imshow(image, cmap="gray", vmin=0, vmax=1, extent=(0, width, 0, height), origin="upper", interpolation="nearest")
+    for (row, col) in np.argwhere(np.char.isalpha(env.grid.astype(str))):
+        x, y = env.cell_centres(np.array([row, col]))[0], (rows - row - 0.5) * env.cell_size
+        ax.text(x, y, env.grid[row, col], ha="center", va="center", fontsize=max(4, min(9, 200 / max(rows, cols))), color="#6a4c93")
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)" if env.dim == 2 else "")
+    if env.dim == 1:
+        ax.set_yticks([])
+    ax.set_title(f"{env.name}: {env.boundary} boundary, {env.n_free} free cells of {env.cell_size * 100:g} cm")
+    return save(fig, path)
