@@ -5,9 +5,16 @@ See :class:`Trajectory` for the common output of every motion model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
+from numba import njit
+from scipy.signal import lfilter
+
+from hippo.config import bounds
+from hippo.errors import ConfigError
+from hippo.world.gridworld import Gridworld
 
 
 @dataclass(frozen=True)
@@ -26,3 +33,192 @@ class Trajectory:
 
     def __len__(self) -> int:
         return len(self.t)
+
+
+@dataclass(frozen=True)
+class MotionConfig:
+    """How the agent moves.
+
+    Attributes:
+        kind: ``"smooth"`` (continuous Ornstein–Uhlenbeck motion), ``"random-walk"``
+            (discrete steps between neighbouring free cells) or ``"active-inference"``
+            (cells chosen by a curious active-inference agent, see
+            :mod:`hippo.learning.active_inference_agent`).
+        speed_mean: mean velocity in 1-D, mean speed in 2-D (m/s).
+        speed_std: standard deviation of the velocity (1-D) or speed (2-D) (m/s).
+        coherence_time: time constant of the velocity / speed process (seconds).
+        rotation_std: standard deviation of the angular velocity in 2-D (rad/s).
+        rotation_coherence_time: time constant of the angular velocity (seconds).
+        step_interval: seconds between discrete moves (random walk, active inference).
+        start: starting position in metres, or empty for a random free position.
+    """
+
+    kind: Literal["smooth", "random-walk", "active-inference"] = "smooth"
+    speed_mean: float = 0.0
+    speed_std: float = field(default=0.5, metadata=bounds(min=0.0))
+    coherence_time: float = field(default=0.7, metadata=bounds(gt=0.0))
+    rotation_std: float = field(default=2.0, metadata=bounds(min=0.0))
+    rotation_coherence_time: float = field(default=0.5, metadata=bounds(gt=0.0))
+    step_interval: float = field(default=0.5, metadata=bounds(gt=0.0))
+    start: tuple[float, ...] = ()
+
+
+def ornstein_uhlenbeck(n: int, dt: float, mean: float, std: float, tau: float, rng: np.random.Generator,
+                       x0: float | None = None) -> np.ndarray:
+    """``n`` samples of a stationary OU process (exact discretisation, vectorised).
+
+    ``x[k+1] = mean + a·(x[k] − mean) + std·sqrt(1 − a²)·ξ`` with ``a = exp(−dt/tau)``;
+    the stationary standard deviation is ``std`` and the autocorrelation time ``tau``
+    (seconds). ``x0`` defaults to a draw from the stationary distribution.
+    """
+    a = np.exp(-dt / tau)
+    noise = rng.standard_normal(n) * std * np.sqrt(1.0 - a * a)
+    noise[0] = (rng.standard_normal() * std) if x0 is None else (x0 - mean)
+    deviation = lfilter([1.0], [1.0, -a], noise)
+    return mean + deviation
+
+
+def _free_segment(env: Gridworld, x: float) -> tuple[float, float]:
+    """Extent (metres) of the run of free cells containing ``x`` on a 1-D track."""
+    free = env.free[0]
+    col = int(np.clip(x // env.cell_size, 0, len(free) - 1))
+    left = col
+    while left > 0 and free[left - 1]:
+        left -= 1
+    right = col
+    while right < len(free) - 1 and free[right + 1]:
+        right += 1
+    return left * env.cell_size, (right + 1) * env.cell_size
+
+
+def _start_position(env: Gridworld, config: MotionConfig, rng: np.random.Generator) -> np.ndarray:
+    if config.start:
+        start = np.asarray(config.start, dtype=float)
+        if start.shape != (env.dim,) or not env.is_free(start):
+            raise ConfigError("motion", "start", f"{tuple(config.start)} is not a free position in {env.name}",
+                              f"{env.dim} coordinates in metres inside a free cell")
+        return start
+    cells = env.free_cells
+    cell = cells[rng.integers(len(cells))]
+    jitter = (rng.random(env.dim) - 0.5) * env.cell_size * 0.9
+    return env.cell_centres(cell) + jitter
+
+
+def smooth_motion_1d(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
+    """OU velocity on a track; periodic worlds wrap, solid segments reflect at their ends."""
+    start = _start_position(env, config, rng)[0]
+    velocity = ornstein_uhlenbeck(n_steps, dt, config.speed_mean, config.speed_std, config.coherence_time, rng)
+    unfolded = start + np.concatenate([[0.0], np.cumsum(velocity[:-1] * dt)])
+    if env.periodic:
+        position = np.mod(unfolded, env.size[0])
+        signed = velocity
+    else:
+        low, high = _free_segment(env, start)
+        length = high - low
+        phase = np.mod(unfolded - low, 2.0 * length)
+        forward = phase < length
+        position = low + np.where(forward, phase, 2.0 * length - phase)
+        signed = np.where(forward, velocity, -velocity)
+    t = np.arange(n_steps) * dt
+    return Trajectory(t, position[:, None], signed[:, None])
+
+
+@njit(cache=True)
+def _is_free(x, y, free, cell_size, width, height):
+    if not (0.0 <= x < width and 0.0 <= y < height):
+        return False
+    rows, cols = free.shape
+    col = min(int(x / cell_size), cols - 1)
+    row = min(rows - 1 - int(y / cell_size), rows - 1)
+    return free[row, col]
+
+
+@njit(cache=True)
+def _integrate_2d(start, speed, turn, heading0, dt, free, cell_size, width, height, periodic):
+    """Integrate heading and position; a move into a wall reflects the blocked velocity component."""
+    n = speed.shape[0]
+    position = np.empty((n, 2))
+    velocity = np.empty((n, 2))
+    x, y, heading = start[0], start[1], heading0
+    for k in range(n):
+        position[k, 0], position[k, 1] = x, y
+        heading += turn[k] * dt
+        vx, vy = speed[k] * np.cos(heading), speed[k] * np.sin(heading)
+        nx, ny = x + vx * dt, y + vy * dt
+        if periodic:
+            nx, ny = nx % width, ny % height
+        if not _is_free(nx, ny, free, cell_size, width, height):
+            x_only = (x + vx * dt) % width if periodic else x + vx * dt
+            y_only = (y + vy * dt) % height if periodic else y + vy * dt
+            x_blocked = not _is_free(x_only, y, free, cell_size, width, height)
+            y_blocked = not _is_free(x, y_only, free, cell_size, width, height)
+            if x_blocked or not y_blocked:
+                vx = -vx
+            if y_blocked or not x_blocked:
+                vy = -vy
+            heading = np.arctan2(vy, vx)
+            nx, ny = x + vx * dt, y + vy * dt
+            if periodic:
+                nx, ny = nx % width, ny % height
+            if not _is_free(nx, ny, free, cell_size, width, height):
+                vx, vy, nx, ny = 0.0, 0.0, x, y
+        velocity[k, 0], velocity[k, 1] = vx, vy
+        x, y = nx, ny
+    return position, velocity
+
+
+def smooth_motion_2d(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
+    """OU speed (folded to ≥ 0) and OU angular velocity; walls reflect the heading."""
+    start = _start_position(env, config, rng)
+    speed = np.abs(ornstein_uhlenbeck(n_steps, dt, config.speed_mean, config.speed_std, config.coherence_time, rng))
+    turn = ornstein_uhlenbeck(n_steps, dt, 0.0, config.rotation_std, config.rotation_coherence_time, rng)
+    heading0 = rng.uniform(-np.pi, np.pi)
+    width, height = env.size
+    position, velocity = _integrate_2d(start, speed, turn, heading0, dt, env.free, env.cell_size, width, height, env.periodic)
+    return Trajectory(np.arange(n_steps) * dt, position, velocity)
+
+
+def random_walk(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
+    """Discrete walk: every ``step_interval`` seconds move to a uniformly chosen free neighbour.
+
+    Between moves the agent rests at the cell centre (velocity 0); the velocity of a
+    move step is the displacement divided by ``dt``.
+    """
+    cells = env.free_cells
+    index = env.state_index()
+    moves = np.stack([env.step_cell(cells, np.full(len(cells), a)) for a in range(1, 5)], axis=1)  # (n_free, 4, 2)
+    neighbours = [sorted({int(index[r, c]) for r, c in moves[s]} - {s}) or [s] for s in range(len(cells))]
+    steps_per_move = max(1, int(round(config.step_interval / dt)))
+    n_moves = n_steps // steps_per_move + 1
+    start_cell = env.cell_of(_start_position(env, config, rng))
+    state = int(index[start_cell[0], start_cell[1]])
+    states = np.empty(n_moves, dtype=int)
+    choices = rng.random(n_moves)
+    for k in range(n_moves):
+        states[k] = state
+        options = neighbours[state]
+        state = options[int(choices[k] * len(options))]
+    per_step = np.repeat(states, steps_per_move)[:n_steps]
+    return trajectory_from_cells(env, per_step, dt)
+
+
+def trajectory_from_cells(env: Gridworld, states: np.ndarray, dt: float) -> Trajectory:
+    """Trajectory that sits at the centre of free cell ``states[k]`` (indices into ``env.free_cells``) at step k."""
+    position = env.cell_centres(env.free_cells[states])
+    step = env.displacement(position[1:], position[:-1]) / dt
+    velocity = np.vstack([step, np.zeros((1, env.dim))])
+    return Trajectory(np.arange(len(states)) * dt, position, velocity)
+
+
+def generate_motion(env: Gridworld, duration: float, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
+    """The whole run's trajectory: ``duration`` seconds sampled every ``dt`` seconds."""
+    n_steps = int(round(duration / dt))
+    if config.kind == "random-walk":
+        return random_walk(env, n_steps, dt, config, rng)
+    if config.kind == "active-inference":
+        from hippo.learning.active_inference_agent import active_inference_trajectory
+
+        return active_inference_trajectory(env, duration, dt, config, rng)
+    if env.dim == 1:
+        return smooth_motion_1d(env, n_steps, dt, config, rng)
+    return smooth_motion_2d(env, n_steps, dt, config, rng)

@@ -1,0 +1,415 @@
+"""Rate engine: runs a :class:`~hippo.circuits.spec.Network` as rate neurons, compiled with numba.
+
+The network is flattened into arrays (all layer rates in one vector, all weights in
+one buffer) and stepped by one compiled loop per chunk of time, so a step costs about
+as much as the matrix–vector products and weight updates themselves. Inputs, the theta
+gate and the noise are generated per chunk outside the loop (vectorised, seeded).
+
+Update order within a step of ``dt`` seconds: input layers take their new rates; then
+each computed layer in the order of ``network.layers`` sums its projections — a
+projection from a layer already updated in this step reads the new rates, any other
+(recurrent or later layers) reads the previous step's — applies its activations and
+noise, and sets its soma. Then every plastic projection learns from its compartment's
+local prediction error and the presynaptic rates it read.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numba import njit
+
+from hippo.circuits.activations import activate
+from hippo.circuits.spec import Network
+from hippo.errors import DivergenceError
+from hippo.learning.rules import N_PARAMETERS, RULE_CODES, apply_rule, rule_parameters
+from hippo.theta import ThetaConfig, theta_gate
+
+KIND_INPUT, KIND_FEEDFORWARD, KIND_PYRAMIDAL = 0, 1, 2
+_KIND_CODES = {"input": KIND_INPUT, "feedforward": KIND_FEEDFORWARD, "pyramidal": KIND_PYRAMIDAL}
+
+#: Inputs for steps ``start:stop``: a mapping from input-layer name to ``(stop − start, n)`` rates.
+InputFunction = Callable[[int, int], dict]
+
+
+@dataclass
+class Recording:
+    """Signals recorded every ``every`` steps.
+
+    Attributes:
+        t: ``(n_records,)`` times in seconds (end of each recording window).
+        signals: ``name -> (n_records, n)`` rates; names are layer names (soma or
+            layer rate) and ``"<layer>.basal"``, ``"<layer>.apical"`` (compartment rates).
+        loss: ``layer -> (n_records,)`` mean |basal − apical| rate over units, averaged
+            over each recording window (pyramidal layers).
+        theta: ``(n_records,)`` θ at the recorded steps.
+    """
+
+    t: np.ndarray
+    signals: dict[str, np.ndarray] = field(default_factory=dict)
+    loss: dict[str, np.ndarray] = field(default_factory=dict)
+    theta: np.ndarray | None = None
+
+    @staticmethod
+    def concatenate(parts: list["Recording"]) -> "Recording":
+        if not parts:
+            return Recording(np.zeros(0))
+        return Recording(
+            np.concatenate([p.t for p in parts]),
+            {k: np.concatenate([p.signals[k] for p in parts]) for k in parts[0].signals},
+            {k: np.concatenate([p.loss[k] for p in parts]) for k in parts[0].loss},
+            np.concatenate([p.theta for p in parts]),
+        )
+
+    def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
+        """Flat ``name -> array`` mapping for saving (``t``, ``theta``, signals, ``loss.<layer>``)."""
+        out = {f"{prefix}t": self.t, f"{prefix}theta": self.theta}
+        out.update({f"{prefix}{k}": v for k, v in self.signals.items()})
+        out.update({f"{prefix}loss.{k}": v for k, v in self.loss.items()})
+        return out
+
+
+class RateEngine:
+    """Compiled rate simulation of ``network`` with time step ``dt`` (seconds).
+
+    Args:
+        network: the circuit description (its weights are copied; the engine owns its own).
+        dt: time step in seconds.
+        seed: seed of the engine's noise generator.
+    """
+
+    def __init__(self, network: Network, dt: float, seed: int = 0):
+        self.network = network
+        self.dt = float(dt)
+        self.rng = np.random.default_rng(seed)
+        self.t = 0.0
+        self.step_count = 0
+        self.last_run_seconds = 0.0
+        layers = network.layers
+        inputs = [l for l in layers if l.kind == "input"]
+        computed = [l for l in layers if l.kind != "input"]
+        order = inputs + computed
+        self.layer_offset, offset = {}, 0
+        for layer in order:
+            self.layer_offset[layer.name] = offset
+            offset += layer.n
+        self.n_input_units = sum(l.n for l in inputs)
+        self.input_layers = inputs
+        self.rate = np.zeros(offset)
+        self.prev_rate = np.zeros(offset)
+
+        # compartments: one per feed-forward layer, two (basal, apical) per pyramidal layer
+        comp_specs, self.comp_index = [], {}
+        for layer in computed:
+            names = ["input"] if layer.kind == "feedforward" else ["basal", "apical"]
+            for name in names:
+                act = layer.activation if name == "input" else getattr(layer, name)
+                noise = getattr(layer, f"{name}_noise", None)
+                self.comp_index[(layer.name, name)] = len(comp_specs)
+                comp_specs.append((layer, act, noise))
+        comp_offset = np.cumsum([0] + [c[0].n for c in comp_specs])
+        self.comp_offset = comp_offset
+        self.comp_rate = np.zeros(comp_offset[-1])
+        self.comp_dphi = np.zeros(comp_offset[-1])
+        self.noise_state = np.zeros(comp_offset[-1])
+        noisy = [i for i, (_, _, noise) in enumerate(comp_specs) if noise is not None and noise.scale > 0]
+        noise_col = -np.ones(len(comp_specs), dtype=np.int64)
+        col = 0
+        for i in noisy:
+            noise_col[i] = col
+            col += comp_specs[i][0].n
+        self.n_noise = col
+
+        self._comp = dict(
+            offset=comp_offset[:-1].astype(np.int64),
+            n=np.array([c[0].n for c in comp_specs], dtype=np.int64),
+            act=np.array([c[1].code for c in comp_specs], dtype=np.int64),
+            threshold=np.array([c[1].threshold for c in comp_specs]),
+            gain=np.array([c[1].gain for c in comp_specs]),
+            noise_scale=np.array([c[2].scale if c[2] else 0.0 for c in comp_specs]),
+            noise_decay=np.array([np.exp(-dt / c[2].tau) if c[2] else 0.0 for c in comp_specs]),
+            noise_col=noise_col,
+        )
+        self._layer = dict(
+            kind=np.array([_KIND_CODES[l.kind] for l in computed], dtype=np.int64),
+            offset=np.array([self.layer_offset[l.name] for l in computed], dtype=np.int64),
+            n=np.array([l.n for l in computed], dtype=np.int64),
+            comp_first=np.array([self.comp_index[(l.name, "input" if l.kind == "feedforward" else "basal")] for l in computed], dtype=np.int64),
+            act=np.array([l.activation.code for l in computed], dtype=np.int64),
+            threshold=np.array([l.activation.threshold for l in computed]),
+            gain=np.array([l.activation.gain for l in computed]),
+        )
+        self.pyramidal = [l.name for l in computed if l.kind == "pyramidal"]
+        self.computed = computed
+
+        # projections, grouped by target compartment in compartment order
+        evaluated_before = {l.name: i for i, l in enumerate(computed)}
+        projections = sorted(network.projections, key=lambda p: self.comp_index[(p.target, p.compartment)])
+        self.projections = projections
+        w_sizes = [p.weights.size for p in projections]
+        w_offset = np.cumsum([0] + w_sizes)
+        self.weights = np.concatenate([p.weights.ravel() for p in projections]) if projections else np.zeros(0)
+        self.traces = np.zeros_like(self.weights)
+        self.aux = np.zeros_like(self.weights)
+        self.w_offset = {p.name: (w_offset[i], p.weights.shape) for i, p in enumerate(projections)}
+        comp_of = [self.comp_index[(p.target, p.compartment)] for p in projections]
+        first = np.searchsorted(comp_of, np.arange(len(comp_specs) + 1)) if projections else np.zeros(len(comp_specs) + 1, dtype=np.int64)
+
+        def reads_previous(p):
+            source = network.layer(p.source)
+            if source.kind == "input":
+                return False
+            return evaluated_before[p.source] >= evaluated_before[p.target]
+
+        self._proj = dict(
+            comp_first=np.asarray(first, dtype=np.int64),
+            src_offset=np.array([self.layer_offset[p.source] for p in projections], dtype=np.int64),
+            n_pre=np.array([network.layer(p.source).n for p in projections], dtype=np.int64),
+            reads_prev=np.array([reads_previous(p) for p in projections], dtype=np.bool_),
+            bias=np.array([p.bias for p in projections], dtype=np.bool_),
+            w_offset=np.asarray(w_offset[:-1], dtype=np.int64),
+            n_post=np.array([p.weights.shape[0] for p in projections], dtype=np.int64),
+            n_cols=np.array([p.weights.shape[1] for p in projections], dtype=np.int64),
+            comp=np.array(comp_of, dtype=np.int64),
+            layer=np.array([evaluated_before[p.target] for p in projections], dtype=np.int64),
+            plastic=np.array([p.plastic for p in projections], dtype=np.bool_),
+            rule=np.array([RULE_CODES[p.plasticity.rule] if p.plastic else -1 for p in projections], dtype=np.int64),
+            params=np.array([rule_parameters(p.plasticity, p.dale, dt) if p.plastic else np.zeros(N_PARAMETERS) for p in projections]).reshape(len(projections), N_PARAMETERS),
+        )
+        self.learning_enabled = {p.name: p.plastic for p in projections}
+
+    # ------------------------------------------------------------------ weights
+    def weight(self, name: str) -> np.ndarray:
+        """A view of the current weights of projection ``name`` (``"target.compartment<-source"``)."""
+        offset, shape = self.w_offset[name]
+        return self.weights[offset: offset + shape[0] * shape[1]].reshape(shape)
+
+    def all_weights(self) -> dict[str, np.ndarray]:
+        """Copies of every projection's weights."""
+        return {name: self.weight(name).copy() for name in self.w_offset}
+
+    def set_learning(self, name: str, enabled: bool) -> None:
+        """Switch learning on or off for one plastic projection."""
+        index = [p.name for p in self.projections].index(name)
+        if enabled and not self.projections[index].plastic:
+            raise ValueError(f"projection {name} has no plasticity to enable")
+        self._proj["plastic"][index] = enabled
+        self.learning_enabled[name] = enabled
+
+    def reset_state(self) -> None:
+        """Zero all rates, compartment states, noise and traces (weights kept)."""
+        for array in (self.rate, self.prev_rate, self.comp_rate, self.comp_dphi, self.noise_state, self.traces, self.aux):
+            array[:] = 0.0
+
+    # --------------------------------------------------------------- recording
+    def _record_indices(self, names: list[str]) -> tuple[np.ndarray, np.ndarray, list]:
+        rate_idx, comp_idx, layout = [], [], []
+        for name in names:
+            layer_name, _, part = name.partition(".")
+            layer = self.network.layer(layer_name)
+            if part:
+                start = self.comp_offset[self.comp_index[(layer_name, part)]]
+                layout.append((name, "comp", len(comp_idx), layer.n))
+                comp_idx.extend(range(start, start + layer.n))
+            else:
+                start = self.layer_offset[layer_name]
+                layout.append((name, "rate", len(rate_idx), layer.n))
+                rate_idx.extend(range(start, start + layer.n))
+        return np.array(rate_idx, dtype=np.int64), np.array(comp_idx, dtype=np.int64), layout
+
+    # --------------------------------------------------------------------- run
+    def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,
+            record: tuple[str, ...] = (), record_every: int = 1, chunk_steps: int = 4000,
+            progress: Callable[[float, dict], None] | None = None) -> Recording:
+        """Simulate ``duration`` seconds.
+
+        Args:
+            duration: simulated seconds (rounded to whole steps).
+            inputs: ``inputs(start, stop)`` gives each input layer's rates for global steps
+                ``start:stop`` (steps count from the engine's creation).
+            theta: the theta gate for this run (use ``theta.INFERENCE`` / ``GENERATION``
+                for pure inference / generation).
+            learn: apply plasticity to projections whose learning is enabled.
+            noise: add compartment noise.
+            record: signals to record (layer names, ``"<layer>.basal"``, ``"<layer>.apical"``).
+            record_every: record every this many steps (decimation).
+            chunk_steps: steps per compiled call (memory of the per-chunk inputs and noise).
+            progress: called after each chunk with (simulated seconds done, current losses).
+
+        Raises:
+            DivergenceError: rates became NaN or infinite; its ``recording`` attribute
+                holds everything recorded up to the last finite chunk.
+        """
+        started = time.perf_counter()
+        n_total = int(round(duration / self.dt))
+        rate_idx, comp_idx, layout = self._record_indices(list(record))
+        chunk_steps = max(record_every, (chunk_steps // record_every) * record_every)
+        parts, done = [], 0
+        while done < n_total:
+            n = min(chunk_steps, n_total - done)
+            start = self.step_count
+            t = (start + np.arange(n) + 1) * self.dt
+            gate = theta_gate(t, theta)
+            input_block = self._input_block(inputs, start, start + n)
+            normals = self.rng.standard_normal((n, self.n_noise)) if noise and self.n_noise else np.zeros((n, 0))
+            n_rec = (start + n) // record_every - start // record_every
+            out_rate = np.zeros((n_rec, len(rate_idx)))
+            out_comp = np.zeros((n_rec, len(comp_idx)))
+            out_loss = np.zeros((n_rec, len(self.pyramidal)))
+            out_theta = np.zeros(n_rec)
+            _run_chunk(
+                n, start, input_block, gate, normals, learn, noise,
+                self.rate, self.prev_rate, self.comp_rate, self.comp_dphi, self.noise_state,
+                self.weights, self.traces, self.aux,
+                self._layer["kind"], self._layer["offset"], self._layer["n"], self._layer["comp_first"],
+                self._layer["act"], self._layer["threshold"], self._layer["gain"],
+                self._comp["offset"], self._comp["n"], self._comp["act"], self._comp["threshold"], self._comp["gain"],
+                self._comp["noise_scale"], self._comp["noise_decay"], self._comp["noise_col"],
+                self._proj["comp_first"], self._proj["src_offset"], self._proj["n_pre"], self._proj["reads_prev"],
+                self._proj["bias"], self._proj["w_offset"], self._proj["n_post"], self._proj["n_cols"],
+                self._proj["comp"], self._proj["layer"], self._proj["plastic"], self._proj["rule"], self._proj["params"],
+                record_every, rate_idx, comp_idx, out_rate, out_comp, out_loss, out_theta,
+            )
+            rec_steps = (np.arange(start // record_every + 1, (start + n) // record_every + 1)) * record_every
+            part = Recording(rec_steps * self.dt, {}, {}, out_theta)
+            for name, where, first, size in layout:
+                source = out_rate if where == "rate" else out_comp
+                part.signals[name] = source[:, first: first + size]
+            for i, name in enumerate(self.pyramidal):
+                part.loss[name] = out_loss[:, i]
+            self.step_count += n
+            self.t = self.step_count * self.dt
+            done += n
+            if not np.all(np.isfinite(self.rate)) or not np.all(np.isfinite(self.weights)):
+                error = DivergenceError(
+                    f"the simulation diverged (NaN or infinite rates or weights) between t = {(start * self.dt):.2f} s "
+                    f"and t = {self.t:.2f} s; reduce the learning rates or the initial weights")
+                error.recording = Recording.concatenate(parts)
+                raise error
+            parts.append(part)
+            if progress is not None:
+                progress(done * self.dt, {k: float(v[-1]) for k, v in part.loss.items() if len(v)})
+        self.last_run_seconds = time.perf_counter() - started
+        return Recording.concatenate(parts)
+
+    def _input_block(self, inputs: InputFunction, start: int, stop: int) -> np.ndarray:
+        block = np.zeros((stop - start, self.n_input_units))
+        if not self.input_layers:
+            return block
+        given = inputs(start, stop)
+        for layer in self.input_layers:
+            if layer.name not in given:
+                raise KeyError(f"no input given for input layer {layer.name!r}")
+            rates = np.asarray(given[layer.name])
+            if rates.shape != (stop - start, layer.n):
+                raise ValueError(f"input {layer.name!r} for steps {start}:{stop} has shape {rates.shape}, "
+                                 f"expected {(stop - start, layer.n)}")
+            offset = self.layer_offset[layer.name]
+            block[:, offset: offset + layer.n] = rates
+        return block
+
+
+@njit(cache=True, fastmath=True)
+def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
+               rate, prev, comp_rate, comp_dphi, noise_state, weights, traces, aux,
+               lay_kind, lay_offset, lay_n, lay_comp_first, lay_act, lay_threshold, lay_gain,
+               comp_offset, comp_n, comp_act, comp_threshold, comp_gain, noise_scale, noise_decay, noise_col,
+               proj_comp_first, proj_src_offset, proj_n_pre, proj_reads_prev, proj_bias, proj_w_offset,
+               proj_n_post, proj_n_cols, proj_comp, proj_layer, proj_plastic, proj_rule, proj_params,
+               record_every, rec_rate_idx, rec_comp_idx, out_rate, out_comp, out_loss, out_theta):
+    n_inputs = inputs.shape[1]
+    n_layers = lay_kind.shape[0]
+    n_comps = comp_n.shape[0]
+    n_proj = proj_n_post.shape[0]
+    max_n = 0
+    for c in range(n_comps):
+        max_n = max(max_n, comp_n[c])
+    potential = np.empty(max_n)
+    delta = np.empty(max_n)
+    loss_sum = np.zeros(out_loss.shape[1])
+    window = 0
+    rec = 0
+    for k in range(n_steps):
+        th = theta[k]
+        prev[:] = rate
+        rate[:n_inputs] = inputs[k]
+        pyr = 0
+        for l in range(n_layers):
+            n = lay_n[l]
+            n_c = 2 if lay_kind[l] == KIND_PYRAMIDAL else 1
+            for c in range(lay_comp_first[l], lay_comp_first[l] + n_c):
+                potential[:n] = 0.0
+                for p in range(proj_comp_first[c], proj_comp_first[c + 1]):
+                    src = prev if proj_reads_prev[p] else rate
+                    s0 = proj_src_offset[p]
+                    n_pre = proj_n_pre[p]
+                    n_cols = proj_n_cols[p]
+                    w0 = proj_w_offset[p]
+                    for i in range(n):
+                        acc = 0.0
+                        row = w0 + i * n_cols
+                        for j in range(n_pre):
+                            acc += weights[row + j] * src[s0 + j]
+                        if proj_bias[p]:
+                            acc += weights[row + n_pre]
+                        potential[i] += acc
+                o = comp_offset[c]
+                col = noise_col[c]
+                a = noise_decay[c]
+                kick = noise_scale[c] * np.sqrt(1.0 - a * a)
+                for i in range(n):
+                    r, d = activate(potential[i], comp_act[c], comp_threshold[c], comp_gain[c])
+                    if noise and col >= 0:
+                        noise_state[o + i] = a * noise_state[o + i] + kick * normals[k, col + i]
+                        r += noise_state[o + i]
+                    comp_rate[o + i] = r
+                    comp_dphi[o + i] = d
+            ob = comp_offset[lay_comp_first[l]]
+            out = lay_offset[l]
+            if lay_kind[l] == KIND_PYRAMIDAL:
+                oa = comp_offset[lay_comp_first[l] + 1]
+                mismatch = 0.0
+                for i in range(n):
+                    b = comp_rate[ob + i]
+                    ap = comp_rate[oa + i]
+                    rate[out + i] = activate(th * b + (1.0 - th) * ap, lay_act[l], lay_threshold[l], lay_gain[l])[0]
+                    mismatch += abs(b - ap)
+                loss_sum[pyr] += mismatch / n
+                pyr += 1
+            else:
+                for i in range(n):
+                    rate[out + i] = comp_rate[ob + i]
+        if learn:
+            for p in range(n_proj):
+                if not proj_plastic[p]:
+                    continue
+                c = proj_comp[p]
+                o = comp_offset[c]
+                s = lay_offset[proj_layer[p]]  # the soma this compartment predicts
+                n = comp_n[c]
+                for i in range(n):
+                    delta[i] = (rate[s + i] - comp_rate[o + i]) * comp_dphi[o + i]
+                src = prev if proj_reads_prev[p] else rate
+                s0 = proj_src_offset[p]
+                n_pre = proj_n_pre[p]
+                size = proj_n_post[p] * proj_n_cols[p]
+                w0 = proj_w_offset[p]
+                W = weights[w0: w0 + size].reshape((proj_n_post[p], proj_n_cols[p]))
+                P = traces[w0: w0 + size].reshape((proj_n_post[p], proj_n_cols[p]))
+                A = aux[w0: w0 + size].reshape((proj_n_post[p], proj_n_cols[p]))
+                apply_rule(proj_rule[p], W, P, A, delta[:n], src[s0: s0 + n_pre], proj_bias[p], proj_params[p])
+        window += 1
+        if (step0 + k + 1) % record_every == 0:
+            for q in range(rec_rate_idx.shape[0]):
+                out_rate[rec, q] = rate[rec_rate_idx[q]]
+            for q in range(rec_comp_idx.shape[0]):
+                out_comp[rec, q] = comp_rate[rec_comp_idx[q]]
+            for q in range(loss_sum.shape[0]):
+                out_loss[rec, q] = loss_sum[q] / window
+                loss_sum[q] = 0.0
+            out_theta[rec] = th
+            window = 0
+            rec += 1

@@ -1,0 +1,204 @@
+"""Engine-free description of a circuit: layers and the projections between them.
+
+A :class:`Network` is data. The rate engine (:mod:`hippo.circuits.rate`) and the
+spiking engine (:mod:`hippo.circuits.spiking`) both run the same description.
+
+Layers come in three kinds:
+
+* ``input`` — rates set from outside every step (sensory features, velocity cells);
+* ``feedforward`` — ``r = φ(Σ W·r_in)``, e.g. conjunctive velocity × MEC cells;
+* ``pyramidal`` — two-compartment neurons: basal and apical potentials
+  ``V = Σ W·r_in (+ bias)``, compartment rates ``φ_b(V_b) + noise`` and
+  ``φ_a(V_a) + noise``, soma ``r = φ_s(θ·b + (1 − θ)·a)``.
+
+Projections carry a weight matrix of shape ``(n_target, n_source + bias)`` into one
+compartment (``basal`` or ``apical`` of a pyramidal layer, ``input`` of a feed-forward
+layer). A projection with :class:`Plasticity` learns with the named rule; one without is
+fixed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from hippo.circuits.activations import Activation
+from hippo.config import bounds
+from hippo.errors import ConfigError
+
+RULES = ("prediction-error", "bayesian-mechanics")
+
+
+@dataclass(frozen=True)
+class Noise:
+    """Ornstein–Uhlenbeck noise added to a compartment's rate: stationary std ``scale``, coherence time ``tau`` (s)."""
+
+    scale: float = field(default=0.0, metadata=bounds(min=0.0))
+    tau: float = field(default=0.3, metadata=bounds(gt=0.0))
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A population of ``n`` neurons.
+
+    Attributes:
+        name: unique name (e.g. ``"hpc"``).
+        n: number of neurons.
+        kind: ``"input"``, ``"feedforward"`` or ``"pyramidal"``.
+        activation: the soma's φ_s (pyramidal) or the layer's φ (feed-forward).
+        basal, apical: the dendritic compartments' φ_b and φ_a (pyramidal only).
+        basal_noise, apical_noise: OU noise on the compartment rates (pyramidal only).
+    """
+
+    name: str
+    n: int
+    kind: Literal["input", "feedforward", "pyramidal"]
+    activation: Activation = Activation()
+    basal: Activation = Activation()
+    apical: Activation = Activation()
+    basal_noise: Noise = Noise()
+    apical_noise: Noise = Noise()
+
+
+@dataclass(frozen=True)
+class Plasticity:
+    """How a projection learns.
+
+    Attributes:
+        rule: ``"prediction-error"`` (dendritic prediction of somatic activity) or
+            ``"bayesian-mechanics"`` (weights and momenta, Kim's learning equations).
+        eta: learning rate (per step for prediction error, per second for Bayesian mechanics).
+        l1, l2: L1 and L2 penalties on the weights (prediction error).
+        tau_trace: time constant τ_P of the plasticity-induction trace (seconds).
+        m_w: inertial mass of the weights (Bayesian mechanics).
+        m_z: sensory precision weighting the prediction error (Bayesian mechanics).
+        alpha: Hebbian coefficient of the learning force (Bayesian mechanics).
+        gamma: weight-decay coefficient of the learning force (Bayesian mechanics).
+    """
+
+    rule: Literal["prediction-error", "bayesian-mechanics"] = "prediction-error"
+    eta: float = field(default=0.01, metadata=bounds(min=0.0))
+    l1: float = field(default=0.0, metadata=bounds(min=0.0))
+    l2: float = field(default=0.0, metadata=bounds(min=0.0))
+    tau_trace: float = field(default=0.1, metadata=bounds(gt=0.0))
+    m_w: float = field(default=1.0, metadata=bounds(gt=0.0))
+    m_z: float = field(default=1.0, metadata=bounds(min=0.0))
+    alpha: float = field(default=0.0)
+    gamma: float = field(default=1.0, metadata=bounds(min=0.0))
+
+
+@dataclass(frozen=True, eq=False)
+class Projection:
+    """Weights from layer ``source`` into a compartment of layer ``target``.
+
+    ``weights`` has shape ``(n_target, n_source + bias)``; the bias column (last) sees a
+    constant input of 1. ``plasticity`` is ``None`` for fixed weights. ``dale``
+    constrains the sign of plastic weights.
+    """
+
+    source: str
+    target: str
+    compartment: Literal["basal", "apical", "input"]
+    weights: np.ndarray
+    bias: bool = False
+    plasticity: Plasticity | None = None
+    dale: Literal["none", "excitatory", "inhibitory"] = "none"
+
+    @property
+    def name(self) -> str:
+        """``target.compartment<-source``, e.g. ``"mec.apical<-mec"``."""
+        return f"{self.target}.{self.compartment}<-{self.source}"
+
+    @property
+    def plastic(self) -> bool:
+        return self.plasticity is not None
+
+
+@dataclass(frozen=True, eq=False)
+class Network:
+    """Layers (in evaluation order) and projections; validated on construction."""
+
+    layers: tuple[Layer, ...]
+    projections: tuple[Projection, ...]
+
+    def __post_init__(self):
+        names = [layer.name for layer in self.layers]
+        if len(set(names)) != len(names):
+            raise ConfigError("network", "layers", f"duplicate layer names in {names}")
+        by_name = {layer.name: layer for layer in self.layers}
+        seen = set()
+        for p in self.projections:
+            for end in (p.source, p.target):
+                if end not in by_name:
+                    raise ConfigError("network", p.name, f"unknown layer {end!r}", ", ".join(names))
+            target = by_name[p.target]
+            allowed = {"pyramidal": ("basal", "apical"), "feedforward": ("input",), "input": ()}[target.kind]
+            if p.compartment not in allowed:
+                raise ConfigError("network", p.name, f"a {target.kind} layer has no {p.compartment!r} compartment",
+                                  ", ".join(allowed) or "none: input layers take no projections")
+            expected = (target.n, by_name[p.source].n + int(p.bias))
+            if p.weights.shape != expected:
+                raise ConfigError("network", p.name, f"weights of shape {p.weights.shape}", f"shape {expected}")
+            if p.name in seen:
+                raise ConfigError("network", p.name, "duplicate projection")
+            seen.add(p.name)
+
+    def layer(self, name: str) -> Layer:
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise KeyError(name)
+
+    def projection(self, name: str) -> Projection:
+        for p in self.projections:
+            if p.name == name:
+                return p
+        raise KeyError(f"{name} (projections: {', '.join(p.name for p in self.projections)})")
+
+    @property
+    def input_layers(self) -> list[Layer]:
+        return [layer for layer in self.layers if layer.kind == "input"]
+
+
+@dataclass(frozen=True)
+class ProjectionConfig:
+    """TOML description of one projection's initial weights and learning.
+
+    Attributes:
+        w_init: initial weights are normal with standard deviation ``w_init/sqrt(n_source)``.
+        w_mean: mean of the initial weights, in units of ``1/sqrt(n_source)``.
+        bias: add a bias column (initialised at zero).
+        plastic: whether the projection learns.
+        dale: sign constraint on the weights.
+        plasticity: the learning rule and its parameters.
+    """
+
+    w_init: float = field(default=1.0, metadata=bounds(min=0.0))
+    w_mean: float = 0.0
+    bias: bool = False
+    plastic: bool = True
+    dale: Literal["none", "excitatory", "inhibitory"] = "none"
+    plasticity: Plasticity = Plasticity()
+
+
+def build_projection(source: Layer, target: Layer, compartment: str, config: ProjectionConfig,
+                     rng: np.random.Generator, fixed: np.ndarray | None = None) -> Projection:
+    """A projection with random initial weights per ``config``, or the ``fixed`` matrix.
+
+    A ``fixed`` matrix is used as the initial weights (its bias column, if any, added at
+    zero); it still learns if ``config.plastic`` is true.
+    """
+    if fixed is None:
+        weights = rng.normal(config.w_mean / np.sqrt(source.n), config.w_init / np.sqrt(source.n), (target.n, source.n))
+    else:
+        weights = np.array(fixed, dtype=float)
+    if config.bias:
+        weights = np.hstack([weights, np.zeros((target.n, 1))])
+    if config.dale == "excitatory":
+        weights = np.maximum(weights, 0.0)
+    elif config.dale == "inhibitory":
+        weights = np.minimum(weights, 0.0)
+    return Projection(source.name, target.name, compartment, weights, config.bias,
+                      config.plasticity if config.plastic else None, config.dale)

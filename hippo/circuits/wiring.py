@@ -1,0 +1,108 @@
+"""Network descriptions of the paper's circuits, built from experiment configs.
+
+Both engines run these descriptions; experiments call the builders and never wire
+neurons themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hippo.circuits.activations import Activation
+from hippo.circuits.spec import Layer, Network, Noise, ProjectionConfig, build_projection
+
+
+@dataclass(frozen=True)
+class PyramidalConfig:
+    """Activations and noise of a pyramidal layer's soma and compartments."""
+
+    soma: Activation = Activation()
+    basal: Activation = Activation()
+    apical: Activation = Activation()
+    basal_noise: Noise = Noise(0.01, 0.3)
+    apical_noise: Noise = Noise(0.01, 0.3)
+
+    def layer(self, name: str, n: int) -> Layer:
+        return Layer(name, n, "pyramidal", self.soma, self.basal, self.apical, self.basal_noise, self.apical_noise)
+
+
+@dataclass(frozen=True)
+class AutoencoderProjections:
+    """Learned projections of the autoencoder (HPC ↔ MEC ↔ MEC)."""
+
+    hpc_apical_mec: ProjectionConfig = ProjectionConfig(w_init=1.0)
+    mec_basal_hpc: ProjectionConfig = ProjectionConfig(w_init=1.0)
+    mec_apical_mec: ProjectionConfig = ProjectionConfig(w_init=0.1)
+
+
+def autoencoder_network(n_features: int, n_mec: int, hpc: PyramidalConfig, mec: PyramidalConfig,
+                        projections: AutoencoderProjections, rng: np.random.Generator) -> Network:
+    """Features → HPC basal (identity, fixed); HPC apical ← MEC; MEC basal ← HPC; MEC apical ← MEC.
+
+    HPC has one neuron per feature.
+    """
+    features = Layer("features", n_features, "input")
+    hpc_layer = hpc.layer("hpc", n_features)
+    mec_layer = mec.layer("mec", n_mec)
+    fixed = ProjectionConfig(plastic=False)
+    return Network(
+        (features, hpc_layer, mec_layer),
+        (
+            build_projection(features, hpc_layer, "basal", fixed, rng, fixed=np.eye(n_features)),
+            build_projection(mec_layer, hpc_layer, "apical", projections.hpc_apical_mec, rng),
+            build_projection(hpc_layer, mec_layer, "basal", projections.mec_basal_hpc, rng),
+            build_projection(mec_layer, mec_layer, "apical", projections.mec_apical_mec, rng),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class PathIntegratorProjections:
+    """Learned projections of the path integrator."""
+
+    hpc_apical_mec: ProjectionConfig = ProjectionConfig(w_init=1.0, bias=True)
+    mec_basal_hpc: ProjectionConfig = ProjectionConfig(w_init=1.0, bias=True)
+    mec_apical_mec: ProjectionConfig = ProjectionConfig(w_init=0.2)
+    mec_apical_conjunctive: ProjectionConfig = ProjectionConfig(w_init=0.2)
+
+
+def path_integrator_network(n_features: int, n_mec: int, n_velocity: int, hpc: PyramidalConfig, mec: PyramidalConfig,
+                            conjunctive_threshold: float, projections: PathIntegratorProjections,
+                            rng: np.random.Generator, velocity_input: bool = True) -> Network:
+    """The path-integration circuit (DESIGN §2, experiment B).
+
+    Features → HPC basal (identity, fixed); HPC apical ← MEC; MEC basal ← HPC; MEC apical
+    ← MEC and ← conjunctive cells. There are ``n_velocity`` velocity cells (pairs of
+    +/− cells per dimension) and ``n_velocity/2 · n_mec`` conjunctive cells: block ``d``
+    pairs MEC cell ``j`` with velocity cell ``d``, ``relu(v_d − v_opposite + MEC_j − threshold)``
+    (``W_m = [I; I; …]``, fixed). With ``velocity_input`` false the velocity weights are zero
+    (the no-velocity control).
+    """
+    features = Layer("features", n_features, "input")
+    velocity = Layer("velocity", n_velocity, "input")
+    hpc_layer = hpc.layer("hpc", n_features)
+    mec_layer = mec.layer("mec", n_mec)
+    conjunctive = Layer("conjunctive", n_velocity * n_mec, "feedforward", Activation("relu", threshold=conjunctive_threshold))
+    fixed = ProjectionConfig(plastic=False)
+    w_velocity = np.zeros((n_velocity * n_mec, n_velocity))
+    for d in range(n_velocity):
+        opposite = d + 1 if d % 2 == 0 else d - 1
+        w_velocity[d * n_mec:(d + 1) * n_mec, d] = 1.0
+        w_velocity[d * n_mec:(d + 1) * n_mec, opposite] = -1.0
+    if not velocity_input:
+        w_velocity[:] = 0.0
+    w_mec = np.vstack([np.eye(n_mec)] * n_velocity)
+    return Network(
+        (features, velocity, hpc_layer, mec_layer, conjunctive),
+        (
+            build_projection(features, hpc_layer, "basal", fixed, rng, fixed=np.eye(n_features)),
+            build_projection(mec_layer, hpc_layer, "apical", projections.hpc_apical_mec, rng),
+            build_projection(hpc_layer, mec_layer, "basal", projections.mec_basal_hpc, rng),
+            build_projection(mec_layer, mec_layer, "apical", projections.mec_apical_mec, rng),
+            build_projection(conjunctive, mec_layer, "apical", projections.mec_apical_conjunctive, rng),
+            build_projection(velocity, conjunctive, "input", fixed, rng, fixed=w_velocity),
+            build_projection(mec_layer, conjunctive, "input", fixed, rng, fixed=w_mec),
+        ),
+    )

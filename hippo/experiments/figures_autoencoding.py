@@ -1,0 +1,55 @@
+"""Figures of the autoencoding experiment (paper figures 1–2 style)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hippo import plotting
+from hippo.analysis.statistics import smooth
+
+
+def loss_curves(training, path):
+    """Smoothed (τ = 10 s) |basal − apical| of HPC and MEC against training time, log scale."""
+    fig, ax = plotting.figure(3.0, 2.2)
+    minutes = training.t / 60.0
+    step = training.t[1] - training.t[0] if len(training.t) > 1 else 1.0
+    for layer, colour in (("hpc", plotting.COLOURS["hpc"]), ("mec", plotting.COLOURS["mec"])):
+        ax.plot(minutes, smooth(training.loss[layer], step, 10.0), color=colour, label=layer.upper())
+    ax.set_yscale("log")
+    ax.set_xlabel("training time (min)")
+    ax.set_ylabel("loss  ⟨|basal − apical|⟩")
+    ax.legend()
+    return plotting.save(fig, path)
+
+
+def activity(before_inference, before_generation, after_inference, after_generation, path, seconds: float = 10.0):
+    """MEC somatic rates in inference and in generative mode, before and after training."""
+    fig, axes = plotting.figure(6.5, 3.6, nrows=2, ncols=2, sharex=True, sharey="row")
+    panels = [(before_inference, "before training: inference (θ ≡ 1)"), (before_generation, "before training: generation (θ ≡ 0)"),
+              (after_inference, "after training: inference (θ ≡ 1)"), (after_generation, "after training: generation (θ ≡ 0)")]
+    for ax, (recording, title) in zip(axes.ravel(), panels):
+        t = recording.t - recording.t[0]
+        keep = t <= seconds
+        rates = recording.signals["mec"][keep]
+        colours = plotting.plt.cm.viridis(np.linspace(0, 0.9, rates.shape[1]))
+        for i in range(rates.shape[1]):
+            ax.plot(t[keep], rates[:, i], color=colours[i], lw=0.9)
+        ax.set_title(title)
+    for ax in axes[1]:
+        ax.set_xlabel("time (s)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("MEC rate")
+    return plotting.save(fig, path)
+
+
+def autocorrelations(lags, acorr_latents, acorr_generated, metrics, path):
+    """Mean autocorrelation of the latents and of generated MEC activity, with their 1/e times."""
+    fig, ax = plotting.figure(3.0, 2.2)
+    ax.plot(lags, acorr_latents, color=plotting.COLOURS["true"], label=f"latents ({metrics['autocorr_time_latents_s']:.2f} s)")
+    ax.plot(lags, acorr_generated, color=plotting.COLOURS["mec"], label=f"generated MEC ({metrics['autocorr_time_generated_s']:.2f} s)")
+    ax.axhline(np.exp(-1), color=plotting.COLOURS["chance"], ls=":", lw=0.8)
+    ax.set_xlim(0, min(lags[-1], 5.0))
+    ax.set_xlabel("lag (s)")
+    ax.set_ylabel("autocorrelation")
+    ax.legend()
+    return plotting.save(fig, path)

@@ -1,0 +1,33 @@
+"""The plasticity interface between circuits and learning cores.
+
+A circuit engine knows only this: every plastic projection has a rule code, a row of
+parameters (:func:`rule_parameters`), its weights ``W``, a trace ``P`` and an auxiliary
+state ``A`` of the same shape, and each step it calls :func:`apply_rule` with the
+postsynaptic compartment's local prediction error ``δ`` and the presynaptic rates.
+Which learning core runs is decided here.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from hippo.circuits.spec import Plasticity
+from hippo.learning.prediction_error import DALE_EXCITATORY, DALE_INHIBITORY, DALE_NONE, prediction_error_step
+
+RULE_CODES = {"prediction-error": 0, "bayesian-mechanics": 1}
+DALE_CODES = {"none": DALE_NONE, "excitatory": DALE_EXCITATORY, "inhibitory": DALE_INHIBITORY}
+N_PARAMETERS = 10
+
+
+def rule_parameters(plasticity: Plasticity, dale: str, dt: float) -> np.ndarray:
+    """Parameter row ``[dt/τ_P, η, λ1, λ2, dale, m_w, m_z, α, γ, dt]`` for :func:`apply_rule`."""
+    p = plasticity
+    return np.array([dt / p.tau_trace, p.eta, p.l1, p.l2, DALE_CODES[dale], p.m_w, p.m_z, p.alpha, p.gamma, dt])
+
+
+@njit(cache=True)
+def apply_rule(rule, W, P, A, delta, pre, bias, params):
+    """Advance the weights ``W`` of one projection by one step of its learning rule, in place."""
+    if rule == 0:
+        prediction_error_step(W, P, delta, pre, bias, params[0], params[1], params[2], params[3], int(params[4]))

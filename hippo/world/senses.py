@@ -1,0 +1,248 @@
+"""Sensory encoders: turn a trajectory (or time) into firing rates.
+
+Every encoder has ``n`` features and an ``encode(trajectory, start, stop)`` method
+returning rates of shape ``(stop − start, n)`` for steps ``start:stop`` of the
+trajectory, so that long runs can be encoded chunk by chunk. ``remap(seed)`` returns a
+new encoder of the same kind with a fresh random assignment (new place-field centres,
+new cue-to-feature mapping, new latent samples): a new environment for transfer
+experiments. Rates are dimensionless (peak 1 for place and cue features).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Literal
+
+import numpy as np
+
+from hippo.config import bounds
+from hippo.errors import ConfigError
+from hippo.world.gridworld import Gridworld
+from hippo.world.motion import Trajectory
+
+
+@dataclass(frozen=True)
+class SensesConfig:
+    """Sensory stream.
+
+    Attributes:
+        kind: ``"place"`` (Gaussian place-like features), ``"cue"`` (object identity of
+            the map letters), ``"latent"`` (Gaussian-process latents mixed into features).
+        n: number of features (place cells; for ``"latent"`` the number of mixed features).
+        width: place-field or cue-field width (standard deviation, metres).
+        centres: ``"tiled"`` (evenly spaced over the free space, with ``jitter``) or
+            ``"random"`` (uniform over free cells).
+        jitter: random displacement of tiled centres, as a fraction of their spacing.
+        n_latents: number of Gaussian-process latents (``"latent"``).
+        timescale: latent timescale τ in seconds (squared-exponential kernel).
+        mix_scale: scale of the random mixing weights (standard deviation ``mix_scale/sqrt(n_latents)``).
+    """
+
+    kind: Literal["place", "cue", "latent"] = "place"
+    n: int = field(default=100, metadata=bounds(min=1))
+    width: float = field(default=0.06, metadata=bounds(gt=0.0))
+    centres: Literal["tiled", "random"] = "tiled"
+    jitter: float = field(default=0.0, metadata=bounds(min=0.0, max=1.0))
+    n_latents: int = field(default=5, metadata=bounds(min=1))
+    timescale: float = field(default=1.0, metadata=bounds(gt=0.0))
+    mix_scale: float = field(default=1.0, metadata=bounds(gt=0.0))
+
+
+def _tiled_centres(env: Gridworld, n: int, jitter: float, rng: np.random.Generator) -> np.ndarray:
+    """``n`` centres spread evenly over the free space (metres), ``(n, dim)``."""
+    if env.dim == 1:
+        low, high = 0.0, env.size[0]
+        spacing = (high - low) / n
+        centres = (low + (np.arange(n) + 0.5) * spacing)[:, None]
+    else:
+        per_side = int(np.ceil(np.sqrt(n * env.n_free / env.free.size)))
+        while True:
+            xs = (np.arange(per_side) + 0.5) * env.size[0] / per_side
+            ys = (np.arange(per_side) + 0.5) * env.size[1] / per_side
+            grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+            grid = grid[env.is_free(grid)]
+            if len(grid) >= n:
+                break
+            per_side += 1
+        spacing = env.size[0] / per_side
+        centres = grid[np.sort(rng.choice(len(grid), n, replace=False))] if len(grid) > n else grid
+    if jitter > 0:
+        centres = centres + (rng.random(centres.shape) - 0.5) * jitter * spacing
+        centres = env.wrap(centres) if env.periodic else np.clip(centres, 0, env.size - 1e-9)
+    return centres
+
+
+def _random_centres(env: Gridworld, n: int, rng: np.random.Generator) -> np.ndarray:
+    cells = env.free_cells[rng.integers(env.n_free, size=n)]
+    return env.cell_centres(cells) + (rng.random((n, env.dim)) - 0.5) * env.cell_size
+
+
+@dataclass(frozen=True, eq=False)
+class PlaceCells:
+    """Gaussian place-like features: ``rate_i = exp(−d(x, c_i)² / (2·width²))``.
+
+    Distances go the shortest way round on periodic worlds. ``centres`` are in metres,
+    ``(n, dim)``; ``width`` in metres.
+    """
+
+    env: Gridworld
+    centres: np.ndarray
+    width: float
+    placement: str = "tiled"
+    jitter: float = 0.0
+
+    @classmethod
+    def build(cls, env: Gridworld, n: int, width: float, placement: str, jitter: float, rng: np.random.Generator) -> "PlaceCells":
+        centres = _tiled_centres(env, n, jitter, rng) if placement == "tiled" else _random_centres(env, n, rng)
+        return cls(env, centres, width, placement, jitter)
+
+    @property
+    def n(self) -> int:
+        return len(self.centres)
+
+    def rates_at(self, position: np.ndarray) -> np.ndarray:
+        """Rates ``(T, n)`` at positions ``(T, dim)`` metres."""
+        d = self.env.displacement(position[:, None, :], self.centres[None, :, :])
+        return np.exp(-np.sum(d * d, axis=-1) / (2.0 * self.width**2))
+
+    def encode(self, trajectory: Trajectory, start: int, stop: int) -> np.ndarray:
+        return self.rates_at(trajectory.position[start:stop])
+
+    def remap(self, seed: int) -> "PlaceCells":
+        """New random centres (random placement, or re-jittered tiling shuffled across cells)."""
+        rng = np.random.default_rng(seed)
+        if self.placement == "random":
+            return replace(self, centres=_random_centres(self.env, self.n, rng))
+        centres = _tiled_centres(self.env, self.n, self.jitter, rng)
+        return replace(self, centres=centres[rng.permutation(self.n)])
+
+
+@dataclass(frozen=True, eq=False)
+class CueCells:
+    """Object-identity features from the map letters.
+
+    Feature ``k`` responds to letter ``letters[assignment[k]]``:
+    ``rate = exp(−d² / (2·width²))`` with ``d`` the distance (metres) from the agent to the
+    nearest cell centre carrying that letter, so a cue is seen when standing on or near it.
+    """
+
+    env: Gridworld
+    letters: tuple[str, ...]
+    assignment: np.ndarray
+    width: float
+
+    @classmethod
+    def build(cls, env: Gridworld, width: float) -> "CueCells":
+        letters = tuple(env.cue_letters)
+        if not letters:
+            raise ConfigError(env.source or env.name, "map", "a cue stream needs letters on the map",
+                              "an environment with cue letters, e.g. tem-grid or two-rooms")
+        return cls(env, letters, np.arange(len(letters)), width)
+
+    @property
+    def n(self) -> int:
+        return len(self.letters)
+
+    def rates_at(self, position: np.ndarray) -> np.ndarray:
+        rates = np.empty((len(position), self.n))
+        for k, letter_index in enumerate(self.assignment):
+            cells = np.argwhere(self.env.grid == self.letters[letter_index])
+            centres = self.env.cell_centres(cells)
+            d = self.env.distance(position[:, None, :], centres[None, :, :]).min(axis=1)
+            rates[:, k] = np.exp(-d * d / (2.0 * self.width**2))
+        return rates
+
+    def encode(self, trajectory: Trajectory, start: int, stop: int) -> np.ndarray:
+        return self.rates_at(trajectory.position[start:stop])
+
+    def remap(self, seed: int) -> "CueCells":
+        """New random assignment of letters to features."""
+        return replace(self, assignment=np.random.default_rng(seed).permutation(self.n))
+
+
+def gaussian_process_latents(n_steps: int, dt: float, timescale: float, n: int, rng: np.random.Generator) -> np.ndarray:
+    """``(n_steps, n)`` independent unit-variance Gaussian processes with a squared-exponential kernel.
+
+    ``k(Δt) = exp(−Δt² / (2·timescale²))``; sampled by white noise filtered in the Fourier
+    domain with the square root of the kernel's spectral density (O(T log T)). The
+    sequence is generated on a periodic domain padded by 10 timescales, so the wrap-around
+    does not correlate its ends.
+    """
+    pad = int(np.ceil(10 * timescale / dt))
+    length = n_steps + pad
+    freqs = np.fft.rfftfreq(length, d=dt)
+    density = np.sqrt(2 * np.pi) * timescale * np.exp(-2 * (np.pi * freqs * timescale) ** 2)
+    noise = rng.standard_normal((n, length))
+    spectrum = np.fft.rfft(noise, axis=1) * np.sqrt(density / dt)
+    samples = np.fft.irfft(spectrum, n=length, axis=1)[:, :n_steps]
+    return samples.T.copy()
+
+
+@dataclass(frozen=True, eq=False)
+class LatentFeatures:
+    """Gaussian-process latents (timescale in seconds) mixed linearly into features.
+
+    ``features = latents @ mix.T``; ``mix`` has shape ``(n, n_latents)``. The latents are
+    sampled for the whole run at construction (``n_steps`` steps of ``dt`` seconds).
+    """
+
+    latents: np.ndarray
+    mix: np.ndarray
+    timescale: float
+    dt: float
+
+    @classmethod
+    def build(cls, n_steps: int, dt: float, config: SensesConfig, rng: np.random.Generator) -> "LatentFeatures":
+        latents = gaussian_process_latents(n_steps, dt, config.timescale, config.n_latents, rng)
+        mix = rng.normal(0.0, config.mix_scale / np.sqrt(config.n_latents), (config.n, config.n_latents))
+        return cls(latents, mix, config.timescale, dt)
+
+    @property
+    def n(self) -> int:
+        return self.mix.shape[0]
+
+    def encode(self, trajectory: Trajectory | None, start: int, stop: int) -> np.ndarray:
+        return self.latents[start:stop] @ self.mix.T
+
+    def remap(self, seed: int) -> "LatentFeatures":
+        """New latent samples and a new mixing matrix."""
+        rng = np.random.default_rng(seed)
+        latents = gaussian_process_latents(len(self.latents), self.dt, self.timescale, self.latents.shape[1], rng)
+        mix = rng.normal(0.0, np.std(self.mix), self.mix.shape)
+        return replace(self, latents=latents, mix=mix)
+
+
+@dataclass(frozen=True, eq=False)
+class VelocityCells:
+    """Rectified velocity cells, normalised by ``scale = |speed_mean| + speed_std`` (m/s).
+
+    1-D: two cells, ``[relu(v), relu(−v)] / scale``. 2-D: four cells, the rectified
+    x and y components ``[relu(vx), relu(−vx), relu(vy), relu(−vy)] / scale``.
+    """
+
+    dim: int
+    scale: float
+
+    @property
+    def n(self) -> int:
+        return 2 * self.dim
+
+    def rates_at(self, velocity: np.ndarray) -> np.ndarray:
+        signed = np.repeat(velocity, 2, axis=1) * np.tile([1.0, -1.0], self.dim)
+        return np.maximum(signed, 0.0) / self.scale
+
+    def encode(self, trajectory: Trajectory, start: int, stop: int) -> np.ndarray:
+        return self.rates_at(trajectory.velocity[start:stop])
+
+    def remap(self, seed: int) -> "VelocityCells":
+        """Velocity coding does not depend on the environment: an identical encoder."""
+        return replace(self)
+
+
+def build_senses(env: Gridworld, config: SensesConfig, n_steps: int, dt: float, rng: np.random.Generator):
+    """The encoder described by ``config`` for world ``env`` (``n_steps`` of ``dt`` s for latents)."""
+    if config.kind == "place":
+        return PlaceCells.build(env, config.n, config.width, config.centres, config.jitter, rng)
+    if config.kind == "cue":
+        return CueCells.build(env, config.width)
+    return LatentFeatures.build(n_steps, dt, config, rng)
