@@ -122,6 +122,7 @@ def test_encode_decode_round_trip():
 def test_decoding_error_is_periodic_on_the_ring():
     ring = load_environment("ring-1m")
     np.testing.assert_allclose(decoding_error(ring, np.array([[0.99], [0.3]]), np.array([[0.01], [0.8]])), [0.02, 0.5])
+    np.testing.assert_allclose(decoding_error(ring, np.array([0.99, 0.3]), np.array([0.01, 0.8])), [0.02, 0.5])
     track = load_environment("track-2m")
     np.testing.assert_allclose(decoding_error(track, np.array([[1.99]]), np.array([[0.01]])), [1.98])
 

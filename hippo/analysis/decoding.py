@@ -243,9 +243,10 @@ class KNNDecoder:
 def decoding_error(env: Gridworld, predicted: np.ndarray, true: np.ndarray) -> np.ndarray:
     """Distance ``(T,)`` in metres between predicted and true positions ``(T, dim)``.
 
-    The shortest way round on periodic worlds.
+    The shortest way round on periodic worlds. In 1-D, ``(T,)`` positions are accepted too.
     """
-    return env.distance(predicted, true)
+    shape = (-1, env.dim)
+    return env.distance(np.reshape(predicted, shape), np.reshape(true, shape))
 
 
 def chance_error(env: Gridworld, true_positions: np.ndarray | None = None, points_per_cell: int = 2) -> float:
