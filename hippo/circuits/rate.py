@@ -46,22 +46,26 @@ class Recording:
         loss: ``layer -> (n_records,)`` mean |basal − apical| rate over units, averaged
             over each recording window (pyramidal layers).
         theta: ``(n_records,)`` θ at the recorded steps.
+        steps: ``(n_records,)`` global index of the input step each record was computed
+            from (index into whole-run input arrays such as a trajectory).
     """
 
     t: np.ndarray
     signals: dict[str, np.ndarray] = field(default_factory=dict)
     loss: dict[str, np.ndarray] = field(default_factory=dict)
     theta: np.ndarray | None = None
+    steps: np.ndarray | None = None
 
     @staticmethod
     def concatenate(parts: list["Recording"]) -> "Recording":
         if not parts:
-            return Recording(np.zeros(0))
+            return Recording(np.zeros(0), theta=np.zeros(0), steps=np.zeros(0, dtype=int))
         return Recording(
             np.concatenate([p.t for p in parts]),
             {k: np.concatenate([p.signals[k] for p in parts]) for k in parts[0].signals},
             {k: np.concatenate([p.loss[k] for p in parts]) for k in parts[0].loss},
             np.concatenate([p.theta for p in parts]),
+            np.concatenate([p.steps for p in parts]),
         )
 
     def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
@@ -274,7 +278,7 @@ class RateEngine:
                 record_every, rate_idx, comp_idx, out_rate, out_comp, out_loss, out_theta,
             )
             rec_steps = (np.arange(start // record_every + 1, (start + n) // record_every + 1)) * record_every
-            part = Recording(rec_steps * self.dt, {}, {}, out_theta)
+            part = Recording(rec_steps * self.dt, {}, {}, out_theta, rec_steps - 1)
             for name, where, first, size in layout:
                 source = out_rate if where == "rate" else out_comp
                 part.signals[name] = source[:, first: first + size]

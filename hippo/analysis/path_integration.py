@@ -1,0 +1,106 @@
+"""The path-integration test: does the circuit keep track of position with its senses cut off?
+
+Protocol (per trial, on a trained engine, learning and noise off): run ``warmup``
+seconds with the theta gate (senses available), then switch to pure generation
+(θ ≡ 0: the soma follows the apical, top-down compartment, so sensory input no longer
+reaches the network) for ``generative`` seconds while the velocity input goes on.
+Position is decoded from HPC activity throughout with a decoder fitted beforehand on
+training activity; the error against the true position, as a function of time since
+the switch, measures path integration.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from hippo.analysis.decoding import KNNDecoder, RidgeDecoder, TemplateDecoder, decoding_error
+from hippo.analysis.statistics import sem
+from hippo.config import bounds
+from hippo.theta import GENERATION, ThetaConfig
+from hippo.world.gridworld import Gridworld
+
+
+@dataclass(frozen=True)
+class PathIntegrationTestConfig:
+    """Path-integration test settings (seconds, metres).
+
+    Attributes:
+        n_trials: number of trials.
+        warmup: seconds in theta mode before the switch.
+        generative: seconds in pure generative mode after the switch.
+        decoder: ``"ridge"``, ``"template"`` or ``"knn"`` (see :mod:`hippo.analysis.decoding`).
+        decoder_window: seconds at the end of training whose HPC activity fits the decoder.
+        report_times: seconds after the switch at which errors are reported.
+        horizon_error: error (metres) whose first crossing defines the path-integration horizon.
+    """
+
+    n_trials: int = field(default=20, metadata=bounds(min=1))
+    warmup: float = field(default=10.0, metadata=bounds(gt=0.0))
+    generative: float = field(default=20.0, metadata=bounds(gt=0.0))
+    decoder: Literal["ridge", "template", "knn"] = "ridge"
+    decoder_window: float = field(default=600.0, metadata=bounds(gt=0.0))
+    report_times: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 20.0)
+    horizon_error: float = field(default=0.10, metadata=bounds(gt=0.0))
+
+
+def make_decoder(kind: str, env: Gridworld):
+    """An unfitted decoder of the named kind."""
+    return {"ridge": RidgeDecoder, "template": TemplateDecoder, "knn": KNNDecoder}[kind](env)
+
+
+@dataclass
+class PathIntegrationResult:
+    """Trials of the path-integration test.
+
+    Attributes:
+        t: ``(n_t,)`` seconds relative to the switch (≤ 0 during warmup).
+        errors: ``(n_trials, n_t)`` decoding errors in metres.
+        decoded, true: ``(n_trials, n_t, dim)`` positions in metres.
+        mec: ``(n_trials, n_t, n_mec)`` MEC rates.
+    """
+
+    t: np.ndarray
+    errors: np.ndarray
+    decoded: np.ndarray
+    true: np.ndarray
+    mec: np.ndarray
+
+    def error_at(self, seconds: float) -> tuple[float, float]:
+        """Mean and s.e.m. over trials of the error ``seconds`` after the switch."""
+        k = int(np.argmin(np.abs(self.t - seconds)))
+        return float(self.errors[:, k].mean()), float(sem(self.errors[:, k]))
+
+    def horizon(self, threshold: float) -> float:
+        """First time after the switch (s) when the mean error exceeds ``threshold``; the test length if never."""
+        after = self.t > 0
+        mean = self.errors[:, after].mean(axis=0)
+        above = np.nonzero(mean > threshold)[0]
+        return float(self.t[after][above[0]]) if len(above) else float(self.t[after][-1])
+
+
+def run_test(engine, inputs, positions: np.ndarray, decoder, env: Gridworld, theta: ThetaConfig,
+             config: PathIntegrationTestConfig, progress=None) -> PathIntegrationResult:
+    """Run ``config.n_trials`` trials on ``engine`` (which keeps its weights; learning and noise off).
+
+    ``inputs(start, stop)`` feeds the engine and ``positions`` ``(n_steps, dim)`` gives the
+    true position at every global step; trials follow one another along the trajectory.
+    """
+    decoded, true, errors, mec = [], [], [], []
+    for trial in range(config.n_trials):
+        before = engine.run(config.warmup, inputs, theta, learn=False, noise=False, record=("hpc", "mec"))
+        after = engine.run(config.generative, inputs, GENERATION, learn=False, noise=False, record=("hpc", "mec"))
+        hpc = np.vstack([before.signals["hpc"], after.signals["hpc"]])
+        steps = np.concatenate([before.steps, after.steps])
+        estimate = decoder.predict(hpc)
+        decoded.append(estimate)
+        true.append(positions[steps])
+        errors.append(decoding_error(env, estimate, positions[steps]))
+        mec.append(np.vstack([before.signals["mec"], after.signals["mec"]]))
+        if progress is not None:
+            progress(trial + 1)
+    n_before = int(round(config.warmup / engine.dt))
+    t = (np.arange(len(errors[0])) - n_before + 1) * engine.dt
+    return PathIntegrationResult(t, np.array(errors), np.array(decoded), np.array(true), np.array(mec))

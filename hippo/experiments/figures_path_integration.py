@@ -1,0 +1,100 @@
+"""Figures of the path-integration experiment (paper figure 3 style)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hippo import plotting
+from hippo.analysis import ring_attractor
+from hippo.analysis.statistics import sem, smooth
+
+
+def decoding(result, env, metrics, path, trial: int = 0):
+    """Decoded and true position through one trial, before and after the switch to generation."""
+    fig, ax = plotting.figure(5.0, 2.2)
+    t = result.t
+    for series, colour, label in ((result.true[trial, :, 0], plotting.COLOURS["true"], "true"),
+                                  (result.decoded[trial, :, 0], plotting.COLOURS["decoded"], "decoded from HPC")):
+        ax.scatter(t, series, s=1.5, color=colour, label=label, linewidths=0)
+    ax.axvline(0, color="k", ls=":", lw=0.8)
+    ax.axvspan(0, t[-1], color="#f2e6f2", zorder=-1, lw=0)
+    ax.text(0.2, env.size[0] * 1.02, "senses off: generative mode (θ ≡ 0)", fontsize=7, va="bottom")
+    ax.set_xlim(t[0], t[-1])
+    ax.set_ylim(0, env.size[0])
+    ax.set_xlabel("time from switch (s)")
+    ax.set_ylabel("position (m)")
+    ax.legend(loc="lower left", markerscale=4, ncol=2)
+    return plotting.save(fig, path)
+
+
+def error_curve(result, metrics, path):
+    """Mean decoding error ± s.e.m. over trials against time from the switch, with chance level."""
+    fig, ax = plotting.figure(3.2, 2.3)
+    mean = result.errors.mean(axis=0)
+    band = sem(result.errors, axis=0) if len(result.errors) > 1 else np.zeros_like(mean)
+    colour = plotting.COLOURS["decoded"]
+    ax.plot(result.t, mean, color=colour, label=f"{len(result.errors)} trials")
+    ax.fill_between(result.t, mean - band, mean + band, color=colour, alpha=0.3, lw=0)
+    ax.axhline(metrics["chance_error_m"], color=plotting.COLOURS["chance"], ls="--", lw=0.8, label="chance")
+    ax.axvline(0, color="k", ls=":", lw=0.8)
+    ax.set_xlabel("time from switch (s)")
+    ax.set_ylabel("decoding error (m)")
+    ax.set_ylim(0, metrics["chance_error_m"] * 1.3)
+    ax.legend()
+    return plotting.save(fig, path)
+
+
+def mec_activity(maps, order, result, path, trial: int = 0):
+    """Ordered MEC rate maps and the ordered MEC raster of one trial."""
+    fig, axes = plotting.figure(6.0, 2.6, ncols=2, gridspec_kw={"width_ratios": [1, 2]})
+    ordered = maps[order]
+    peak = np.nanmax(ordered, axis=1, keepdims=True)
+    axes[0].imshow(ordered / np.where(peak > 0, peak, 1), aspect="auto", origin="lower", extent=(0, 1, 0, len(order)),
+                   interpolation="nearest")
+    axes[0].set_xlabel("position (fraction of track)")
+    axes[0].set_ylabel("MEC cell (ordered)")
+    axes[0].set_title("rate maps (normalised)")
+    raster = result.mec[trial][:, order].T
+    image = axes[1].imshow(raster, aspect="auto", origin="lower", extent=(result.t[0], result.t[-1], 0, len(order)),
+                           interpolation="nearest", cmap="magma")
+    axes[1].axvline(0, color="w", ls=":", lw=0.8)
+    axes[1].set_xlabel("time from switch (s)")
+    axes[1].set_title("MEC activity (ordered)")
+    fig.colorbar(image, ax=axes[1], label="rate", shrink=0.8)
+    return plotting.save(fig, path)
+
+
+def ring_weights(w_rec, w_conj, order, n, path):
+    """Aligned MEC recurrent and conjunctive weights (ordered cells) and their mean profiles."""
+    blocks = [("MEC → MEC", w_rec), ("conj. (+v) → MEC", w_conj[:, :n]), ("conj. (−v) → MEC", w_conj[:, n:2 * n])]
+    fig, axes = plotting.figure(7.0, 4.2, nrows=2, ncols=3, gridspec_kw={"height_ratios": [2, 1]})
+    offsets = ring_attractor.offsets(n)
+    for column, (title, weights) in enumerate(blocks):
+        aligned = ring_attractor.aligned(weights, order)
+        limit = np.nanpercentile(np.abs(aligned), 99) or 1.0
+        image = axes[0, column].imshow(aligned, cmap="RdBu_r", vmin=-limit, vmax=limit, aspect="auto",
+                                       extent=(offsets[0] - 0.5, offsets[-1] + 0.5, n, 0), interpolation="nearest")
+        axes[0, column].set_title(title)
+        axes[0, column].set_xlabel("offset from own cell (cells)")
+        fig.colorbar(image, ax=axes[0, column], shrink=0.8)
+        profile = ring_attractor.mean_profile(aligned)
+        axes[1, column].plot(offsets, profile, color=plotting.COLOURS["mec"])
+        axes[1, column].axhline(0, color="k", lw=0.5)
+        axes[1, column].axvline(0, color="k", lw=0.5, ls=":")
+        axes[1, column].set_xlabel("offset (cells)")
+    axes[0, 0].set_ylabel("MEC cell (ordered)")
+    axes[1, 0].set_ylabel("mean weight")
+    return plotting.save(fig, path)
+
+
+def loss_curves(training, path):
+    """Smoothed (τ = 10 s) |basal − apical| of HPC and MEC against training time, log scale."""
+    fig, ax = plotting.figure(3.0, 2.2)
+    step = training.t[1] - training.t[0] if len(training.t) > 1 else 1.0
+    for layer in ("hpc", "mec"):
+        ax.plot(training.t / 60.0, smooth(training.loss[layer], step, 10.0), color=plotting.COLOURS[layer], label=layer.upper())
+    ax.set_yscale("log")
+    ax.set_xlabel("training time (min)")
+    ax.set_ylabel("loss  ⟨|basal − apical|⟩")
+    ax.legend()
+    return plotting.save(fig, path)

@@ -1,0 +1,155 @@
+"""Experiment B: learning to path-integrate by growing a ring attractor (paper figure 3).
+
+Place-like features of the position on a track drive HPC; MEC receives HPC (basal) and,
+apically, its own recurrent input and conjunctive velocity × MEC cells. Trained only by
+theta-gated local learning, the network should keep track of position in pure
+generative mode (senses cut off) by moving an activity bump with the velocity input.
+
+Controls (``control``): ``"no-theta"`` trains with θ ≡ 1 throughout; ``"no-velocity"``
+silences the velocity input to the conjunctive cells; ``"untrained"`` runs the training
+phase with learning off. The path-integration test is the same for all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from hippo.analysis import ring_attractor
+from hippo.analysis.decoding import chance_error, decoding_error
+from hippo.analysis.path_integration import PathIntegrationTestConfig, make_decoder, run_test
+from hippo.circuits.activations import Activation
+from hippo.circuits.engines import make_engine
+from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network
+from hippo.config import bounds
+from hippo.experiments import figures_path_integration as figures
+from hippo.io import RunDir
+from hippo.progress import Progress
+from hippo.theta import GENERATION, INFERENCE, ThetaConfig
+from hippo.world.gridworld import load_environment
+from hippo.world.motion import MotionConfig, generate_motion
+from hippo.world.senses import SensesConfig, VelocityCells, build_senses
+
+CONTROLS = ("none", "no-theta", "no-velocity", "untrained")
+
+
+@dataclass(frozen=True)
+class RingAnalysisConfig:
+    """Ring-attractor analysis: rate-map bins and the zero-velocity drift test (seconds)."""
+
+    n_bins: int = field(default=100, metadata=bounds(min=4))
+    drift_duration: float = field(default=20.0, metadata=bounds(gt=0.0))
+
+
+@dataclass(frozen=True)
+class Config:
+    """Experiment B. Times in seconds, distances in metres."""
+
+    experiment: str = "path-integration"
+    seed: int = 0
+    engine: Literal["rate", "spiking"] = "rate"
+    control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
+    environment: str = "ring-1m"
+    duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
+    dt: float = field(default=0.025, metadata=bounds(gt=0.0))
+    record_every: int = field(default=4, metadata=bounds(min=1))
+    n_mec: int = field(default=100, metadata=bounds(min=2))
+    conjunctive_threshold: float = 1.0
+    motion: MotionConfig = MotionConfig()
+    senses: SensesConfig = SensesConfig()
+    theta: ThetaConfig = ThetaConfig()
+    hpc: PyramidalConfig = PyramidalConfig()
+    mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"))
+    projections: PathIntegratorProjections = PathIntegratorProjections()
+    test: PathIntegrationTestConfig = PathIntegrationTestConfig()
+    ring: RingAnalysisConfig = RingAnalysisConfig()
+
+
+def _training_theta(config: Config) -> ThetaConfig:
+    return INFERENCE if config.control == "no-theta" else config.theta
+
+
+def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
+    """Train, test path integration, analyse the ring; return the metrics."""
+    rng = np.random.default_rng(config.seed)
+    env = load_environment(config.environment)
+    test_seconds = config.test.n_trials * (config.test.warmup + config.test.generative)
+    total = config.duration + test_seconds + config.test.warmup + config.ring.drift_duration
+    trajectory = generate_motion(env, total + 1.0, config.dt, config.motion, rng)
+    senses = build_senses(env, config.senses, len(trajectory), config.dt, rng)
+    velocity = VelocityCells(env.dim, abs(config.motion.speed_mean) + config.motion.speed_std)
+    network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
+                                      config.conjunctive_threshold, config.projections, rng,
+                                      velocity_input=config.control != "no-velocity")
+    engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1)
+
+    def inputs(start, stop):
+        return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}
+
+    def still(start, stop):
+        return {"features": senses.encode(trajectory, start, stop), "velocity": np.zeros((stop - start, velocity.n))}
+
+    bar = Progress(config.duration, f"training ({config.control})" if config.control != "none" else "training", enabled=progress)
+    try:
+        training = engine.run(config.duration, inputs, _training_theta(config), learn=config.control != "untrained",
+                              record=("hpc", "mec"), record_every=config.record_every,
+                              progress=lambda done, losses: bar.update(done, **losses))
+    finally:
+        bar.close()
+    train_wall = engine.last_run_seconds
+
+    window = training.t > training.t[-1] - config.test.decoder_window
+    decoder = make_decoder(config.test.decoder, env).fit(training.signals["hpc"][window], trajectory.position[training.steps[window]])
+    trial_bar = Progress(config.test.n_trials, "path-integration test", enabled=progress)
+    try:
+        result = run_test(engine, inputs, trajectory.position, decoder, env, config.theta, config.test,
+                          progress=lambda done: trial_bar.update(done))
+    finally:
+        trial_bar.close()
+
+    # ring-attractor analysis: rate maps from the wake samples of the decoder window
+    wake = window & (training.theta > 0.5)
+    maps = ring_attractor.rate_maps(training.signals["mec"][wake], trajectory.position[training.steps[wake]], env, config.ring.n_bins)
+    order = ring_attractor.order_by_peak(maps)
+    w_rec = engine.weight("mec.apical<-mec")
+    w_conj = engine.weight("mec.apical<-conjunctive")
+    n = config.n_mec
+    ring = ring_attractor.ring_indices(w_rec, w_conj[:, :n], w_conj[:, n:2 * n], order)
+    generative = result.mec[:, result.t > 0].reshape(-1, n)
+    ring["bump_score"] = ring_attractor.bump_score(generative, order)
+    engine.run(config.test.warmup, still, config.theta, learn=False, noise=False)
+    drift = engine.run(config.ring.drift_duration, still, GENERATION, learn=False, noise=False, record=("hpc",))
+    ring["drift_m_per_s"] = ring_attractor.drift_m_per_s(decoder.predict(drift.signals["hpc"]), drift.t, env)
+
+    fit_error = decoding_error(env, decoder.predict(training.signals["hpc"][wake]), trajectory.position[training.steps[wake]])
+    metrics = {
+        "control": config.control,
+        "pi_error_m": {f"{s:g}": result.error_at(s)[0] for s in config.test.report_times},
+        "pi_error_sem_m": {f"{s:g}": result.error_at(s)[1] for s in config.test.report_times},
+        "pi_error_before_m": float(result.errors[:, result.t <= 0].mean()),
+        "pi_horizon_s": result.horizon(config.test.horizon_error),
+        "chance_error_m": chance_error(env),
+        "decoder_fit_error_m": float(fit_error.mean()),
+        "loss_hpc_initial": float(training.loss["hpc"][:int(60 / (config.dt * config.record_every))].mean()),
+        "loss_hpc_final": float(training.loss["hpc"][-int(60 / (config.dt * config.record_every)):].mean()),
+        "loss_mec_initial": float(training.loss["mec"][:int(60 / (config.dt * config.record_every))].mean()),
+        "loss_mec_final": float(training.loss["mec"][-int(60 / (config.dt * config.record_every)):].mean()),
+        "ring": ring,
+        "sim_seconds": config.duration,
+        "wall_seconds": train_wall,
+        "us_per_step": 1e6 * train_wall / max(1, int(round(config.duration / config.dt))),
+    }
+    run_dir.write_arrays("arrays", {
+        **training.arrays("train."), "train.position": trajectory.position[training.steps],
+        "test.t": result.t, "test.errors": result.errors, "test.decoded": result.decoded, "test.true": result.true,
+        "test.mec": result.mec[:2], "rate_maps": maps, "order": order,
+    })
+    run_dir.write_arrays("weights", engine.all_weights())
+    figures.decoding(result, env, metrics, run_dir.figure_path("decoding"))
+    figures.error_curve(result, metrics, run_dir.figure_path("error"))
+    figures.mec_activity(maps, order, result, run_dir.figure_path("mec_activity"))
+    figures.ring_weights(w_rec, w_conj, order, n, run_dir.figure_path("ring_weights"))
+    figures.loss_curves(training, run_dir.figure_path("loss"))
+    return metrics
