@@ -5,12 +5,15 @@ from __future__ import annotations
 from hippo.circuits.spec import Network
 
 
-def make_engine(kind: str, network: Network, dt: float, seed: int):
-    """A ``"rate"`` or ``"spiking"`` engine for ``network`` with time step ``dt`` seconds."""
+def make_engine(kind: str, network: Network, dt: float, seed: int, precision: str = "float64"):
+    """A ``"rate"`` or ``"spiking"`` engine for ``network`` with time step ``dt`` seconds.
+
+    ``precision`` (``"float64"`` or ``"float32"``) applies to the rate engine.
+    """
     if kind == "rate":
         from hippo.circuits.rate import RateEngine
 
-        return RateEngine(network, dt, seed)
+        return RateEngine(network, dt, seed, precision)
     from hippo.circuits.spiking import SpikingEngine
 
     return SpikingEngine(network, dt, seed)

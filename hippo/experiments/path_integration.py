@@ -50,6 +50,7 @@ class Config:
     experiment: str = "path-integration"
     seed: int = 0
     engine: Literal["rate", "spiking"] = "rate"
+    precision: Literal["float32", "float64"] = "float32"
     control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
     environment: str = "ring-1m"
     duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
@@ -83,7 +84,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
                                       config.conjunctive_threshold, config.projections, rng,
                                       velocity_input=config.control != "no-velocity")
-    engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1)
+    engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, precision=config.precision)
 
     def inputs(start, stop):
         return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}

@@ -33,19 +33,6 @@ def local_error(r_soma, r_comp, dphi, out):
         out[i] = (r_soma[i] - r_comp[i]) * dphi[i]
 
 
-@njit(cache=True, fastmath=True, inline="always")
-def _update_synapse(W, P, i, j, drive, decay, eta, l1, l2, dale):
-    p = P[i, j] + decay * (drive - P[i, j])
-    P[i, j] = p
-    w = W[i, j]
-    w += eta * (p - l2 * w - l1 * np.sign(w))
-    if dale == DALE_EXCITATORY:
-        w = max(w, 0.0)
-    elif dale == DALE_INHIBITORY:
-        w = min(w, 0.0)
-    W[i, j] = w
-
-
 @njit(cache=True, fastmath=True)
 def prediction_error_step(W, P, delta, pre, bias, decay, eta, l1, l2, dale):
     """One step of the rule, in place.
@@ -64,7 +51,21 @@ def prediction_error_step(W, P, delta, pre, bias, decay, eta, l1, l2, dale):
     n_pre = pre.shape[0]
     for i in range(W.shape[0]):
         d = delta[i]
-        for j in range(n_pre):
-            _update_synapse(W, P, i, j, d * pre[j], decay, eta, l1, l2, dale)
+        if l1 == 0.0:
+            for j in range(n_pre):
+                trace = P[i, j] + decay * (d * pre[j] - P[i, j])
+                P[i, j] = trace
+                W[i, j] += eta * (trace - l2 * W[i, j])
+        else:
+            for j in range(n_pre):
+                trace = P[i, j] + decay * (d * pre[j] - P[i, j])
+                P[i, j] = trace
+                W[i, j] += eta * (trace - l2 * W[i, j] - l1 * np.sign(W[i, j]))
         if bias:
-            _update_synapse(W, P, i, n_pre, d, decay, eta, l1, l2, dale)
+            trace = P[i, n_pre] + decay * (d - P[i, n_pre])
+            P[i, n_pre] = trace
+            W[i, n_pre] += eta * (trace - l2 * W[i, n_pre] - l1 * np.sign(W[i, n_pre]))
+    if dale == DALE_EXCITATORY:
+        np.maximum(W, 0.0, W)
+    elif dale == DALE_INHIBITORY:
+        np.minimum(W, 0.0, W)
