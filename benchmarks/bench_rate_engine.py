@@ -1,0 +1,66 @@
+"""Speed and memory of the rate engine on the path-integration (experiment B) network.
+
+Prints microseconds per simulated step and wall seconds for 30 simulated minutes of
+training — OU noise, square theta gate, learning on every plastic projection and
+decimated recording (HPC and MEC every 4 steps) all included — for single and double
+precision, and the process's peak resident memory. One core: the engine is a single
+compiled loop. Each figure is the best of ``--repeats`` runs (the machine's timing
+noise is large).
+
+    python benchmarks/bench_rate_engine.py [--minutes 30] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+
+import numpy as np
+
+from hippo.circuits.rate import RateEngine
+from hippo.circuits.wiring import path_integrator_network
+from hippo.experiments import resolve
+from hippo.world.gridworld import load_environment
+from hippo.world.motion import generate_motion
+from hippo.world.senses import VelocityCells, build_senses
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0, help="simulated minutes of training per run")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per precision; the best is reported")
+    args = parser.parse_args()
+
+    config = resolve("path-integration").config
+    rng = np.random.default_rng(0)
+    env = load_environment(config.environment)
+    seconds = 60.0 * args.minutes
+    trajectory = generate_motion(env, seconds + 1.0, config.dt, config.motion, rng)
+    senses = build_senses(env, config.senses, len(trajectory), config.dt, rng)
+    velocity = VelocityCells(env.dim, abs(config.motion.speed_mean) + config.motion.speed_std)
+
+    def inputs(start, stop):
+        return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}
+
+    n_steps = int(round(seconds / config.dt))
+    print(f"experiment-B network: {senses.n} features, HPC {senses.n}, MEC {config.n_mec}, "
+          f"{velocity.n} velocity cells, {velocity.n * config.n_mec} conjunctive cells; dt = {config.dt * 1e3:g} ms")
+    print(f"{args.minutes:g} simulated minutes = {n_steps} steps; best of {args.repeats}")
+    for precision in ("float32", "float64"):
+        best = float("inf")
+        for _ in range(args.repeats):
+            network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
+                                              config.conjunctive_threshold, config.projections, np.random.default_rng(1))
+            engine = RateEngine(network, config.dt, seed=1, precision=precision)
+            engine.run(config.dt, inputs, config.theta)  # compile outside the timing
+            start = time.perf_counter()
+            engine.run(seconds - config.dt, inputs, config.theta, record=("hpc", "mec"), record_every=config.record_every)
+            best = min(best, time.perf_counter() - start)
+        print(f"  {precision}: {1e6 * best / n_steps:6.1f} µs per step   {best:6.2f} s wall for {args.minutes:g} simulated minutes")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"peak resident memory of this process: {peak_mb:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
