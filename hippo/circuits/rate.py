@@ -192,6 +192,7 @@ class RateEngine:
                              for p in projections], real).reshape(len(projections), N_PARAMETERS),
         )
         self.learning_enabled = {p.name: p.plastic for p in projections}
+        self._base_eta = self._proj["params"][:, 1].copy()
 
     # ------------------------------------------------------------------ weights
     def weight(self, name: str) -> np.ndarray:
@@ -210,6 +211,10 @@ class RateEngine:
             raise ValueError(f"projection {name} has no plasticity to enable")
         self._proj["plastic"][index] = enabled
         self.learning_enabled[name] = enabled
+
+    def scale_learning_rates(self, factor: float) -> None:
+        """Set every plastic projection's learning rate to ``factor`` × its configured value."""
+        self._proj["params"][:, 1] = self._base_eta * factor
 
     def reset_state(self) -> None:
         """Zero all rates, compartment states, noise and traces (weights kept)."""

@@ -26,6 +26,7 @@ from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, pa
 from hippo.config import bounds
 from hippo.experiments import figures_path_integration as figures
 from hippo.io import RunDir
+from hippo.learning.schedule import ScheduleConfig, train
 from hippo.progress import Progress
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
 from hippo.world.gridworld import load_environment
@@ -64,6 +65,7 @@ class Config:
     hpc: PyramidalConfig = PyramidalConfig()
     mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"))
     projections: PathIntegratorProjections = PathIntegratorProjections()
+    schedule: ScheduleConfig = ScheduleConfig()
     test: PathIntegrationTestConfig = PathIntegrationTestConfig()
     ring: RingAnalysisConfig = RingAnalysisConfig()
 
@@ -94,9 +96,9 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
 
     bar = Progress(config.duration, f"training ({config.control})" if config.control != "none" else "training", enabled=progress)
     try:
-        training = engine.run(config.duration, inputs, _training_theta(config), learn=config.control != "untrained",
-                              record=("hpc", "mec"), record_every=config.record_every,
-                              progress=lambda done, losses: bar.update(done, **losses))
+        training = train(engine, config.duration, inputs, _training_theta(config), config.schedule,
+                         learn=config.control != "untrained", record=("hpc", "mec"), record_every=config.record_every,
+                         progress=lambda done, losses: bar.update(done, **losses))
     finally:
         bar.close()
     train_wall = engine.last_run_seconds
