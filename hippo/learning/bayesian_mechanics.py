@@ -130,6 +130,8 @@ from typing import Callable, Literal
 import numpy as np
 from scipy.integrate import solve_bvp, solve_ivp
 
+from hippo.errors import DivergenceError
+
 #: A sensory stream: times ``(m,)`` in seconds → stimulus ``(n_s, m)`` (a.u.).
 Stream = Callable[[np.ndarray], np.ndarray]
 
@@ -159,7 +161,7 @@ class Model:
     n_mu: int = 1
     kappa: float = 1.0
     m_mu: float = 1.0
-    m_w: float = 5.0
+    m_w: float = 2.0
     m_z: float = 1.0
     alpha: float = 0.5
     rule: Literal["hebb-decay", "oja"] = "hebb-decay"
@@ -423,7 +425,7 @@ class StreamPath:
         residual: ``(T,)`` relative residual of the equations at ``t`` (:func:`residual`).
         momentum_jump: largest change of the momenta where one kept segment meets the
             next (the end condition moved by ``Δ``); 0 for a single horizon.
-        n_solves: number of boundary-value problems solved.
+        n_solves: number of horizons solved (after the continuation that seeds the first).
     """
 
     t: np.ndarray
@@ -433,6 +435,14 @@ class StreamPath:
     n_solves: int
 
 
+class LeastActionError(DivergenceError):
+    """A least-action solve failed; ``path`` holds what was computed before it (or ``None``)."""
+
+    def __init__(self, message: str, path: "StreamPath | None" = None):
+        super().__init__(message)
+        self.path = path
+
+
 def receding_horizon(model: Model, stream: Stream, t_end: float, q0: np.ndarray, horizon: float, keep: float,
                      dt_out: float, nodes_per_second: float = 40.0, tol: float = 1e-8,
                      callback: Callable[[float], None] | None = None) -> StreamPath:
@@ -440,7 +450,8 @@ def receding_horizon(model: Model, stream: Stream, t_end: float, q0: np.ndarray,
 
     Solves :func:`least_action` over ``[t, t + horizon]`` starting from the state reached,
     keeps ``[t, t + keep)`` and moves on by ``keep`` until ``t_end``. The previous
-    solution, held constant past its end, seeds the next solve.
+    solution, held constant past its end, seeds the next solve; the first one is
+    reached by continuation from a horizon of length ``keep``.
 
     Args:
         q0: start values ``(μ, W, a)`` at ``t = 0``.
@@ -451,64 +462,71 @@ def receding_horizon(model: Model, stream: Stream, t_end: float, q0: np.ndarray,
         callback: called with the time reached after each solve (progress).
 
     Raises:
-        RuntimeError: a solve failed (its message says why).
+        LeastActionError: a solve failed; its ``path`` holds the segments kept so far.
     """
     per_keep = int(round(keep / dt_out))
     if per_keep < 1 or abs(per_keep * dt_out - keep) > 1e-9 * keep:
         raise ValueError("keep must be a positive multiple of dt_out")
-    n_keep = int(np.ceil(t_end / keep - 1e-9))
+    if horizon < keep:
+        raise ValueError("horizon must be at least keep")
     momenta, configuration = model.indices("p_mu", "p_W"), model.indices("mu", "W", "a")
     n_nodes = max(int(horizon * nodes_per_second), 10)
-    times, states, residuals = [], [], []
-    q, jump, last_p = np.asarray(q0, float), 0.0, None
-    guess = _continued_guess(model, stream, q, keep, horizon, nodes_per_second, tol)
-    for k in range(n_keep):
-        t0 = k * keep
-        result = _solve(model, t0, t0 + horizon, q, stream, guess, n_nodes, tol)
-        t_seg = t0 + dt_out * np.arange(per_keep)
-        y_seg = result.sol(t_seg)
-        if last_p is not None:
-            jump = max(jump, float(np.max(np.abs(y_seg[momenta, 0] - last_p))))
-        times.append(t_seg)
-        states.append(y_seg)
-        residuals.append(residual(model, result.sol, t_seg, stream))
-        end = result.sol(t0 + keep)
-        last_p = end[momenta]
-        q = end[configuration]
-        guess = _held(result.sol, t0 + horizon)
-        if callback is not None:
-            callback(t0 + keep)
-    t = np.concatenate(times)
+    segments, q, jump, last_p = [], np.asarray(q0, float), 0.0, None
+    try:
+        guess = _continued_guess(model, stream, q, keep, horizon, nodes_per_second, tol)
+        for k in range(int(np.ceil(t_end / keep - 1e-9))):
+            t0 = k * keep
+            result = _solve(model, t0, t0 + horizon, q, stream, guess, n_nodes, tol)
+            t_seg = t0 + dt_out * np.arange(per_keep)
+            y_seg = result.sol(t_seg)
+            if last_p is not None:
+                jump = max(jump, float(np.max(np.abs(y_seg[momenta, 0] - last_p))))
+            segments.append((t_seg, y_seg, residual(model, result.sol, t_seg, stream)))
+            end = result.sol(t0 + keep)
+            last_p, q = end[momenta], end[configuration]
+            guess = _held(result.sol, t0 + horizon)
+            if callback is not None:
+                callback(t0 + keep)
+    except LeastActionError as error:
+        raise LeastActionError(str(error), _assemble(segments, t_end, jump)) from None
+    return _assemble(segments, t_end, jump)
+
+
+def _assemble(segments: list, t_end: float, jump: float) -> StreamPath | None:
+    """Join kept segments ``(t, y, residual)`` into one :class:`StreamPath` (``None`` if empty)."""
+    if not segments:
+        return None
+    t = np.concatenate([seg[0] for seg in segments])
     inside = t <= t_end + 1e-12
-    return StreamPath(t[inside], np.concatenate(states, axis=1)[:, inside], np.concatenate(residuals)[inside],
-                      jump, n_keep)
+    y = np.concatenate([seg[1] for seg in segments], axis=1)
+    res = np.concatenate([seg[2] for seg in segments])
+    return StreamPath(t[inside], y[:, inside], res[inside], jump, len(segments))
 
 
 def _solve(model: Model, t0: float, t1: float, q0: np.ndarray, stream: Stream, guess, n_nodes: int, tol: float):
-    """:func:`least_action`, raising ``RuntimeError`` when ``solve_bvp`` fails."""
+    """:func:`least_action`, raising :class:`LeastActionError` when ``solve_bvp`` fails."""
     result = least_action(model, t0, t1, q0, stream, guess, n_nodes=n_nodes, tol=tol)
-    if not result.success:
-        raise RuntimeError(f"least action failed on [{t0:g}, {t1:g}] s: {result.message}")
+    if not result.success or not np.all(np.isfinite(result.y)):
+        raise LeastActionError(f"least action failed on [{t0:g}, {t1:g}] s: {result.message} "
+                               "(try a shorter horizon, a smaller keep step or slower learning)")
     return result
 
 
-def _continued_guess(model: Model, stream: Stream, q0: np.ndarray, short: float, horizon: float,
+def _continued_guess(model: Model, stream: Stream, q0: np.ndarray, step: float, horizon: float,
                      nodes_per_second: float, tol: float) -> Callable[[np.ndarray], np.ndarray]:
     """Initial guess for the first horizon, by continuation from a short one.
 
-    Over a short horizon the problem is nearly linear and its solution unique; doubling
-    the horizon from there, each time seeded by the last solution, follows that branch.
-    (The model is symmetric under ``(μ, W, p_μ, p_W) → −(μ, W, p_μ, p_W)``, so a poor
-    guess over a long horizon can land on the mirror branch.)
+    Over a short horizon the problem is nearly linear and its solution unique; growing
+    the horizon by ``step`` at a time, each solve seeded by the last solution, follows
+    that branch. (The model is symmetric under ``(μ, W, p_μ, p_W) → −(μ, W, p_μ, p_W)``
+    and has several stationary paths over long horizons, so a poor guess can land on
+    another branch or fail to converge.)
     """
-    guess, length = None, short
-    while True:
-        length = min(length, horizon)
+    guess = None
+    for length in np.append(np.arange(step, horizon, step), horizon):
         result = _solve(model, 0.0, length, q0, stream, guess, max(int(length * nodes_per_second), 10), tol)
         guess = _held(result.sol, length)
-        if length >= horizon:
-            return guess
-        length *= 2
+    return guess
 
 
 def _held(sol, t_last: float) -> Callable[[np.ndarray], np.ndarray]:
