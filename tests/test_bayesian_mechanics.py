@@ -223,3 +223,27 @@ def test_rule_runs_inside_a_compiled_loop_as_from_python():
     np.testing.assert_array_equal(W1, W2)
     np.testing.assert_array_equal(p1, p2)
     assert np.any(W1 != 0.0)
+
+
+SHORT_RUN = ["duration=12.0", "switch_time=6.0", "stream.frequency_before=1.0", "stream.frequency_after=0.5",
+             "solver.horizon=6.0", "solver.dt_out=0.05"]
+
+
+def test_experiment_writes_figures_and_metrics(tmp_path):
+    from hippo.experiments import run_experiment
+
+    run_dir, metrics = run_experiment("bayesian-mechanics", SHORT_RUN, out=tmp_path, quiet=True)
+    for name in ("phase_space", "learning", "hebb_vs_oja"):
+        assert (tmp_path / "figures" / f"{name}.png").stat().st_size > 10_000
+    assert (tmp_path / "trajectories.npz").exists() and (tmp_path / "metrics.json").exists()
+    assert metrics["max_residual_hebb_decay"] < 1e-6 and metrics["max_residual_oja"] < 1e-6
+    assert metrics["attractor_size_after"] > metrics["attractor_size_before"]  # the amplitude doubled
+    assert metrics["final_weight_hebb_decay"] > 0.5  # learned up from w0
+
+
+def test_experiment_rejects_a_switch_without_room_for_the_attractors():
+    from hippo.errors import ConfigError
+    from hippo.experiments import resolve
+
+    with pytest.raises(ConfigError, match="switch_time"):
+        resolve("bayesian-mechanics", ["switch_time=1.0"])
