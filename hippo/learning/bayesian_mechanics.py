@@ -21,7 +21,7 @@ All variables are in arbitrary units (a.u.); time ``t`` is in seconds.
 ``h``      learning force of the weight (Langevin drift ``Ẇ = h + ζ``):
            Hebb + Miller–MacKay decay  ``h_ij = α s_i μ_j − γ W_ij``, or
            Oja                         ``h_ij = α s_i μ_j − η s_i² W_ij``.
-           ``α`` in 1/(s·a.u.²)·a.u., ``γ`` in 1/s, ``η`` in 1/(s·a.u.²).
+           For a dimensionless weight, ``α`` and ``η`` are in 1/(s·a.u.²) and ``γ`` in 1/s.
 ``m_μ``    precision of the fluctuations of ``μ̇`` about ``f`` (the "mass" of ``μ``).
 ``m_w``    precision of the fluctuations of ``Ẇ`` about ``h`` (the "mass" of ``W``).
 ``m_z``    precision of the sensory noise, i.e. of the prediction error ``s − g``.
@@ -95,8 +95,8 @@ For constant ``s`` and ``μ`` the learning pair has the fixed point (row ``i``,
 at ``m_z = 0`` and the generative solution ``s/μ`` as ``γ → 0``). Linearising the
 scalar learning pair there gives the Jacobian ``[[−γ, 1/m_w], [m_z μ², γ]]`` with
 eigenvalues ``±sqrt(γ² + m_z μ²/m_w)``; the perception pair likewise gives
-``±sqrt(κ² + m_z w²/m_μ)``. Every fixed point of the Hamiltonian part is a saddle
-(Hamiltonian flows preserve phase-space volume, so eigenvalues come in ± pairs).
+``±sqrt(κ² + m_z w²/m_μ)``. Both pairs are saddles at every fixed point: one stable and
+one unstable direction each (the flow is Hamiltonian, so eigenvalues come in ± pairs).
 :func:`linear_stability` returns the eigenvalues of the Jacobian of any set of
 variables with the others clamped.
 
@@ -113,8 +113,12 @@ stable causal form used as a plasticity rule
 *Least action* (:func:`least_action`, ``solve_bvp``) poses the stationary-action
 problem as it is: ``μ``, ``W`` and ``a`` are given at the start of the horizon and
 the momenta vanish at its free end (the transversality condition of a free end
-point, ``∂L/∂q̇ = 0``). The solution runs along the stable manifold of the saddle and
-is well conditioned for any horizon. For a stream, :func:`receding_horizon` solves
+point, ``∂L/∂q̇ = 0``). The solution runs along the stable manifold of the saddle, so
+the linearised problem is well conditioned for any horizon. The nonlinear problem has
+several stationary paths over long horizons (the model is symmetric under
+``(μ, W) → −(μ, W)``, and paths to the mirror branch exist), so the guess matters:
+:func:`receding_horizon` reaches its first horizon by continuation from a short one
+and seeds every later solve with the previous solution. For a stream, :func:`receding_horizon` solves
 over ``[t, t + T_h]``, keeps the first ``Δ`` of the solution and moves on; choose
 ``T_h`` several times ``1/λ₊`` of the slowest pair (the learning pair) so that the
 end condition does not reach back into the kept part. Within each horizon the
