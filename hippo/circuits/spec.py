@@ -69,7 +69,8 @@ class Plasticity:
     Attributes:
         rule: ``"prediction-error"`` (dendritic prediction of somatic activity) or
             ``"bayesian-mechanics"`` (weights and momenta, Kim's learning equations).
-        eta: learning rate (per step for prediction error, per second for Bayesian mechanics).
+        eta: learning rate per step (prediction error; Bayesian mechanics runs in real
+            time with its own rates m_w, m_z, α, γ).
         l1, l2: L1 and L2 penalties on the weights (prediction error).
         tau_trace: time constant τ_P of the plasticity-induction trace (seconds).
         m_w: inertial mass of the weights (Bayesian mechanics).

@@ -8,6 +8,9 @@ from hippo import plotting
 from hippo.analysis import ring_attractor
 from hippo.analysis.statistics import sem, smooth
 
+#: Cells whose rate map never exceeds this rate are drawn as silent.
+SILENT_RATE = 0.05
+
 
 def decoding(result, env, metrics, path, trial: int = 0):
     """Decoded and true position through one trial, before and after the switch to generation."""
@@ -18,12 +21,12 @@ def decoding(result, env, metrics, path, trial: int = 0):
         ax.scatter(t, series, s=1.5, color=colour, label=label, linewidths=0)
     ax.axvline(0, color="k", ls=":", lw=0.8)
     ax.axvspan(0, t[-1], color="#f2e6f2", zorder=-1, lw=0)
-    ax.text(0.2, env.size[0] * 1.02, "senses off: generative mode (θ ≡ 0)", fontsize=7, va="bottom")
+    ax.text(t[-1], env.size[0] * 1.02, "senses off: generative mode (θ ≡ 0)", fontsize=7, va="bottom", ha="right")
     ax.set_xlim(t[0], t[-1])
     ax.set_ylim(0, env.size[0])
     ax.set_xlabel("time from switch (s)")
     ax.set_ylabel("position (m)")
-    ax.legend(loc="lower left", markerscale=4, ncol=2)
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.08), markerscale=4, ncol=2, borderaxespad=0)
     return plotting.save(fig, path)
 
 
@@ -47,13 +50,15 @@ def error_curve(result, metrics, path):
 def mec_activity(maps, order, result, path, trial: int = 0):
     """Ordered MEC rate maps and the ordered MEC raster of one trial."""
     fig, axes = plotting.figure(6.0, 2.6, ncols=2, gridspec_kw={"width_ratios": [1, 2]})
-    ordered = maps[order]
-    peak = np.nanmax(ordered, axis=1, keepdims=True)
-    axes[0].imshow(ordered / np.where(peak > 0, peak, 1), aspect="auto", origin="lower", extent=(0, 1, 0, len(order)),
-                   interpolation="nearest")
+    ordered = np.nan_to_num(maps[order])
+    peak = ordered.max(axis=1, keepdims=True)
+    active = peak > SILENT_RATE
+    normalised = np.where(active, np.clip(ordered, 0, None) / np.where(active, peak, 1.0), 0.0)
+    axes[0].imshow(normalised, aspect="auto", origin="lower", extent=(0, 1, 0, len(order)), interpolation="nearest",
+                   vmin=0, vmax=1)
     axes[0].set_xlabel("position (fraction of track)")
     axes[0].set_ylabel("MEC cell (ordered)")
-    axes[0].set_title("rate maps (normalised)")
+    axes[0].set_title(f"rate maps ({int(active.sum())} active cells)")
     raster = result.mec[trial][:, order].T
     image = axes[1].imshow(raster, aspect="auto", origin="lower", extent=(result.t[0], result.t[-1], 0, len(order)),
                            interpolation="nearest", cmap="magma")

@@ -59,6 +59,7 @@ class Config:
     record_every: int = field(default=4, metadata=bounds(min=1))
     n_mec: int = field(default=100, metadata=bounds(min=2))
     conjunctive_threshold: float = 1.0
+    velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
     motion: MotionConfig = MotionConfig()
     senses: SensesConfig = SensesConfig()
     theta: ThetaConfig = ThetaConfig()
@@ -82,7 +83,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     total = config.duration + test_seconds + config.test.warmup + config.ring.drift_duration
     trajectory = generate_motion(env, total + 1.0, config.dt, config.motion, rng)
     senses = build_senses(env, config.senses, len(trajectory), config.dt, rng)
-    velocity = VelocityCells(env.dim, abs(config.motion.speed_mean) + config.motion.speed_std)
+    velocity = VelocityCells(env.dim, (abs(config.motion.speed_mean) + config.motion.speed_std) / config.velocity_gain)
     network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
                                       config.conjunctive_threshold, config.projections, rng,
                                       velocity_input=config.control != "no-velocity")

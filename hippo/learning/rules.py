@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from hippo.circuits.spec import Plasticity
+from hippo.learning.bayesian_mechanics_rule import bayesian_mechanics_step
 from hippo.learning.prediction_error import DALE_EXCITATORY, DALE_INHIBITORY, DALE_NONE, prediction_error_step
 
 RULE_CODES = {"prediction-error": 0, "bayesian-mechanics": 1}
@@ -28,6 +29,19 @@ def rule_parameters(plasticity: Plasticity, dale: str, dt: float) -> np.ndarray:
 
 @njit(cache=True)
 def apply_rule(rule, W, P, A, delta, pre, bias, params):
-    """Advance the weights ``W`` of one projection by one step of its learning rule, in place."""
+    """Advance the weights ``W`` of one projection by one step of its learning rule, in place.
+
+    ``rule`` 0 is the prediction-error rule (``P`` its plasticity-induction trace);
+    ``rule`` 1 is Bayesian mechanics (``A`` the weights' conjugate momenta, ``δ`` in the
+    role of the sensory prediction error ``s − g``; it runs in real time with step
+    ``dt`` and its own rates ``m_w, m_z, α, γ``, so ``η`` does not apply).
+    """
     if rule == 0:
         prediction_error_step(W, P, delta, pre, bias, params[0], params[1], params[2], params[3], int(params[4]))
+    elif rule == 1:
+        if bias:
+            extended = np.ones(pre.shape[0] + 1, pre.dtype)
+            extended[:-1] = pre
+            bayesian_mechanics_step(W, A, delta, extended, params[9], params[5], params[6], params[7], params[8])
+        else:
+            bayesian_mechanics_step(W, A, delta, pre, params[9], params[5], params[6], params[7], params[8])
