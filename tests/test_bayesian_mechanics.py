@@ -178,7 +178,8 @@ def test_rule_reaches_the_fixed_point_of_the_learning_equations():
     W, p = np.zeros((1, 1)), np.zeros((1, 1))
     for _ in range(20_000):
         err = np.array([s - W[0, 0] * mu])
-        bayesian_mechanics_step(W, p, err, np.array([mu]), 0.01, model.m_w, model.m_z, model.alpha, model.gamma)
+        bayesian_mechanics_step(W, p, err, np.array([mu]), np.array([s]), 0.01, model.m_w, model.m_z, model.alpha,
+                                model.gamma)
     W_star, p_star = bm.learning_fixed_point(model, [[s * mu]], [[mu * mu]])
     assert W[0, 0] == pytest.approx(W_star[0, 0], rel=1e-6)
     assert p[0, 0] == pytest.approx(p_star[0, 0], rel=1e-6)
@@ -193,9 +194,10 @@ def test_rule_learns_a_linear_target():
     errors = []
     for _ in range(4000):
         pre = rng.uniform(0.0, 1.0, n_pre)
-        err = W_true @ pre - W @ pre
+        target = W_true @ pre
+        err = target - W @ pre
         errors.append(np.mean(np.abs(err)))
-        bayesian_mechanics_step(W, p, err, pre, dt, m_w, m_z, alpha, gamma)
+        bayesian_mechanics_step(W, p, err, pre, target, dt, m_w, m_z, alpha, gamma)
     assert np.mean(errors[:100]) > 10 * np.mean(errors[-100:])
     assert np.linalg.norm(W - W_true) < 0.1 * np.linalg.norm(W_true)
     C = np.full((n_pre, n_pre), 0.25) + np.eye(n_pre) / 12.0  # ⟨pre preᵀ⟩ for uniform(0, 1) rates
@@ -204,11 +206,27 @@ def test_rule_learns_a_linear_target():
     assert np.linalg.norm(W - W_star) < 0.05 * np.linalg.norm(W_star)
 
 
+def test_rule_learns_a_target_split_over_two_projections():
+    """Two projections into one compartment share its error and its target."""
+    rng = np.random.default_rng(3)
+    sizes, W_true = (4, 3), [rng.normal(size=(2, 4)), rng.normal(size=(2, 3))]
+    W, p = [np.zeros((2, n)) for n in sizes], [np.zeros((2, n)) for n in sizes]
+    errors = []
+    for _ in range(4000):
+        pres = [rng.uniform(0.0, 1.0, n) for n in sizes]
+        target = sum(Wt @ x for Wt, x in zip(W_true, pres))
+        err = target - sum(Wk @ x for Wk, x in zip(W, pres))
+        errors.append(np.mean(np.abs(err)))
+        for Wk, pk, x in zip(W, p, pres):
+            bayesian_mechanics_step(Wk, pk, err, x, target, 0.025, 1.0, 10.0, 0.05, 0.2)
+    assert np.mean(errors[:100]) > 10 * np.mean(errors[-100:])
+
+
 @njit
 def _engine_loop(W, p, pres, targets, dt):
     for k in range(pres.shape[0]):
         err = targets[k] - W @ pres[k]
-        bayesian_mechanics_step(W, p, err, pres[k], dt, 1.0, 5.0, 0.1, 0.2)
+        bayesian_mechanics_step(W, p, err, pres[k], targets[k], dt, 1.0, 5.0, 0.1, 0.2)
 
 
 def test_rule_runs_inside_a_compiled_loop_as_from_python():
@@ -219,7 +237,7 @@ def test_rule_runs_inside_a_compiled_loop_as_from_python():
     W2, p2 = W1.copy(), p1.copy()
     _engine_loop(W1, p1, pres, targets, 0.025)
     for pre, target in zip(pres, targets):
-        bayesian_mechanics_step(W2, p2, target - W2 @ pre, pre, 0.025, 1.0, 5.0, 0.1, 0.2)
+        bayesian_mechanics_step(W2, p2, target - W2 @ pre, pre, target, 0.025, 1.0, 5.0, 0.1, 0.2)
     np.testing.assert_array_equal(W1, W2)
     np.testing.assert_array_equal(p1, p2)
     assert np.any(W1 != 0.0)
