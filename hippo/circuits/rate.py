@@ -436,7 +436,7 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
                 W = weights[w0: w0 + size].reshape((proj_n_post[p], proj_n_cols[p]))
                 P = traces[w0: w0 + size].reshape((proj_n_post[p], proj_n_cols[p]))
                 A = aux[w0: w0 + size].reshape((proj_n_post[p], proj_n_cols[p]))
-                apply_rule(proj_rule[p], W, P, A, delta[:n], pre, proj_bias[p], proj_params[p])
+                apply_rule(proj_rule[p], W, P, A, delta[:n], pre, rate[s: s + n], proj_bias[p], proj_params[p])
         window += 1
         if (step0 + k + 1) % record_every == 0:
             for q in range(rec_rate_idx.shape[0]):

@@ -28,13 +28,20 @@ def rule_parameters(plasticity: Plasticity, dale: str, dt: float) -> np.ndarray:
 
 
 @njit(cache=True)
-def apply_rule(rule, W, P, A, delta, pre, bias, params):
+def apply_rule(rule, W, P, A, delta, pre, post, bias, params):
     """Advance the weights ``W`` of one projection by one step of its learning rule, in place.
 
-    ``rule`` 0 is the prediction-error rule (``P`` its plasticity-induction trace);
-    ``rule`` 1 is Bayesian mechanics (``A`` the weights' conjugate momenta, ``δ`` in the
-    role of the sensory prediction error ``s − g``; it runs in real time with step
-    ``dt`` and its own rates ``m_w, m_z, α, γ``, so ``η`` does not apply).
+    Args:
+        rule: 0 prediction error (``P`` its plasticity-induction trace), 1 Bayesian
+            mechanics (``A`` the weights' conjugate momenta).
+        W, P, A: ``(n_post, n_pre + bias)`` weights and per-synapse states.
+        delta: ``(n_post,)`` the compartment's local prediction error (in the role of
+            ``s − g`` for Bayesian mechanics).
+        pre: ``(n_pre,)`` presynaptic rates.
+        post: ``(n_post,)`` somatic rates the compartment predicts (the target ``s``).
+        bias: whether the last column of ``W`` is a bias (input 1).
+        params: the row from :func:`rule_parameters`. Bayesian mechanics runs in real time
+            with step ``dt`` and its own rates ``m_w, m_z, α, γ``, so ``η`` does not apply.
     """
     if rule == 0:
         prediction_error_step(W, P, delta, pre, bias, params[0], params[1], params[2], params[3], int(params[4]))
@@ -42,6 +49,5 @@ def apply_rule(rule, W, P, A, delta, pre, bias, params):
         if bias:
             extended = np.ones(pre.shape[0] + 1, pre.dtype)
             extended[:-1] = pre
-            bayesian_mechanics_step(W, A, delta, extended, params[9], params[5], params[6], params[7], params[8])
-        else:
-            bayesian_mechanics_step(W, A, delta, pre, params[9], params[5], params[6], params[7], params[8])
+            pre = extended
+        bayesian_mechanics_step(W, A, delta, pre, post, params[9], params[5], params[6], params[7], params[8])
