@@ -146,7 +146,10 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         "us_per_step": 1e6 * train_wall / max(1, int(round(config.duration / config.dt))),
     }
     run_dir.write_arrays("arrays", {
-        **training.arrays("train."), "train.position": trajectory.position[training.steps],
+        "train.t": training.t, "train.loss.hpc": training.loss["hpc"], "train.loss.mec": training.loss["mec"],
+        "decoder_window.t": training.t[window], "decoder_window.theta": training.theta[window],
+        "decoder_window.hpc": training.signals["hpc"][window], "decoder_window.mec": training.signals["mec"][window],
+        "decoder_window.position": trajectory.position[training.steps[window]],
         "test.t": result.t, "test.errors": result.errors, "test.decoded": result.decoded, "test.true": result.true,
         "test.mec": result.mec[:2], "rate_maps": maps, "order": order,
     })
