@@ -21,5 +21,8 @@ test: $(BIN)/hippo
 bench: $(BIN)/hippo
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done
 
+figures: $(BIN)/hippo
+	$(BIN)/python figures/make_figures.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache
