@@ -37,7 +37,7 @@ InputFunction = Callable[[int, int], dict]
 
 @dataclass
 class Recording:
-    """Signals recorded every ``every`` steps.
+    """Signals recorded every ``record_every`` steps of a run.
 
     Attributes:
         t: ``(n_records,)`` times in seconds (end of each recording window).
