@@ -41,7 +41,7 @@ MAX_JOINT_SIZE = 20_000_000
 #: Transitions with at most this fraction of non-zero entries are applied as sparse matrices
 #: (from :data:`SPARSE_MIN_STATES` states on).
 SPARSE_DENSITY = 0.1
-SPARSE_MIN_STATES = 32
+SPARSE_MIN_STATES = 128
 #: Modalities :func:`gridworld_model` can build.
 GRIDWORLD_MODALITIES = ("cue", "location")
 #: Outcome of the cue modality on a free cell without a cue letter.
@@ -150,15 +150,15 @@ def check_preferences(C, n_obs: Sequence[int] | None = None, name: str = "C") ->
     return arrays, single
 
 
-def check_dirichlet(p, shapes: Sequence[tuple[int, ...]], name: str) -> tuple[list[np.ndarray], bool]:
-    """Validate Dirichlet concentration parameters with the given shapes (one per modality)."""
+def check_dirichlet(p, shapes: Sequence[tuple[int, ...]] | None, name: str) -> tuple[list[np.ndarray], bool]:
+    """Validate Dirichlet concentration parameters (one array per modality, shapes checked when given)."""
     arrays, single = _modalities(p, name)
-    if len(arrays) != len(shapes):
+    if shapes is not None and len(arrays) != len(shapes):
         raise HippoError(f"{name}: expected {len(shapes)} modality(ies), got {len(arrays)}")
-    for m, (p_m, shape) in enumerate(zip(arrays, shapes)):
+    for m, p_m in enumerate(arrays):
         label = name if single else f"{name}[{m}]"
-        if p_m.shape != tuple(shape):
-            raise HippoError(f"{label}: expected shape {tuple(shape)}, got shape {p_m.shape}")
+        if shapes is not None and p_m.shape != tuple(shapes[m]):
+            raise HippoError(f"{label}: expected shape {tuple(shapes[m])}, got shape {p_m.shape}")
         _check_finite_nonnegative(p_m, label)
     return arrays, single
 
@@ -324,8 +324,18 @@ def transition_operators(B: np.ndarray) -> list:
     Sparse transitions (at most :data:`SPARSE_DENSITY` non-zero, as in gridworlds) become
     CSR matrices, whose products cost O(n_states) instead of O(n_states²) per belief.
     """
-    sparse = B.shape[0] >= SPARSE_MIN_STATES and np.count_nonzero(B) <= SPARSE_DENSITY * B.size
-    return [csr_array(B[:, :, a]) if sparse else np.ascontiguousarray(B[:, :, a]) for a in range(B.shape[2])]
+    n, _, n_actions = B.shape
+    if n < SPARSE_MIN_STATES:
+        return [np.ascontiguousarray(B[:, :, a]) for a in range(n_actions)]
+    target, source, action = np.nonzero(B)
+    if len(target) > SPARSE_DENSITY * B.size:
+        return [np.ascontiguousarray(B[:, :, a]) for a in range(n_actions)]
+    values = B[target, source, action]
+    operators = []
+    for a in range(n_actions):
+        chosen = action == a
+        operators.append(csr_array((values[chosen], (target[chosen], source[chosen])), shape=(n, n)))
+    return operators
 
 
 def _predict_states(qs: np.ndarray, operators: list[np.ndarray], policies: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
