@@ -10,13 +10,21 @@ from hippo.errors import HippoError
 
 
 def _cmd_run(args) -> int:
-    from hippo.experiments import run_experiment
+    from hippo.experiments import flatten_metrics, run_experiment, run_seeds
 
+    if args.seeds:
+        root, summary = run_seeds(args.target, args.seeds, args.set or [], args.out, args.quiet)
+        if not args.quiet:
+            print(f"  {'metric':36s} {'mean':>10s} {'s.e.m.':>10s}   per seed")
+            for key, row in summary.items():
+                values = " ".join(f"{v:.4g}" for v in row["per_seed"].values())
+                print(f"  {key:36s} {row['mean']:10.4g} {row['sem']:10.3g}   {values}")
+        print(f"study directory: {root}")
+        return 0
     run_dir, metrics = run_experiment(args.target, args.set or [], args.seed, args.out, args.quiet)
     if not args.quiet:
-        shown = {k: v for k, v in metrics.items() if not isinstance(v, (dict, list))}
-        for key, value in shown.items():
-            print(f"  {key:32s} {value:.4g}" if isinstance(value, float) else f"  {key:32s} {value}")
+        for key, value in flatten_metrics(metrics).items():
+            print(f"  {key:36s} {value:.4g}")
     print(f"run directory: {run_dir.path}")
     return 0
 
@@ -58,7 +66,10 @@ def build_parser() -> argparse.ArgumentParser:
     run = sub.add_parser("run", help="run an experiment by preset name or TOML file")
     run.add_argument("target", help="preset name (see `hippo list`) or path to a TOML file")
     run.add_argument("--set", action="append", metavar="KEY=VALUE", help="override a config key (repeatable)")
-    run.add_argument("--seed", type=int, help="random seed (default: the config's)")
+    seeds = run.add_mutually_exclusive_group()
+    seeds.add_argument("--seed", type=int, help="random seed (default: the config's)")
+    seeds.add_argument("--seeds", type=int, nargs="+", metavar="N",
+                       help="run once per seed into <out>/seed<N>/ and summarise (mean, s.e.m.) in <out>/summary.json")
     run.add_argument("--out", help="run directory (default: runs/<experiment>-<time>-seed<N>)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or metrics listing")
     run.set_defaults(func=_cmd_run)

@@ -72,3 +72,17 @@ def test_training_improves_path_integration_over_untrained(tmp_path):
     assert saved["pi_error_m"] == pytest.approx(trained["pi_error_m"])
     for figure in ("decoding", "error", "mec_activity", "ring_weights", "loss"):
         assert (tmp_path / "trained" / "figures" / f"{figure}.png").stat().st_size > 10_000
+
+
+def test_multi_seed_study_summarises_every_seed(tmp_path):
+    from hippo.experiments import run_seeds
+
+    overrides = ["duration=120", "test.n_trials=2", "test.decoder_window=60", "ring.drift_duration=2"]
+    root, summary = run_seeds("path-integration", [0, 1], overrides, out=tmp_path, quiet=True)
+    saved = json.loads((root / "summary.json").read_text())
+    assert saved["seeds"] == [0, 1]
+    one_second = summary["pi_error_m.1"]
+    per_seed = [json.loads((tmp_path / f"seed{s}" / "metrics.json").read_text())["pi_error_m"]["1"] for s in (0, 1)]
+    assert list(one_second["per_seed"].values()) == pytest.approx(per_seed)
+    assert one_second["mean"] == pytest.approx(np.mean(per_seed))
+    assert one_second["sem"] == pytest.approx(np.std(per_seed, ddof=1) / np.sqrt(2))

@@ -15,6 +15,7 @@ example ``path-integration-no-theta.toml``). A user's own TOML file works the sa
 from __future__ import annotations
 
 import importlib
+import math
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,7 @@ from typing import Any
 
 from hippo.config import apply_overrides, from_dict, read_toml, to_dict
 from hippo.errors import ConfigError
-from hippo.io import RunDir
+from hippo.io import RunDir, write_json
 
 EXPERIMENTS_DIR = Path(__file__).resolve().parent
 
@@ -98,3 +99,48 @@ def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | Non
     metrics.setdefault("wall_seconds", time.perf_counter() - start)
     run_dir.write_metrics(metrics)
     return run_dir, metrics
+
+
+def flatten_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
+    """Numeric metrics as a flat mapping with dotted keys (``pi_error_m.1``, ``ring.bump_score``)."""
+    flat = {}
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            flat.update(flatten_metrics(value, f"{name}."))
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and key != "seed":
+            flat[name] = float(value)
+    return flat
+
+
+def summarise(per_seed: dict[int, dict]) -> dict:
+    """Mean, standard error of the mean and per-seed values of every numeric metric."""
+    flats = {seed: flatten_metrics(metrics) for seed, metrics in per_seed.items()}
+    keys = [k for k in next(iter(flats.values()))]
+    summary = {}
+    for key in keys:
+        values = [flats[seed].get(key, math.nan) for seed in flats]
+        finite = [v for v in values if math.isfinite(v)]
+        mean = sum(finite) / len(finite) if finite else math.nan
+        spread = (sum((v - mean) ** 2 for v in finite) / (len(finite) - 1)) ** 0.5 if len(finite) > 1 else math.nan
+        summary[key] = {"mean": mean, "sem": spread / len(finite) ** 0.5 if len(finite) > 1 else math.nan,
+                        "per_seed": dict(zip([str(seed) for seed in flats], values))}
+    return summary
+
+
+def run_seeds(name_or_file: str, seeds: list[int], overrides: list[str] = (), out: str | Path | None = None,
+              quiet: bool = False) -> tuple[Path, dict]:
+    """Run one experiment for several seeds; writes ``seed<N>/`` run directories and ``summary.json``.
+
+    Returns the study folder and the summary (see :func:`summarise`).
+    """
+    experiment = resolve(name_or_file, overrides).config.experiment
+    root = Path(out) if out else Path("runs") / f"{experiment}-{time.strftime('%Y%m%d-%H%M%S')}-seeds"
+    per_seed = {}
+    for seed in seeds:
+        if not quiet:
+            print(f"seed {seed}", flush=True)
+        _, per_seed[seed] = run_experiment(name_or_file, overrides, seed, root / f"seed{seed}", quiet)
+    summary = summarise(per_seed)
+    write_json(root / "summary.json", {"experiment": experiment, "seeds": list(seeds), "metrics": summary})
+    return root, summary
