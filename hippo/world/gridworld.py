@@ -40,6 +40,11 @@ ACTIONS = ("stay", "N", "E", "S", "W")
 _ACTION_STEPS = {"stay": (0, 0), "N": (-1, 0), "E": (0, 1), "S": (1, 0), "W": (0, -1)}
 _ALLOWED_KEYS = ("name", "description", "cell_size", "boundary", "map")
 _ALLOWED_CHARS = "'#' (wall), '.' (free), letters A-Z/a-z (cue on a free cell)"
+_REQUIRED_KEYS = {
+    "cell_size": "a number of metres > 0",
+    "boundary": "'solid' or 'periodic'",
+    "map": "an ASCII map as a multi-line string",
+}
 
 
 @dataclass(frozen=True, eq=False)
@@ -219,9 +224,9 @@ def parse_environment(path: str | Path) -> Gridworld:
     for key in data:
         if key not in _ALLOWED_KEYS:
             raise ConfigError(source, key, "unknown key", ", ".join(_ALLOWED_KEYS))
-    for key in ("cell_size", "boundary", "map"):
+    for key, allowed in _REQUIRED_KEYS.items():
         if key not in data:
-            raise ConfigError(source, key, "missing key")
+            raise ConfigError(source, key, "missing key", allowed)
     cell_size = data["cell_size"]
     if isinstance(cell_size, bool) or not isinstance(cell_size, (int, float)) or cell_size <= 0:
         raise ConfigError(source, "cell_size", f"invalid value {cell_size!r}", "a number of metres > 0")
