@@ -1,0 +1,49 @@
+"""Shared fixtures: temporary environment files and one short autoencoding run."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import pytest
+
+# A short autoencoding run (4 simulated minutes of training): long enough for both losses
+# to fall, short enough for the test suite. Shared by the autoencoding and determinism tests.
+SHORT_AUTOENCODING = ["duration=240", "test_duration=60"]
+SHORT_AUTOENCODING_SEED = 3
+
+
+@pytest.fixture
+def write_env(tmp_path):
+    """Write an environment file and return its path.
+
+    ``write_env(map_text, name="env", **keys)`` writes ``cell_size`` (default 0.1),
+    ``boundary`` (default ``"solid"``), any other ``keys`` and the map as a multi-line
+    string; a key given as ``None`` is left out.
+    """
+
+    def write(map_text: str | None, name: str = "env", **keys) -> Path:
+        values = {"cell_size": 0.1, "boundary": "solid", **keys}
+        lines = []
+        for key, value in values.items():
+            if value is None:
+                continue
+            lines.append(f"{key} = {value!r}" if isinstance(value, (int, float)) else f'{key} = "{value}"')
+        if map_text is not None:
+            lines.append('map = """')
+            lines.append(textwrap.dedent(map_text).strip("\n"))
+            lines.append('"""')
+        path = tmp_path / f"{name}.toml"
+        path.write_text("\n".join(lines) + "\n")
+        return path
+
+    return write
+
+
+@pytest.fixture(scope="session")
+def short_autoencoding(tmp_path_factory):
+    """``(run_dir, metrics)`` of one short autoencoding run."""
+    from hippo.experiments import run_experiment
+
+    out = tmp_path_factory.mktemp("autoencoding") / "run"
+    return run_experiment("autoencoding", SHORT_AUTOENCODING, seed=SHORT_AUTOENCODING_SEED, out=out, quiet=True)
