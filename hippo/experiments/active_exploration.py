@@ -1,0 +1,276 @@
+"""Curiosity-driven exploration of gridworlds by an active-inference agent.
+
+In each environment, an agent that knows the map's connectivity (``B``) and its start
+cell, but not what it will observe where, starts with flat Dirichlet counts over its
+observation model ``A`` (the cue letter under it) and plans three steps ahead with the
+parameter information gain of those counts in its expected free energy
+(:func:`hippo.learning.active_inference_agent.explore_gridworld`). A random walk with
+the same actions (stay/N/E/S/W, uniformly) and the same start cells is the baseline.
+
+Outputs, per environment and over ``n_seeds`` runs: the fraction of free cells visited
+against steps (coverage) for agent and random walk, the number of steps each needs to
+reach ``coverage_target`` (median over runs), and the divergence of the learned ``A``
+from the true one against steps, measured as the mean over cells of
+``KL(true A[:, s] || learned A[:, s])`` in nats. (The reverse divergence is infinite:
+the true cue likelihood is one-hot and the learned one is never exactly zero.)
+Figures: a trajectory over the map, learned against true ``A``, coverage, and KL.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+from matplotlib.collections import LineCollection
+
+from hippo.config import bounds
+from hippo.io import RunDir
+from hippo.learning.active_inference import cue_outcomes, gridworld_transitions
+from hippo.learning.active_inference_agent import Exploration, explore_gridworld
+from hippo.plotting import COLOURS, figure, panel_label, save
+from hippo.progress import Progress
+from hippo.world.gridworld import Gridworld, load_environment
+
+
+@dataclass(frozen=True)
+class Config:
+    """Exploration of gridworlds. Steps are discrete moves between cells.
+
+    Attributes:
+        environments: names (or TOML paths) of the gridworlds explored.
+        n_seeds: runs per environment (agent and random walk each).
+        agent_steps: steps of each agent run.
+        random_walk_steps: steps of each random-walk run.
+        coverage_target: fraction of free cells whose first reach is timed.
+        policy_len: planning horizon of the agent (steps).
+        gamma: policy precision.
+        alpha: action precision.
+        prior_concentration: initial Dirichlet count of every entry of the agent's ``A``.
+    """
+
+    experiment: str = "active-exploration"
+    seed: int = 0
+    environments: tuple[str, ...] = ("two-rooms", "tem-grid")
+    n_seeds: int = field(default=20, metadata=bounds(min=1))
+    agent_steps: int = field(default=1000, metadata=bounds(min=1))
+    random_walk_steps: int = field(default=50000, metadata=bounds(min=1))
+    coverage_target: float = field(default=0.9, metadata=bounds(gt=0.0, max=1.0))
+    policy_len: int = field(default=3, metadata=bounds(min=1, max=5))
+    gamma: float = field(default=16.0, metadata=bounds(gt=0.0))
+    alpha: float = field(default=16.0, metadata=bounds(gt=0.0))
+    prior_concentration: float = field(default=0.1, metadata=bounds(gt=0.0))
+
+    def __post_init__(self):
+        if not self.environments:
+            raise ValueError("environments must name at least one gridworld")
+
+
+# ------------------------------------------------------------------ measures
+def coverage_curves(states: np.ndarray, n_states: int) -> np.ndarray:
+    """Fraction of the ``n_states`` states visited by each step: ``(n_runs, T + 1)`` from states ``(n_runs, T + 1)``."""
+    n_runs, length = states.shape
+    curves = np.empty((n_runs, length))
+    for run, path in enumerate(states):
+        _, first = np.unique(path, return_index=True)
+        curves[run] = np.cumsum(np.bincount(first, minlength=length)) / n_states
+    return curves
+
+
+def steps_to_coverage(curves: np.ndarray, target: float) -> np.ndarray:
+    """First step at which each curve reaches ``target`` (``inf`` if never): ``(n_runs,)``."""
+    reached = curves >= target - 1e-12
+    return np.where(reached.any(axis=1), reached.argmax(axis=1), np.inf)
+
+
+def random_walk(next_state: np.ndarray, starts: np.ndarray, n_steps: int, rng: np.random.Generator) -> np.ndarray:
+    """States ``(n_runs, n_steps + 1)`` of random walks choosing uniformly among the actions.
+
+    ``next_state[s, a]`` is the state reached from ``s`` by action ``a``.
+    """
+    actions = rng.integers(next_state.shape[1], size=(n_steps, len(starts)))
+    states = np.empty((len(starts), n_steps + 1), dtype=np.intp)
+    states[:, 0] = starts
+    for t in range(n_steps):
+        states[:, t + 1] = next_state[states[:, t], actions[t]]
+    return states
+
+
+def _median_iqr(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return tuple(np.percentile(values, q, axis=0) for q in (50, 25, 75))
+
+
+# ------------------------------------------------------------------ one environment
+@dataclass
+class EnvironmentResult:
+    """Runs in one environment: agent and random-walk states ``(n_seeds, T + 1)``, KL ``(n_seeds, T + 1)``."""
+
+    env: Gridworld
+    agent_states: np.ndarray
+    random_states: np.ndarray
+    kl: np.ndarray
+    example: Exploration
+    seconds_per_step: float
+
+
+def explore_environment(config: Config, env: Gridworld, rng: np.random.Generator,
+                        on_step) -> EnvironmentResult:
+    """All agent and random-walk runs in ``env``, from the same random start cells."""
+    starts = rng.integers(env.n_free, size=config.n_seeds)
+    seeds = rng.integers(2**63, size=config.n_seeds)
+    runs = []
+    start_time = time.perf_counter()
+    for i, (start, seed) in enumerate(zip(starts, seeds)):
+        runs.append(explore_gridworld(env, config.agent_steps, int(seed), start=env.free_cells[start],
+                                      policy_len=config.policy_len, gamma=config.gamma, alpha=config.alpha,
+                                      prior_concentration=config.prior_concentration, record_kl=True,
+                                      on_step=lambda t, i=i: on_step(i * config.agent_steps + t)))
+    seconds = (time.perf_counter() - start_time) / (config.n_seeds * config.agent_steps)
+    next_state = gridworld_transitions(env).argmax(axis=0)
+    walks = random_walk(next_state, starts, config.random_walk_steps, rng)
+    return EnvironmentResult(env=env, agent_states=np.stack([r.states for r in runs]), random_states=walks,
+                             kl=np.stack([r.kl for r in runs]), example=runs[0], seconds_per_step=seconds)
+
+
+def environment_metrics(config: Config, result: EnvironmentResult) -> dict:
+    """Median steps to the coverage target (agent, random walk), their ratio, and the KL trend."""
+    n = result.env.n_free
+    agent = steps_to_coverage(coverage_curves(result.agent_states, n), config.coverage_target)
+    walk = steps_to_coverage(coverage_curves(result.random_states, n), config.coverage_target)
+    kl_median = np.median(result.kl, axis=0)
+    name = result.env.name
+    agent_median, walk_median = float(np.median(agent)), float(np.median(walk))
+    return {
+        f"{name}.free_cells": n,
+        f"{name}.agent_steps_to_target": agent_median,
+        f"{name}.random_steps_to_target": walk_median,
+        f"{name}.agent_reached_fraction": float(np.mean(np.isfinite(agent))),
+        f"{name}.random_reached_fraction": float(np.mean(np.isfinite(walk))),
+        f"{name}.speed_up": walk_median / agent_median,
+        f"{name}.kl_start": float(kl_median[0]),
+        f"{name}.kl_at_target": float(kl_median[int(min(agent_median, len(kl_median) - 1))]) if np.isfinite(agent_median) else float("nan"),
+        f"{name}.kl_end": float(kl_median[-1]),
+        f"{name}.kl_fell_fraction": float(np.mean(result.kl[:, -1] < result.kl[:, 0])),
+        f"{name}.agent_ms_per_step": 1e3 * result.seconds_per_step,
+    }
+
+
+def _arrays(result: EnvironmentResult) -> dict[str, np.ndarray]:
+    key = result.env.name.replace("-", "_")
+    n = result.env.n_free
+    return {
+        f"{key}_coverage_agent": coverage_curves(result.agent_states, n).astype(np.float32),
+        f"{key}_coverage_random": coverage_curves(result.random_states, n).astype(np.float32),
+        f"{key}_kl": result.kl,
+        f"{key}_agent_states": result.agent_states,
+        f"{key}_true_A": result.example.A_true[0],
+        f"{key}_learned_A": result.example.agent.A[0],
+    }
+
+
+# ------------------------------------------------------------------ figures
+def _draw_map(ax, env: Gridworld) -> None:
+    width, height = (env.size[0], env.cell_size) if env.dim == 1 else tuple(env.size)
+    ax.imshow(np.where(env.free, 0.95, 0.25), cmap="gray", vmin=0, vmax=1, extent=(0, width, 0, height),
+              origin="upper", interpolation="nearest")
+    for row, col in np.argwhere(np.char.isalpha(env.grid.astype(str))):
+        x, y = env.cell_centres(np.array([row, col]))
+        ax.text(x, y, env.grid[row, col], ha="center", va="center", fontsize=6, color=COLOURS["chance"])
+    ax.set_xlabel("x (m)")
+    ax.set_ylabel("y (m)")
+    ax.set_aspect("equal")
+
+
+def plot_trajectories(results: list[EnvironmentResult], target: float):
+    """The first run's path over each map until it reaches the coverage target, coloured by step."""
+    fig, axes = figure(3.4 * len(results), 3.2, ncols=len(results), squeeze=False)
+    for letter, ax, result in zip("abcdefgh", axes[0], results):
+        env = result.env
+        curve = coverage_curves(result.agent_states[:1], env.n_free)[0]
+        stop = int(steps_to_coverage(curve[None], target)[0]) if curve[-1] >= target else len(curve) - 1
+        path = env.cell_centres(env.free_cells[result.agent_states[0, : stop + 1]])
+        _draw_map(ax, env)
+        segments = LineCollection(np.stack([path[:-1], path[1:]], axis=1), cmap="viridis", linewidths=1.0)
+        segments.set_array(np.arange(stop))
+        ax.add_collection(segments)
+        ax.plot(*path[0], "o", color=COLOURS["agent"], markersize=4)
+        fig.colorbar(segments, ax=ax, shrink=0.7, label="step")
+        ax.set_title(f"{env.name}\n{stop} steps to {100 * curve[stop]:.0f}% of cells")
+        panel_label(ax, letter)
+    return fig
+
+
+def plot_likelihoods(results: list[EnvironmentResult]):
+    """True against learned cue likelihood ``A`` (outcomes × cells) at the end of the first run."""
+    fig, axes = figure(7.0, 1.6 * len(results) + 0.6, nrows=len(results), ncols=2, squeeze=False)
+    letters = iter("abcdefghijklmnop")
+    for row, result in zip(axes, results):
+        labels = cue_outcomes(result.env)
+        for ax, A, title in zip(row, (result.example.A_true[0], result.example.agent.A[0]), ("true A", "learned A")):
+            image = ax.imshow(A, aspect="auto", vmin=0, vmax=1, interpolation="nearest")
+            ax.set_yticks(range(len(labels)), labels)
+            ax.set_xlabel("cell (state index)")
+            ax.set_ylabel("cue")
+            ax.set_title(f"{result.env.name}: {title}")
+            panel_label(ax, next(letters))
+        fig.colorbar(image, ax=row, shrink=0.8, label="p(cue | cell)")
+    return fig
+
+
+def plot_coverage(results: list[EnvironmentResult], target: float):
+    """Median (and quartiles) of coverage against steps for agent and random walk."""
+    fig, axes = figure(3.2 * len(results), 2.6, ncols=len(results), squeeze=False)
+    for letter, ax, result in zip("abcdefgh", axes[0], results):
+        for states, label, colour in ((result.agent_states, "active inference", COLOURS["agent"]),
+                                      (result.random_states, "random walk", COLOURS["random"])):
+            median, low, high = _median_iqr(coverage_curves(states, result.env.n_free))
+            steps = np.arange(1, len(median))
+            ax.plot(steps, median[1:], color=colour, label=label)
+            ax.fill_between(steps, low[1:], high[1:], color=colour, alpha=0.25, linewidth=0)
+        ax.axhline(target, color=COLOURS["chance"], linestyle=":", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel("steps")
+        ax.set_ylabel("fraction of cells visited")
+        ax.set_title(result.env.name)
+        ax.legend(loc="lower right")
+        panel_label(ax, letter)
+    return fig
+
+
+def plot_kl(results: list[EnvironmentResult]):
+    """Median (and quartiles) of the mean KL(true A || learned A) against steps."""
+    fig, axes = figure(3.2 * len(results), 2.6, ncols=len(results), squeeze=False)
+    for letter, ax, result in zip("abcdefgh", axes[0], results):
+        median, low, high = _median_iqr(result.kl)
+        steps = np.arange(len(median))
+        ax.plot(steps, median, color=COLOURS["agent"])
+        ax.fill_between(steps, low, high, color=COLOURS["agent"], alpha=0.25, linewidth=0)
+        ax.set_xlabel("steps")
+        ax.set_ylabel("KL(true A ‖ learned A) (nats)")
+        ax.set_title(result.env.name)
+        panel_label(ax, letter)
+    return fig
+
+
+# ------------------------------------------------------------------ run
+def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
+    """Explore every environment; write arrays, figures, and return the metrics."""
+    rng = np.random.default_rng(config.seed)
+    environments = [load_environment(name) for name in config.environments]
+    per_env = config.n_seeds * config.agent_steps
+    bar = Progress(len(environments) * per_env, "active-exploration", enabled=progress)
+    results, metrics, arrays = [], {}, {}
+    try:
+        for k, env in enumerate(environments):
+            result = explore_environment(config, env, rng, lambda done, k=k: bar.update(k * per_env + done))
+            results.append(result)
+            metrics.update(environment_metrics(config, result))
+            arrays.update(_arrays(result))
+    finally:
+        bar.close()
+    run_dir.write_arrays("exploration", arrays)
+    save(plot_trajectories(results, config.coverage_target), run_dir.figure_path("trajectory"))
+    save(plot_likelihoods(results), run_dir.figure_path("likelihood"))
+    save(plot_coverage(results, config.coverage_target), run_dir.figure_path("coverage"))
+    save(plot_kl(results), run_dir.figure_path("kl"))
+    return metrics
