@@ -44,8 +44,11 @@ class MotionConfig:
             (discrete steps between neighbouring free cells) or ``"active-inference"``
             (cells chosen by a curious active-inference agent, see
             :mod:`hippo.learning.active_inference_agent`).
-        speed_mean: mean velocity in 1-D, mean speed in 2-D (m/s).
-        speed_std: standard deviation of the velocity (1-D) or speed (2-D) (m/s).
+        speed_mean: mean velocity in 1-D (m/s). In 2-D the speed is the absolute value of
+            an OU process with this mean and ``speed_std``, so it is the mean speed only
+            when ``speed_mean`` is a few ``speed_std`` above 0 (with ``speed_mean = 0``
+            the mean speed is ``speed_std·sqrt(2/π)``).
+        speed_std: standard deviation of the velocity (1-D) or of the speed's OU process (2-D) (m/s).
         coherence_time: time constant of the velocity / speed process (seconds).
         rotation_std: standard deviation of the angular velocity in 2-D (rad/s).
         rotation_coherence_time: time constant of the angular velocity (seconds).
@@ -134,6 +137,18 @@ def _is_free(x, y, free, cell_size, width, height):
 
 
 @njit(cache=True)
+def _move_blocked(x, y, nx, ny, free, cell_size, width, height):
+    """Whether the step (x, y) → (nx, ny) is blocked along x, along y, or at its end.
+
+    A step that changes both row and column also needs both side cells free, so that
+    the straight path between the two samples never cuts the corner of a wall cell.
+    """
+    x_blocked = not _is_free(nx, y, free, cell_size, width, height)
+    y_blocked = not _is_free(x, ny, free, cell_size, width, height)
+    return x_blocked, y_blocked, x_blocked or y_blocked or not _is_free(nx, ny, free, cell_size, width, height)
+
+
+@njit(cache=True)
 def _integrate_2d(start, speed, turn, heading0, dt, free, cell_size, width, height, periodic):
     """Integrate heading and position; a move into a wall reflects the blocked velocity component."""
     n = speed.shape[0]
@@ -147,11 +162,8 @@ def _integrate_2d(start, speed, turn, heading0, dt, free, cell_size, width, heig
         nx, ny = x + vx * dt, y + vy * dt
         if periodic:
             nx, ny = nx % width, ny % height
-        if not _is_free(nx, ny, free, cell_size, width, height):
-            x_only = (x + vx * dt) % width if periodic else x + vx * dt
-            y_only = (y + vy * dt) % height if periodic else y + vy * dt
-            x_blocked = not _is_free(x_only, y, free, cell_size, width, height)
-            y_blocked = not _is_free(x, y_only, free, cell_size, width, height)
+        x_blocked, y_blocked, blocked = _move_blocked(x, y, nx, ny, free, cell_size, width, height)
+        if blocked:
             if x_blocked or not y_blocked:
                 vx = -vx
             if y_blocked or not x_blocked:
@@ -160,7 +172,7 @@ def _integrate_2d(start, speed, turn, heading0, dt, free, cell_size, width, heig
             nx, ny = x + vx * dt, y + vy * dt
             if periodic:
                 nx, ny = nx % width, ny % height
-            if not _is_free(nx, ny, free, cell_size, width, height):
+            if _move_blocked(x, y, nx, ny, free, cell_size, width, height)[2]:
                 vx, vy, nx, ny = 0.0, 0.0, x, y
         velocity[k, 0], velocity[k, 1] = vx, vy
         x, y = nx, ny
