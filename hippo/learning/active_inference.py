@@ -368,16 +368,16 @@ def _predict_states(qs: np.ndarray, operators: list[np.ndarray], policies: np.nd
 def _node_free_energy(Q: np.ndarray, terms: _Terms) -> np.ndarray:
     """Expected free energy contributed by one step at each predicted belief ``Q[:, k]``: ``(n_nodes,)``."""
     G = np.zeros(Q.shape[1])
-    if terms.log_C is not None or terms.novelty is not None:
-        predicted = [A_m @ Q for A_m in terms.A]
-        if terms.log_C is not None:
-            for qo, log_C in zip(predicted, terms.log_C):
-                G -= log_C @ qo
-        if terms.novelty is not None:
-            for qo, W in zip(predicted, terms.novelty):
-                G -= np.einsum("ok,ok->k", qo, W @ Q)
+    predicted = [A_m @ Q for A_m in terms.A]
+    if terms.log_C is not None:
+        for qo, log_C in zip(predicted, terms.log_C):
+            G -= log_C @ qo
+    if terms.novelty is not None:
+        for qo, W in zip(predicted, terms.novelty):
+            G -= np.einsum("ok,ok->k", qo, W @ Q)
     if terms.joint is not None:
-        G -= _entropy(terms.joint @ Q) - terms.state_entropy @ Q
+        joint = predicted[0] if len(predicted) == 1 else terms.joint @ Q
+        G -= _entropy(joint) - terms.state_entropy @ Q
     return G
 
 
@@ -552,12 +552,16 @@ def update_preferences(C, obs, reward: float, lr: float):
     obs = check_observation(obs, [len(C_m) for C_m in C])
     reward = _check_number(reward, "reward")
     lr = _check_positive(lr, "lr", allow_zero=True)
+    return _restore(_move_preferences(C, obs, reward, lr), single)
+
+
+def _move_preferences(C, obs, reward: float, lr: float) -> list[np.ndarray]:
     updated = []
     for C_m, o in zip(C, obs):
         C_m = C_m.copy()
         C_m[o] += lr * (reward - C_m[o])
         updated.append(C_m)
-    return _restore(updated, single)
+    return updated
 
 
 def kl_likelihood(P, Q) -> np.ndarray:

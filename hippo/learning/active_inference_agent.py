@@ -26,6 +26,7 @@ from hippo.learning.active_inference import (
     _environment,
     _log,
     _log_habits,
+    _move_preferences,
     _node_free_energy,
     _posterior,
     _predict_states,
@@ -183,10 +184,7 @@ class ActiveInferenceAgent:
     def _learn_C(self, obs: np.ndarray, reward: float | None) -> float:
         if reward is None or self.lr_C == 0:
             return 0.0
-        reward = _check_number(reward, "reward")
-        C = [C_m.copy() for C_m in self.C]
-        for C_m, o in zip(C, obs):
-            C_m[o] += self.lr_C * (reward - C_m[o])
+        C = _move_preferences(self.C, obs, _check_number(reward, "reward"), self.lr_C)
         change, self.C = _change(C, self.C), C
         return change
 
