@@ -80,7 +80,7 @@ def _convert(value: Any, tp: Any, source: str, key: str) -> Any:
         if origin is tuple and args and args[-1] is not Ellipsis:
             if len(args) != len(value):
                 raise ConfigError(source, key, f"expected {len(args)} values, got {len(value)}")
-            return tuple(_convert(v, a, source, f"{key}[{i}]") for i, (v, a) in enumerate(zip(args, value)))
+            return tuple(_convert(v, a, source, f"{key}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
         item = args[0] if args else Any
         return tuple(_convert(v, item, source, f"{key}[{i}]") for i, v in enumerate(value))
     if origin is dict:
