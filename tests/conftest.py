@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import textwrap
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -42,8 +43,9 @@ def write_env(tmp_path):
 
 @pytest.fixture(scope="session")
 def short_autoencoding(tmp_path_factory):
-    """``(run_dir, metrics)`` of one short autoencoding run."""
+    """One short autoencoding run: ``run_dir``, ``metrics`` and the ``overrides`` and ``seed`` it ran with."""
     from hippo.experiments import run_experiment
 
     out = tmp_path_factory.mktemp("autoencoding") / "run"
-    return run_experiment("autoencoding", SHORT_AUTOENCODING, seed=SHORT_AUTOENCODING_SEED, out=out, quiet=True)
+    run_dir, metrics = run_experiment("autoencoding", SHORT_AUTOENCODING, seed=SHORT_AUTOENCODING_SEED, out=out, quiet=True)
+    return SimpleNamespace(run_dir=run_dir, metrics=metrics, overrides=list(SHORT_AUTOENCODING), seed=SHORT_AUTOENCODING_SEED)
