@@ -25,7 +25,7 @@ def decoding(result, env, metrics, path, trial: int = 0):
     ax.set_xlim(t[0], t[-1])
     ax.set_ylim(0, env.size[0])
     ax.set_xlabel("time from switch (s)")
-    ax.set_ylabel("position (m)")
+    ax.set_ylabel("position (m)" if env.dim == 1 else "x position (m)")
     ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.08), markerscale=4, ncol=2, borderaxespad=0)
     return plotting.save(fig, path)
 

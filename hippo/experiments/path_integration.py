@@ -76,7 +76,7 @@ def _training_theta(config: Config) -> ThetaConfig:
 
 
 def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
-    """Train, test path integration, analyse the ring; return the metrics."""
+    """Train, test path integration and (on 1-D tracks) analyse the ring; return the metrics."""
     rng = np.random.default_rng(config.seed)
     env = load_environment(config.environment)
     test_seconds = config.test.n_trials * (config.test.warmup + config.test.generative)
@@ -113,21 +113,9 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     finally:
         trial_bar.close()
 
-    # ring-attractor analysis: rate maps from the wake samples of the decoder window
     wake = window & (training.theta > 0.5)
-    maps = ring_attractor.rate_maps(training.signals["mec"][wake], trajectory.position[training.steps[wake]], env, config.ring.n_bins)
-    order = ring_attractor.order_by_peak(maps)
-    w_rec = engine.weight("mec.apical<-mec")
-    w_conj = engine.weight("mec.apical<-conjunctive")
-    n = config.n_mec
-    ring = ring_attractor.ring_indices(w_rec, w_conj[:, :n], w_conj[:, n:2 * n], order)
-    generative = result.mec[:, result.t > 0].reshape(-1, n)
-    ring["bump_score"] = ring_attractor.bump_score(generative, order)
-    engine.run(config.test.warmup, still, config.theta, learn=False, noise=False)
-    drift = engine.run(config.ring.drift_duration, still, GENERATION, learn=False, noise=False, record=("hpc",))
-    ring["drift_m_per_s"] = ring_attractor.drift_m_per_s(decoder.predict(drift.signals["hpc"]), drift.t, env)
-
     fit_error = decoding_error(env, decoder.predict(training.signals["hpc"][wake]), trajectory.position[training.steps[wake]])
+    per_minute = int(round(60.0 / (config.dt * config.record_every)))
     metrics = {
         "control": config.control,
         "pi_error_m": {f"{s:g}": result.error_at(s)[0] for s in config.test.report_times},
@@ -136,27 +124,44 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         "pi_horizon_s": result.horizon(config.test.horizon_error),
         "chance_error_m": chance_error(env),
         "decoder_fit_error_m": float(fit_error.mean()),
-        "loss_hpc_initial": float(training.loss["hpc"][:int(60 / (config.dt * config.record_every))].mean()),
-        "loss_hpc_final": float(training.loss["hpc"][-int(60 / (config.dt * config.record_every)):].mean()),
-        "loss_mec_initial": float(training.loss["mec"][:int(60 / (config.dt * config.record_every))].mean()),
-        "loss_mec_final": float(training.loss["mec"][-int(60 / (config.dt * config.record_every)):].mean()),
-        "ring": ring,
+        **{f"loss_{layer}_{when}": float(training.loss[layer][part].mean())
+           for layer in ("hpc", "mec") for when, part in (("initial", slice(None, per_minute)), ("final", slice(-per_minute, None)))},
         "sim_seconds": config.duration,
         "wall_seconds": train_wall,
         "us_per_step": 1e6 * train_wall / max(1, int(round(config.duration / config.dt))),
     }
-    run_dir.write_arrays("arrays", {
+    arrays = {
         "train.t": training.t, "train.loss.hpc": training.loss["hpc"], "train.loss.mec": training.loss["mec"],
         "decoder_window.t": training.t[window], "decoder_window.theta": training.theta[window],
         "decoder_window.hpc": training.signals["hpc"][window], "decoder_window.mec": training.signals["mec"][window],
         "decoder_window.position": trajectory.position[training.steps[window]],
         "test.t": result.t, "test.errors": result.errors, "test.decoded": result.decoded, "test.true": result.true,
-        "test.mec": result.mec[:2], "rate_maps": maps, "order": order,
-    })
-    run_dir.write_arrays("weights", engine.all_weights())
+        "test.mec": result.mec[:2],
+    }
     figures.decoding(result, env, metrics, run_dir.figure_path("decoding"))
     figures.error_curve(result, metrics, run_dir.figure_path("error"))
-    figures.mec_activity(maps, order, result, run_dir.figure_path("mec_activity"))
-    figures.ring_weights(w_rec, w_conj, order, n, run_dir.figure_path("ring_weights"))
     figures.loss_curves(training, run_dir.figure_path("loss"))
+    if env.dim == 1:
+        maps = ring_attractor.rate_maps(training.signals["mec"][wake], trajectory.position[training.steps[wake]], env,
+                                        config.ring.n_bins)
+        order = ring_attractor.order_by_peak(maps)
+        metrics["ring"] = _ring_indices(config, env, engine, result, order, decoder, still)
+        arrays.update(rate_maps=maps, order=order)
+        figures.mec_activity(maps, order, result, run_dir.figure_path("mec_activity"))
+        figures.ring_weights(engine.weight("mec.apical<-mec"), engine.weight("mec.apical<-conjunctive"), order,
+                             config.n_mec, run_dir.figure_path("ring_weights"))
+    run_dir.write_arrays("arrays", arrays)
+    run_dir.write_arrays("weights", engine.all_weights())
     return metrics
+
+
+def _ring_indices(config: Config, env, engine, result, order, decoder, still) -> dict:
+    """Ring-attractor indices of the trained weights, bump score in generation, zero-velocity drift (1-D tracks)."""
+    n = config.n_mec
+    w_conj = engine.weight("mec.apical<-conjunctive")
+    ring = ring_attractor.ring_indices(engine.weight("mec.apical<-mec"), w_conj[:, :n], w_conj[:, n:2 * n], order)
+    ring["bump_score"] = ring_attractor.bump_score(result.mec[:, result.t > 0].reshape(-1, n), order)
+    engine.run(config.test.warmup, still, config.theta, learn=False, noise=False)
+    drift = engine.run(config.ring.drift_duration, still, GENERATION, learn=False, noise=False, record=("hpc",))
+    ring["drift_m_per_s"] = ring_attractor.drift_m_per_s(decoder.predict(drift.signals["hpc"]), drift.t, env)
+    return ring

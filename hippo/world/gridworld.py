@@ -138,7 +138,10 @@ class Gridworld:
     def wrap(self, positions: np.ndarray) -> np.ndarray:
         """Positions folded back into the world on periodic boundaries (unchanged if solid)."""
         positions = np.asarray(positions, dtype=float)
-        return np.mod(positions, self.size) if self.periodic else positions
+        if not self.periodic:
+            return positions
+        wrapped = np.mod(positions, self.size)
+        return np.where(wrapped >= self.size, 0.0, wrapped)  # mod of a tiny negative number can round up to size
 
     def displacement(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``a − b`` in metres, by the shortest way round on periodic boundaries."""

@@ -230,7 +230,10 @@ def generate_motion(env: Gridworld, duration: float, dt: float, config: MotionCo
     if config.kind == "active-inference":
         from hippo.learning.active_inference_agent import active_inference_trajectory
 
-        return active_inference_trajectory(env, duration, dt, config, rng)
+        if config.speed_mean <= 0:
+            raise ConfigError("motion", "speed_mean", f"{config.speed_mean!r} is not a running speed",
+                              "a speed > 0 m/s for active-inference motion")
+        return active_inference_trajectory(env, duration, dt, config.speed_mean, int(rng.integers(2**31)))
     if env.dim == 1:
         return smooth_motion_1d(env, n_steps, dt, config, rng)
     return smooth_motion_2d(env, n_steps, dt, config, rng)
