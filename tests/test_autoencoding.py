@@ -43,8 +43,8 @@ def test_metrics_are_complete_and_match_the_recordings(short_autoencoding, array
 
 def test_latent_stream_has_the_squared_exponential_decorrelation_time(short_autoencoding, arrays):
     assert short_autoencoding.metrics["autocorr_time_latents_s"] == pytest.approx(np.sqrt(2.0), rel=0.2)
-    assert arrays["latents"].shape == (2400, 5)
-    assert np.isfinite(arrays["autocorr_generated"][0])
+    assert arrays["latents"].shape[1] == 5
+    assert arrays["autocorr_latents"][0] == pytest.approx(1.0)
 
 
 def test_training_improves_inference_mode_predictions(arrays):

@@ -151,8 +151,12 @@ def test_a_user_file_overrides_the_defaults(tmp_path):
     user = tmp_path / "mine.toml"
     user.write_text('experiment = "autoencoding"\nduration = 90.0\n[mec.apical_noise]\nscale = 0.02\n')
     config = resolve(str(user)).config
+    defaults = resolve("autoencoding").config
     assert config.duration == 90.0 and config.mec.apical_noise.scale == 0.02
-    assert config.mec.apical_noise.tau == 0.3 and config.test_duration == 300.0
+    assert defaults.duration != 90.0 and defaults.mec.apical_noise.scale != 0.02
+    # everything else keeps the experiment's defaults, inside the overridden table too
+    assert config.mec.apical_noise.tau == defaults.mec.apical_noise.tau
+    assert config.test_duration == defaults.test_duration and config.senses == defaults.senses
 
 
 def test_read_toml_syntax_error_names_the_line(tmp_path):

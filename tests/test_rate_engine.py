@@ -189,6 +189,7 @@ def test_noise_is_ou_with_the_given_scale_and_seeded():
     assert rho == pytest.approx(np.exp(-1), abs=0.06)
 
 
+@pytest.mark.slow  # compiles the engine a second time, for float32 (about 10 s on a cold cache)
 def test_single_precision_tracks_double():
     inputs, _, _ = _inputs()
     double = RateEngine(_network(), DT, seed=0).run(5.0, inputs, ThetaConfig(), record=("p",), noise=False)
