@@ -295,13 +295,22 @@ class RateEngine:
                 error = DivergenceError(
                     f"the simulation diverged (NaN or infinite rates or weights) between t = {(start * self.dt):.2f} s "
                     f"and t = {self.t:.2f} s; reduce the learning rates or the initial weights")
-                error.recording = Recording.concatenate(parts)
+                error.recording = self._joined(parts, layout)
                 raise error
             parts.append(part)
             if progress is not None:
                 progress(done * self.dt, {k: float(v[-1]) for k, v in part.loss.items() if len(v)})
         self.last_run_seconds = time.perf_counter() - started
-        return Recording.concatenate(parts)
+        return self._joined(parts, layout)
+
+    def _joined(self, parts: list[Recording], layout: list) -> Recording:
+        """The recorded parts of a run joined; with none, an empty recording of every requested signal."""
+        if parts:
+            return Recording.concatenate(parts)
+        empty = Recording.concatenate([])
+        empty.signals = {name: np.zeros((0, size)) for name, _, _, size in layout}
+        empty.loss = {name: np.zeros(0) for name in self.pyramidal}
+        return empty
 
     def _step(self, n_steps, step0, inputs, theta, normals, learn, noise, record_every, rate_idx, comp_idx,
               out_rate, out_comp, out_loss, out_theta):
