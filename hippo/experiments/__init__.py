@@ -83,6 +83,9 @@ def resolve(name_or_file: str, overrides: list[str] = (), seed: int | None = Non
     if seed is not None:
         data["seed"] = seed
     config = from_dict(module.Config, data, "--set" if overrides else source)
+    if config.seed < 0:
+        where = "--seed" if seed is not None else ("--set" if overrides else source)
+        raise ConfigError(where, "seed", f"value {config.seed} out of range", ">= 0")
     return Resolved(module, config, source)
 
 
