@@ -120,6 +120,17 @@ def test_bad_override_values(override, expected):
     assert str(info.value) == expected
 
 
+def test_negative_seed_is_refused_before_any_run(tmp_path):
+    with pytest.raises(ConfigError, match=r"^--seed: seed: value -1 out of range \(allowed: >= 0\)$"):
+        resolve("autoencoding", seed=-1)
+    with pytest.raises(ConfigError, match=r"^--set: seed: value -2 out of range"):
+        resolve("autoencoding", ["seed=-2"])
+    user = tmp_path / "mine.toml"
+    user.write_text('experiment = "autoencoding"\nseed = -3\n')
+    with pytest.raises(ConfigError, match=r"mine.toml: seed: value -3 out of range"):
+        resolve(str(user))
+
+
 def test_unknown_experiment_names_and_files(tmp_path):
     with pytest.raises(ConfigError) as info:
         resolve("no-such-experiment")
@@ -221,6 +232,11 @@ def test_cli_bad_set_key_exits_2_with_one_line(capsys):
     assert main(["run", "autoencoding", "--set", "durtion=60"]) == 2
     err = _one_line_error(capsys)
     assert "durtion: unknown key" in err and "duration" in err
+
+
+def test_cli_negative_seed_exits_2(capsys):
+    assert main(["run", "autoencoding", "--seed", "-1"]) == 2
+    assert "seed: value -1 out of range (allowed: >= 0)" in _one_line_error(capsys)
 
 
 def test_cli_unknown_experiment_and_environment_exit_2(capsys):

@@ -214,6 +214,26 @@ def test_divergence_raises_with_the_partial_recording():
     assert np.all(np.isfinite(partial.signals["q"])) and partial.signals["q"][-1, 0] > 1e290
 
 
+def test_divergence_in_the_first_chunk_keeps_an_empty_recording_of_every_signal():
+    q = Layer("q", 3, "pyramidal")
+    explosive = np.hstack([1e200 * np.eye(3), np.ones((3, 1))])
+    engine = RateEngine(Network((q,), (Projection("q", "q", "apical", explosive, bias=True),)), DT)
+    with pytest.raises(DivergenceError) as info:
+        engine.run(20.0, lambda a, b: {}, GENERATION, record=("q", "q.basal"))
+    partial = info.value.recording
+    assert len(partial.t) == 0
+    assert partial.signals["q"].shape == (0, 3) and partial.signals["q.basal"].shape == (0, 3)
+    assert partial.loss["q"].shape == (0,)
+
+
+def test_a_run_of_no_steps_records_empty_signals():
+    engine = RateEngine(_network(), DT)
+    inputs, _, _ = _inputs()
+    rec = engine.run(0.0, inputs, INFERENCE, record=("p", "p.apical"))
+    assert rec.signals["p"].shape == (0, N) and rec.signals["p.apical"].shape == (0, N)
+    assert rec.loss["p"].shape == (0,) and engine.step_count == 0
+
+
 def test_inputs_are_checked():
     engine = RateEngine(_network(), DT)
     with pytest.raises(KeyError, match="'y'"):
