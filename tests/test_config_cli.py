@@ -152,10 +152,14 @@ def test_unknown_experiment_names_and_files(tmp_path):
         resolve(str(tmp_path / "absent.toml"))
 
 
-def test_every_preset_resolves():
+def test_every_preset_resolves_and_round_trips_through_its_written_config(tmp_path):
+    """The config.toml a run directory holds resolves to the very config that ran, for every preset."""
     for name in list_presets():
         resolved = resolve(name)
         assert resolved.config.experiment.replace("-", "_") == resolved.module.__name__.rsplit(".", 1)[1]
+        written = tmp_path / f"{name}.toml"
+        written.write_text(to_toml(to_dict(resolved.config)))
+        assert resolve(str(written)).config == resolved.config, name
 
 
 def test_a_user_file_overrides_the_defaults(tmp_path):
