@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import tomllib
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -219,8 +220,6 @@ def test_atomic_writes_leave_nothing_behind_on_failure(tmp_path):
 
 
 def test_to_toml_round_trips():
-    import tomllib
-
     data = {"a": 1, "b": 0.5, "c": "s", "d": [1, 2], "e": True, "t": {"x": 1, "u": {"y": "z"}}}
     assert tomllib.loads(to_toml(data)) == data
 
