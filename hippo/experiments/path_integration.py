@@ -12,7 +12,7 @@ phase with learning off. The path-integration test is the same for all.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -75,43 +75,83 @@ def _training_theta(config: Config) -> ThetaConfig:
     return INFERENCE if config.control == "no-theta" else config.theta
 
 
-def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
-    """Train, test path integration and (on 1-D tracks) analyse the ring; return the metrics."""
+@dataclass
+class Setup:
+    """A built path-integration study: world, whole-run trajectory, encoders and engine.
+
+    ``senses`` may be replaced (e.g. by ``senses.remap(seed)``) between runs: the input
+    functions read the current encoder.
+    """
+
+    env: object
+    trajectory: object
+    senses: object
+    velocity: VelocityCells
+    engine: object
+
+    def inputs(self, start: int, stop: int) -> dict:
+        """Place features and velocity cells for global steps ``start:stop``."""
+        return {"features": self.senses.encode(self.trajectory, start, stop),
+                "velocity": self.velocity.encode(self.trajectory, start, stop)}
+
+    def still(self, start: int, stop: int) -> dict:
+        """The same with the velocity input silenced (for the drift test)."""
+        return {**self.inputs(start, stop), "velocity": np.zeros((stop - start, self.velocity.n))}
+
+
+def build(config: Config, seconds: float) -> Setup:
+    """World, ``seconds`` of trajectory, encoders, network and engine of ``config``."""
     rng = np.random.default_rng(config.seed)
     env = load_environment(config.environment)
-    test_seconds = config.test.n_trials * (config.test.warmup + config.test.generative)
-    total = config.duration + test_seconds + config.test.warmup + config.ring.drift_duration
-    trajectory = generate_motion(env, total + 1.0, config.dt, config.motion, rng)
+    trajectory = generate_motion(env, seconds + 1.0, config.dt, config.motion, rng)
     senses = build_senses(env, config.senses, len(trajectory), config.dt, rng)
     velocity = VelocityCells(env.dim, (abs(config.motion.speed_mean) + config.motion.speed_std) / config.velocity_gain)
     network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
                                       config.conjunctive_threshold, config.projections, rng,
                                       velocity_input=config.control != "no-velocity")
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, precision=config.precision)
+    return Setup(env, trajectory, senses, velocity, engine)
 
-    def inputs(start, stop):
-        return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}
 
-    def still(start, stop):
-        return {"features": senses.encode(trajectory, start, stop), "velocity": np.zeros((stop - start, velocity.n))}
-
-    bar = Progress(config.duration, f"training ({config.control})" if config.control != "none" else "training", enabled=progress)
+def train_network(config: Config, setup: Setup, duration: float, label: str, progress: bool, learn: bool = True):
+    """Train for ``duration`` seconds with the config's theta gate and schedule, showing progress."""
+    bar = Progress(duration, label, enabled=progress)
     try:
-        training = train(engine, config.duration, inputs, _training_theta(config), config.schedule,
-                         learn=config.control != "untrained", record=("hpc", "mec"), record_every=config.record_every,
-                         progress=lambda done, losses: bar.update(done, **losses))
+        return train(setup.engine, duration, setup.inputs, _training_theta(config), config.schedule, learn=learn,
+                     record=("hpc", "mec"), record_every=config.record_every,
+                     progress=lambda done, losses: bar.update(done, **losses))
     finally:
         bar.close()
-    train_wall = engine.last_run_seconds
 
+
+def fit_decoder(config: Config, setup: Setup, training):
+    """The test's decoder, fitted on HPC activity of the last ``decoder_window`` seconds of ``training``."""
     window = training.t > training.t[-1] - config.test.decoder_window
-    decoder = make_decoder(config.test.decoder, env).fit(training.signals["hpc"][window], trajectory.position[training.steps[window]])
-    trial_bar = Progress(config.test.n_trials, "path-integration test", enabled=progress)
+    positions = setup.trajectory.position[training.steps[window]]
+    return make_decoder(config.test.decoder, setup.env).fit(training.signals["hpc"][window], positions), window
+
+
+def measure_path_integration(config: Config, setup: Setup, decoder, progress: bool, n_trials: int | None = None):
+    """The path-integration test (``n_trials`` overrides the config's number of trials)."""
+    test_config = config.test if n_trials is None else replace(config.test, n_trials=n_trials)
+    bar = Progress(test_config.n_trials, "path-integration test", enabled=progress)
     try:
-        result = run_test(engine, inputs, trajectory.position, decoder, env, config.theta, config.test,
-                          progress=lambda done: trial_bar.update(done))
+        return run_test(setup.engine, setup.inputs, setup.trajectory.position, decoder, setup.env, config.theta,
+                        test_config, progress=lambda done: bar.update(done))
     finally:
-        trial_bar.close()
+        bar.close()
+
+
+def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
+    """Train, test path integration and (on 1-D tracks) analyse the ring; return the metrics."""
+    test_seconds = config.test.n_trials * (config.test.warmup + config.test.generative)
+    setup = build(config, config.duration + test_seconds + config.test.warmup + config.ring.drift_duration)
+    env, trajectory, engine = setup.env, setup.trajectory, setup.engine
+    label = f"training ({config.control})" if config.control != "none" else "training"
+    training = train_network(config, setup, config.duration, label, progress, learn=config.control != "untrained")
+    train_wall = engine.last_run_seconds
+    decoder, window = fit_decoder(config, setup, training)
+    result = measure_path_integration(config, setup, decoder, progress)
 
     wake = window & (training.theta > 0.5)
     fit_error = decoding_error(env, decoder.predict(training.signals["hpc"][wake]), trajectory.position[training.steps[wake]])
@@ -145,7 +185,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         maps = ring_attractor.rate_maps(training.signals["mec"][wake], trajectory.position[training.steps[wake]], env,
                                         config.ring.n_bins)
         order = ring_attractor.order_by_peak(maps)
-        metrics["ring"] = _ring_indices(config, env, engine, result, order, decoder, still)
+        metrics["ring"] = _ring_indices(config, env, engine, result, order, decoder, setup.still)
         arrays.update(rate_maps=maps, order=order)
         figures.mec_activity(maps, order, result, run_dir.figure_path("mec_activity"))
         figures.ring_weights(engine.weight("mec.apical<-mec"), engine.weight("mec.apical<-conjunctive"), order,
