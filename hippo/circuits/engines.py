@@ -5,15 +5,17 @@ from __future__ import annotations
 from hippo.circuits.spec import Network
 
 
-def make_engine(kind: str, network: Network, dt: float, seed: int, precision: str = "float64"):
+def make_engine(kind: str, network: Network, dt: float, seed: int, precision: str = "float64", spiking=None):
     """A ``"rate"`` or ``"spiking"`` engine for ``network`` with time step ``dt`` seconds.
 
-    ``precision`` (``"float64"`` or ``"float32"``) applies to the rate engine.
+    ``precision`` (``"float64"`` or ``"float32"``) applies to the rate engine;
+    ``spiking`` (a :class:`~hippo.circuits.spiking.SpikingConfig`, defaults if None) to
+    the spiking engine.
     """
     if kind == "rate":
         from hippo.circuits.rate import RateEngine
 
         return RateEngine(network, dt, seed, precision)
-    from hippo.circuits.spiking import SpikingEngine
+    from hippo.circuits.spiking import SpikingConfig, SpikingEngine
 
-    return SpikingEngine(network, dt, seed)
+    return SpikingEngine(network, dt, seed, spiking or SpikingConfig())

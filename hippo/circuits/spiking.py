@@ -1,0 +1,505 @@
+"""Spiking engine: runs a :class:`~hippo.circuits.spec.Network` as Brian2 spiking neurons.
+
+Rates of the network description become Poisson spike trains: a unit of rate ``r``
+(dimensionless, as in the rate engine) fires at ``ν = clip(ν_s·(r + c), 0, ν_max)`` Hz,
+with ``ν_s`` the rate scale (Hz per unit rate) and ``c`` a baseline that lets linear
+units code negative rates. Every neuron filters its own spike train exponentially (time
+constant ``τ_s``, unit area) into a trace ``u`` whose mean is ``ν/ν_s``, so ``u − c``
+decodes the rate.
+
+* Input layers are Poisson sources whose rates follow the inputs of each network step.
+* A feed-forward layer (e.g. conjunctive velocity × MEC cells) is a Poisson population
+  with rate ``φ(V)``; ``V = Σ_j W_ij·(u_j − c)`` is the weighted sum of its inputs'
+  filtered spike trains.
+* A pyramidal layer is a population of two-compartment neurons: basal and apical
+  potentials ``V_b``, ``V_a`` are such weighted sums (plus biases), the compartment
+  rates are ``φ_b(V_b)`` and ``φ_a(V_a)`` plus Ornstein–Uhlenbeck noise, and the soma
+  fires Poisson spikes at the rate ``φ_s(θ·b + (1 − θ)·a)`` — θ = 1 wake (basal),
+  θ = 0 sleep (apical).
+
+Synaptic input is event-driven: a spike of neuron ``j`` adds ``W_ij/(τ_s·ν_s)`` to a
+compartment current that decays with ``τ_s``, which equals ``Σ_j W_ij·u_j`` exactly at
+a cost per spike, not per synapse and step. Plasticity is the spiking form of the
+prediction-error rule (:mod:`hippo.learning.spiking_rule`): each compartment integrates
+its error ``(S/ν_s − c − r_comp)·φ′(V)`` against its soma's spikes, and once per network
+step ``dt`` (the plasticity window) every plastic synapse takes the rate rule's step.
+
+The engine has the rate engine's interface (:class:`~hippo.circuits.rate.RateEngine`):
+``dt`` is the network step of the inputs, the theta gate, recording and plasticity;
+the neurons are simulated with the finer step ``SpikingConfig.dt``. Recorded signals
+are the neurons' rates in rate units (soma, compartments; the soma composed from the
+recorded compartments and θ as in the rate engine) and ``"<layer>.spikes"``, the spike
+counts per recording window.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import brian2 as b2
+import numpy as np
+
+from hippo.circuits.activations import Activation
+from hippo.circuits.rate import InputFunction, Recording
+from hippo.circuits.spec import Layer, Network, Projection
+from hippo.config import bounds
+from hippo.errors import DivergenceError
+from hippo.learning import spiking_rule
+from hippo.theta import ThetaConfig, theta_gate
+
+#: Network steps per Brian2 run (the length of the input and theta tables).
+CHUNK_ROWS = 4000
+
+
+@dataclass(frozen=True)
+class SpikingConfig:
+    """Spiking code, time constants and simulation settings.
+
+    Attributes:
+        dt: simulation time step in seconds; must divide the network step.
+        tau_syn: time constant (s) of the synaptic currents and of every neuron's
+            filtered spike train (the presynaptic trace).
+        rate_scale: firing rate in Hz that codes a rate of 1 (ν_s).
+        max_rate: firing-rate ceiling in Hz.
+        offset: baseline rate ``c`` added before scaling, so linear units can code
+            rates down to ``−c``; it adds Poisson noise, so keep it 0 where rates are
+            non-negative.
+        eta_scale: factor on every projection's learning rate (η per network step, as
+            in the rate engine).
+        target: Brian2 code generation: ``"cython"`` (compiled, cached on disk) or
+            ``"numpy"`` (no compilation; slower per step, fast to start).
+    """
+
+    dt: float = field(default=0.001, metadata=bounds(gt=0.0))
+    tau_syn: float = field(default=0.02, metadata=bounds(gt=0.0))
+    rate_scale: float = field(default=100.0, metadata=bounds(gt=0.0))
+    max_rate: float = field(default=500.0, metadata=bounds(gt=0.0))
+    offset: float = field(default=0.0, metadata=bounds(min=0.0))
+    eta_scale: float = field(default=1.0, metadata=bounds(min=0.0))
+    target: Literal["cython", "numpy"] = "cython"
+
+
+def cache_directory() -> Path:
+    """A writable folder for Brian2's compiled Cython code.
+
+    ``$HIPPO_CACHE`` if set, else ``$XDG_CACHE_HOME`` or ``~/.cache``, under
+    ``hippo/brian2-cython``; a folder in the system's temporary directory when that is
+    not writable.
+    """
+    base = os.environ.get("HIPPO_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    path = Path(base) / "hippo" / "brian2-cython"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if os.access(path, os.W_OK):
+            return path
+    except OSError:
+        pass
+    path = Path(tempfile.gettempdir()) / f"hippo-brian2-cython-{os.getuid()}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def activation_code(activation: Activation, v: str) -> tuple[str, str]:
+    """Brian2 expressions of ``φ(v)`` and ``φ′(v)`` for an activation (see :mod:`hippo.circuits.activations`)."""
+    u = f"({v} - {activation.threshold!r})"
+    g = repr(activation.gain)
+    if activation.kind == "linear":
+        return f"{g}*{u}", g
+    if activation.kind == "relu":
+        return f"{g}*clip({u}, 0, inf)", f"{g}*int({u} > 0)"
+    if activation.kind == "retanh":
+        return f"tanh({g}*clip({u}, 0, inf))", f"{g}*(1 - tanh({g}*{u})**2)*int({u} > 0)"
+    s = f"(1/(1 + exp(-{g}*{u})))"
+    return s, f"{g}*{s}*(1 - {s})"
+
+
+def _identifier(name: str) -> str:
+    return re.sub(r"\W", "_", name)
+
+
+def _compartments(layer: Layer) -> list[str]:
+    return {"input": [], "feedforward": ["input"], "pyramidal": ["basal", "apical"]}[layer.kind]
+
+
+@dataclass
+class _Projection:
+    """A projection as Brian2 objects: synapses (None when it has no nonzero fixed weight) and learning runners."""
+
+    spec: Projection
+    key: str
+    synapses: b2.Synapses | None
+    pre: np.ndarray
+    post: np.ndarray
+    constants: dict | None
+    learners: list = field(default_factory=list)
+    enabled: bool = False
+
+
+class SpikingEngine:
+    """Brian2 simulation of ``network``; network step ``dt`` (seconds), simulation step ``config.dt``.
+
+    Args:
+        network: the circuit description (its weights are copied into the synapses).
+        dt: network step in seconds: inputs and θ change, recordings are taken and
+            plasticity steps once per ``dt``.
+        seed: seed of the engine's random streams (spikes, noise).
+        config: spiking code and simulation settings.
+    """
+
+    def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
+        substeps = dt / config.dt
+        if abs(substeps - round(substeps)) > 1e-6 or round(substeps) < 1:
+            raise ValueError(f"the spiking time step {config.dt} s must divide the network step {dt} s")
+        for p in network.projections:
+            if p.plastic:
+                spiking_rule.check_rule(p.plasticity, p.name)
+        self.network = network
+        self.dt = float(dt)
+        self.config = config
+        self.rng = np.random.default_rng(seed)
+        self.t = 0.0
+        self.step_count = 0
+        self.last_run_seconds = 0.0
+        self._factor = 1.0
+        self._configure_brian()
+        # stable clock names keep the generated code, and so Brian2's compilation cache, the same across engines
+        self._clock = b2.Clock(config.dt * b2.second, name="hippo_simulation_clock")
+        self._window = b2.Clock(self.dt * b2.second, name="hippo_window_clock")
+        self._record_clocks = {}
+        self._namespace = {
+            "tau_syn": config.tau_syn * b2.second,
+            "rate_scale": config.rate_scale * b2.Hz,
+            "max_rate": config.max_rate * b2.Hz,
+            "offset": config.offset,
+            "jump": 1.0 / (config.tau_syn * config.rate_scale),
+            "window": self.dt * b2.second,
+        }
+        self._set_tables({layer.name: np.zeros((1, layer.n)) for layer in network.input_layers}, np.ones(1))
+        plastic_into = {(p.target, p.compartment) for p in network.projections if p.plastic}
+        self.groups = {layer.name: self._make_group(layer, plastic_into) for layer in network.layers}
+        self.projections = {p.name: self._make_projection(k, p) for k, p in enumerate(network.projections)}
+        for layer in network.layers:
+            learning = [c for c in _compartments(layer) if (layer.name, c) in plastic_into]
+            self.groups[layer.name].run_regularly(spiking_rule.window_reset(learning), clock=self._window,
+                                                  when="start", order=2, name=f"{_identifier(layer.name)}_window")
+        objects = list(self.groups.values()) + [p.synapses for p in self.projections.values() if p.synapses is not None]
+        self._net = b2.Network(*objects)
+        self.scale_learning_rates(1.0)
+
+    # ------------------------------------------------------------- building
+    def _configure_brian(self) -> None:
+        b2.prefs.codegen.target = self.config.target
+        b2.prefs.codegen.runtime.cython.cache_dir = str(cache_directory())
+
+    def _make_group(self, layer: Layer, plastic_into: set) -> b2.NeuronGroup:
+        name = _identifier(layer.name)
+        projections = [(k, p) for k, p in enumerate(self.network.projections) if p.target == layer.name]
+        lines, on_spike = [], ["u += jump", "count += 1"]
+        for c in _compartments(layer):
+            act = layer.activation if c == "input" else getattr(layer, c)
+            phi, dphi = activation_code(act, f"V_{c}")
+            into = [(k, p) for k, p in projections if p.compartment == c]
+            terms = [f" - O_{k}" for k, _ in into] if self.config.offset else []
+            terms += [f" + bias_{k}" for k, p in into if p.bias]
+            lines += [f"dI_{c}/dt = -I_{c}/tau_syn : 1", f"V_{c} = I_{c}{''.join(terms)} : 1"]
+            lines += [f"O_{k} : 1" for k, _ in into] if self.config.offset else []
+            lines += [f"bias_{k} : 1" if not p.plastic else spiking_rule.bias_variables(str(k)) for k, p in into if p.bias]
+            noise = getattr(layer, f"{c}_noise", None)
+            if noise is not None and noise.scale > 0:
+                tau = f"({noise.tau!r}*second)"
+                lines += [f"r_{c} = {phi} + n_{c} : 1",
+                          f"dn_{c}/dt = -n_{c}/{tau} + noise_on*{noise.scale!r}*sqrt(2/{tau})*xi_{c} : 1"]
+            else:
+                lines.append(f"r_{c} = {phi} : 1")
+            if (layer.name, c) in plastic_into:
+                lines += [f"dphi_{c} = {dphi} : 1", spiking_rule.error_equations(c)]
+                on_spike.append(spiking_rule.error_on_spike(c))
+        if layer.kind == "input":
+            lines.append(f"r = rates_{name}(t - t0, i) : 1")
+        elif layer.kind == "feedforward":
+            lines.append("r = r_input : 1")
+        else:
+            soma, _ = activation_code(layer.activation, "(theta*r_basal + (1 - theta)*r_apical)")
+            lines += ["theta = theta_gate(t - t0) : 1", f"r = {soma} : 1",
+                      "dmis/dt = abs(r_basal - r_apical)/second : 1", "noise_on : 1 (shared)"]
+        lines += ["nu = clip(rate_scale*(r + offset), 0*Hz, max_rate) : Hz", "du/dt = -u/tau_syn : 1",
+                  "xl : 1", "count : 1", "t0 : second (shared)"]
+        group = b2.NeuronGroup(layer.n, "\n".join(lines), threshold="rand() < nu*dt", reset="\n".join(on_spike),
+                               method="euler", clock=self._clock, namespace=self._namespace, name=name)
+        for k, p in projections:
+            if p.bias:
+                group.variables[f"bias_{k}"].set_value(p.weights[:, -1])
+        return group
+
+    def _make_projection(self, k: int, p: Projection) -> _Projection:
+        source, target = self.groups[p.source], self.groups[p.target]
+        W = p.weights[:, :-1] if p.bias else p.weights
+        if p.plastic:
+            post, pre = np.divmod(np.arange(W.size), W.shape[1])
+        else:
+            post, pre = np.nonzero(W)
+        proj = _Projection(p, str(k), None, pre, post, None)
+        if len(pre) == 0:
+            return proj
+        model = spiking_rule.SYNAPSE_MODEL if p.plastic else "w : 1"
+        if self.config.offset:
+            model += f"\nO_{k}_post = offset*w : 1 (summed)"
+        name = _identifier(f"{p.target}_{p.compartment}_from_{p.source}")
+        synapses = b2.Synapses(source, target, model, on_pre=f"I_{p.compartment}_post += w*jump", method="euler",
+                               clock=self._clock, namespace=self._namespace, name=name)
+        synapses.connect(i=pre, j=post)
+        synapses.variables["w"].set_value(W[post, pre])
+        proj.synapses = synapses
+        if p.plastic:
+            proj.constants = spiking_rule.rule_constants(p.plasticity, self.dt)
+            for key in ("decay", "l1", "l2"):
+                setattr(synapses, key, proj.constants[key])
+            proj.learners.append(synapses.run_regularly(
+                spiking_rule.synapse_update(p.compartment, p.plasticity, p.dale), clock=self._window,
+                when="start", order=0, name=f"{name}_learn"))
+            if p.bias:
+                for key in ("decay", "l1", "l2"):
+                    setattr(target, f"{key}_{k}", proj.constants[key])
+                proj.learners.append(target.run_regularly(
+                    spiking_rule.bias_update(str(k), p.compartment, p.plasticity, p.dale), clock=self._window,
+                    when="start", order=1, name=f"{name}_learn_bias"))
+            proj.enabled = True
+        return proj
+
+    def _set_tables(self, rates: dict[str, np.ndarray], gate: np.ndarray) -> None:
+        """Input rates and θ per network step from the current Brian2 run's start (tables of fixed length)."""
+        dt = self.dt * b2.second
+        for name, values in rates.items():
+            table = np.empty((CHUNK_ROWS, values.shape[1]))
+            table[:len(values)] = values
+            table[len(values):] = values[-1]
+            key = f"rates_{_identifier(name)}"
+            self._namespace[key] = b2.TimedArray(table, dt=dt, name=key)
+        table = np.empty(CHUNK_ROWS)
+        table[:len(gate)] = gate
+        table[len(gate):] = gate[-1]
+        self._namespace["theta_gate"] = b2.TimedArray(table, dt=dt, name="theta_gate")
+
+    # -------------------------------------------------------------- weights
+    def weight(self, name: str) -> np.ndarray:
+        """The current weights of projection ``name``, ``(n_target, n_source + bias)`` (a copy)."""
+        if name not in self.projections:
+            raise KeyError(f"{name} (projections: {', '.join(self.projections)})")
+        proj = self.projections[name]
+        p = proj.spec
+        n_source = p.weights.shape[1] - int(p.bias)
+        W = np.zeros((p.weights.shape[0], n_source))
+        if proj.synapses is not None:
+            W[proj.post, proj.pre] = proj.synapses.variables["w"].get_value()
+        if p.bias:
+            bias = self.groups[p.target].variables[f"bias_{proj.key}"].get_value()
+            W = np.hstack([W, bias[:, None]])
+        return W
+
+    def all_weights(self) -> dict[str, np.ndarray]:
+        """Copies of every projection's weights."""
+        return {name: self.weight(name) for name in self.projections}
+
+    def set_learning(self, name: str, enabled: bool) -> None:
+        """Switch learning on or off for one plastic projection."""
+        proj = self.projections[name]
+        if enabled and not proj.spec.plastic:
+            raise ValueError(f"projection {name} has no plasticity to enable")
+        proj.enabled = enabled
+
+    def scale_learning_rates(self, factor: float) -> None:
+        """Set every plastic projection's learning rate to ``factor`` × its configured value."""
+        self._factor = factor
+        for proj in self.projections.values():
+            if proj.constants is None:
+                continue
+            eta = proj.constants["eta"] * self.config.eta_scale * factor
+            proj.synapses.eta = eta
+            if proj.spec.bias:
+                setattr(self.groups[proj.spec.target], f"eta_{proj.key}", eta)
+
+    def reset_state(self) -> None:
+        """Zero all currents, traces, noise, error integrals and counters (weights kept)."""
+        for group in self.groups.values():
+            for name, var in group.variables.items():
+                if re.fullmatch(r"(I|n|E)_\w+|Pb_\d+|u|xl|count|mis", name):
+                    var.set_value(0.0)
+        for proj in self.projections.values():
+            if proj.constants is not None:
+                proj.synapses.variables["P"].set_value(0.0)
+
+    # ------------------------------------------------------------------ run
+    def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,
+            record: tuple[str, ...] = (), record_every: int = 1, chunk_steps: int = CHUNK_ROWS,
+            progress: Callable[[float, dict], None] | None = None) -> Recording:
+        """Simulate ``duration`` seconds (whole network steps); arguments as :meth:`RateEngine.run`.
+
+        ``record`` takes layer names (the rate), ``"<layer>.basal"``, ``"<layer>.apical"``
+        and ``"<layer>.spikes"`` (spike counts per recording window).
+
+        Raises:
+            DivergenceError: rates or weights became NaN or infinite; its ``recording``
+                attribute holds what was recorded up to the chunk that diverged.
+        """
+        started = time.perf_counter()
+        self._configure_brian()
+        n_total = int(round(duration / self.dt))
+        chunk = max(1, min(chunk_steps, CHUNK_ROWS))
+        plan = self._recording_plan(list(record))
+        monitors = self._add_monitors(plan, record_every)
+        for layer in self.network.layers:
+            if layer.kind == "pyramidal":
+                self.groups[layer.name].noise_on = float(noise)
+        for proj in self.projections.values():
+            for learner in proj.learners:
+                learner.active = learn and proj.enabled
+        start_step = self.step_count
+        baseline = self._counters()
+        input_rows = {name: [] for name, kind, _ in plan if kind == "input"}
+        done = 0
+        try:
+            while done < n_total:
+                n = min(chunk, n_total - done)
+                start = self.step_count
+                block = self._input_block(inputs, start, start + n)
+                for name in input_rows:
+                    input_rows[name].append(block[name])
+                gate = theta_gate((start + np.arange(n) + 1) * self.dt, theta)
+                self._set_tables(block, gate)
+                for group in self.groups.values():
+                    group.t0 = start * self.dt * b2.second
+                b2.seed(int(self.rng.integers(2**31 - 1)))
+                before = self._counters()
+                self._net.run(n * self.dt * b2.second, namespace={})
+                self.step_count += n
+                self.t = self.step_count * self.dt
+                done += n
+                if not self._finite():
+                    error = DivergenceError(
+                        f"the spiking simulation diverged (NaN or infinite rates or weights) between "
+                        f"t = {start * self.dt:.2f} s and t = {self.t:.2f} s; reduce the learning rates")
+                    error.recording = self._collect(plan, monitors, record_every, start_step, baseline, theta, input_rows)
+                    raise error
+                if progress is not None:
+                    after = self._counters()
+                    progress(done * self.dt, {k: float(np.mean(after[k][0] - before[k][0])) / (n * self.dt)
+                                              for k in after if after[k][0] is not None})
+            recording = self._collect(plan, monitors, record_every, start_step, baseline, theta, input_rows)
+        finally:
+            self._net.remove(*monitors.values())
+        self.last_run_seconds = time.perf_counter() - started
+        return recording
+
+    def _input_block(self, inputs: InputFunction, start: int, stop: int) -> dict[str, np.ndarray]:
+        if not self.network.input_layers:
+            return {}
+        given = inputs(start, stop)
+        block = {}
+        for layer in self.network.input_layers:
+            if layer.name not in given:
+                raise KeyError(f"no input given for input layer {layer.name!r}")
+            rates = np.asarray(given[layer.name], dtype=float)
+            if rates.shape != (stop - start, layer.n):
+                raise ValueError(f"input {layer.name!r} for steps {start}:{stop} has shape {rates.shape}, "
+                                 f"expected {(stop - start, layer.n)}")
+            block[layer.name] = rates
+        return block
+
+    def _finite(self) -> bool:
+        values = [g.variables["u"].get_value() for g in self.groups.values()]
+        values += [p.synapses.variables["w"].get_value() for p in self.projections.values() if p.constants is not None]
+        return all(np.all(np.isfinite(v)) for v in values)
+
+    def _counters(self) -> dict[str, tuple]:
+        """Per pyramidal layer: (mismatch integral, spike counts) now."""
+        out = {}
+        for layer in self.network.layers:
+            group = self.groups[layer.name]
+            mis = group.variables["mis"].get_value().copy() if layer.kind == "pyramidal" else None
+            out[layer.name] = (mis, group.variables["count"].get_value().copy())
+        return out
+
+    # ------------------------------------------------------------ recording
+    def _recording_plan(self, names: list[str]) -> list[tuple[str, str, str]]:
+        """``(signal, kind, layer)``: kind ``input`` (given rates), ``soma``, ``comp:<c>``, ``ff`` or ``spikes``."""
+        plan = []
+        for name in names:
+            layer_name, _, part = name.partition(".")
+            layer = self.network.layer(layer_name)
+            if part == "spikes":
+                plan.append((name, "spikes", layer_name))
+            elif part:
+                if part not in _compartments(layer):
+                    raise KeyError(f"layer {layer_name!r} has no compartment {part!r}")
+                plan.append((name, f"comp:{part}", layer_name))
+            else:
+                kind = {"input": "input", "feedforward": "ff", "pyramidal": "soma"}[layer.kind]
+                plan.append((name, kind, layer_name))
+        return plan
+
+    def _monitored(self, plan) -> dict[str, set]:
+        variables = {layer.name: {"mis"} for layer in self.network.layers if layer.kind == "pyramidal"}
+        for _, kind, layer in plan:
+            wanted = {"soma": {"r_basal", "r_apical"}, "ff": {"r_input"}, "spikes": {"count"}}.get(kind, set())
+            if kind.startswith("comp:"):
+                wanted = {f"r_{kind[5:]}"}
+            if wanted:
+                variables.setdefault(layer, set()).update(wanted)
+        return variables
+
+    def _add_monitors(self, plan, record_every: int) -> dict[str, b2.StateMonitor]:
+        if record_every not in self._record_clocks:
+            self._record_clocks[record_every] = b2.Clock(record_every * self.dt * b2.second, name="hippo_record_clock")
+        clock = self._record_clocks[record_every]
+        monitors = {layer: b2.StateMonitor(self.groups[layer], sorted(names), record=True, clock=clock, when="start",
+                                           order=-1, name=f"{_identifier(layer)}_monitor")
+                    for layer, names in self._monitored(plan).items()}
+        self._net.add(*monitors.values())
+        return monitors
+
+    def _collect(self, plan, monitors, record_every, start_step, baseline, theta, input_rows) -> Recording:
+        stop_step = self.step_count
+        rec_steps = np.arange(start_step // record_every + 1, stop_step // record_every + 1) * record_every
+        times = rec_steps * self.dt
+        gate = theta_gate(times, theta)
+        values = {}
+        for layer, monitor in monitors.items():
+            sample_steps = np.round(np.asarray(monitor.t_) / self.dt).astype(np.int64)
+            inside = (sample_steps > start_step) & (sample_steps < stop_step)
+            group = self.groups[layer]
+            for var in monitor.record_variables:
+                series = np.asarray(getattr(monitor, var + "_"))[:, inside].T
+                if len(rec_steps) and rec_steps[-1] == stop_step:
+                    series = np.vstack([series, np.asarray(getattr(group, var + "_")[:])[None, :]])
+                if len(series) != len(rec_steps):
+                    raise RuntimeError(f"{len(series)} records of {layer}.{var} for {len(rec_steps)} recording times")
+                values[(layer, var)] = series
+        part = Recording(times, {}, {}, gate, rec_steps - 1)
+        for name, kind, layer in plan:
+            spec = self.network.layer(layer)
+            if kind == "input":
+                rows = np.concatenate(input_rows[layer]) if input_rows[layer] else np.zeros((0, spec.n))
+                part.signals[name] = rows[rec_steps - 1 - start_step]
+            elif kind == "soma":
+                mixed = gate[:, None] * values[(layer, "r_basal")] + (1 - gate[:, None]) * values[(layer, "r_apical")]
+                part.signals[name] = spec.activation(mixed)
+            elif kind == "ff":
+                part.signals[name] = values[(layer, "r_input")]
+            elif kind == "spikes":
+                counts = np.vstack([baseline[layer][1][None, :], values[(layer, "count")]])
+                part.signals[name] = np.diff(counts, axis=0)
+            else:
+                part.signals[name] = values[(layer, f"r_{kind[5:]}")]
+        previous = np.concatenate([[start_step], rec_steps[:-1]]) * self.dt
+        for layer in self.network.layers:
+            if layer.kind == "pyramidal":
+                mis = np.vstack([baseline[layer.name][0][None, :], values[(layer.name, "mis")]])
+                part.loss[layer.name] = np.diff(mis, axis=0).mean(axis=1) / (times - previous)
+        return part

@@ -1,0 +1,121 @@
+"""The prediction-error rule for spiking neurons, written as Brian2 code.
+
+This is the rule of :mod:`hippo.learning.prediction_error` with the somatic *rate*
+replaced by the soma's *spike train* (Urbanczik & Senn 2014, dendritic prediction of
+somatic spiking). A compartment with potential ``V``, rate ``r_comp = φ(V)`` (+ noise)
+belongs to a soma that fires Poisson spikes ``S(t) = Σ δ(t − t_k)`` at
+``ν = ν_s·(r_soma + c)`` Hz, where ``ν_s`` (Hz per unit rate) and the baseline ``c`` are
+the spiking code of rates. The spike train decodes to ``S/ν_s − c``, whose expectation
+is ``r_soma``. With ``x_j`` the presynaptic neuron's decoded, exponentially filtered
+spike train (its rate estimate), the rule of every plastic synapse is
+
+    δ(t) = (S(t)/ν_s − c − r_comp(t)) · φ′(V(t))          # local prediction error
+    τ_P dP/dt = −P + δ(t)·x_j(t)                           # plasticity-induction trace
+    dw/dt = (η/Δ) · (P − λ2·w − λ1·sign(w))                # η per step Δ, as in the rate rule
+
+Because ``E[S(t)/ν_s − c | past] = r_soma(t)``, the expected change equals the rate rule's
+step for step, with the same parameters (η, τ_P, λ1, λ2, bias, Dale's law); the spiking
+adds zero-mean noise.
+
+Integration. The error is integrated exactly over each plasticity step of Δ seconds
+(the network's step, e.g. 25 ms): a per-neuron integral ``E`` accumulates
+``−(c + r_comp)·φ′(V)·dt`` every simulation step and ``φ′(V)/ν_s`` at every somatic
+spike, so ``E/Δ`` is the window's mean error ``δ̄``. Once per window every synapse then
+takes the rate rule's step with ``δ̄`` and the presynaptic trace at the start of the
+window (known before any of the window's postsynaptic spikes, so the product has no
+bias from spikes the synapse itself caused):
+
+    P ← P + (Δ/τ_P)·(δ̄·x_j − P)
+    w ← w + η·(P − λ2·w − λ1·sign(w)),   then w ≥ 0 (excitatory) or w ≤ 0 (inhibitory)
+
+The synapses' per-window work replaces a per-synapse update every simulation step,
+which is what makes tens of thousands of plastic synapses cheap. A bias (a weight on a
+constant input of 1) is a neuron variable learning with ``x = 1``.
+
+Names used in the generated code. Per neuron: ``E_<comp>`` (the error integral,
+seconds), ``r_<comp>`` (the compartment rate), ``dphi_<comp>`` (φ′(V)), ``xl`` (the
+decoded presynaptic trace at the start of the window). Per synapse group (shared):
+``eta``, ``decay`` (Δ/τ_P), ``l1``, ``l2``. Constants from the namespace: ``rate_scale``
+(ν_s, Hz), ``offset`` (c) and ``window`` (Δ, seconds).
+"""
+
+from __future__ import annotations
+
+from hippo.circuits.spec import Plasticity
+from hippo.learning.rules import rule_parameters
+
+#: Synapse-model lines of a plastic synapse: the weight, its plasticity-induction trace
+#: and the rule's parameters shared by the synapse group.
+SYNAPSE_MODEL = """
+w : 1
+P : 1
+eta : 1 (shared)
+decay : 1 (shared)
+l1 : 1 (shared)
+l2 : 1 (shared)
+"""
+
+
+def check_rule(plasticity: Plasticity, name: str) -> None:
+    """Raise ``ValueError`` unless ``plasticity`` is a rule the spiking translation covers."""
+    if plasticity.rule != "prediction-error":
+        raise ValueError(f"projection {name}: the spiking engine learns with the 'prediction-error' rule only, "
+                         f"not {plasticity.rule!r}")
+
+
+def rule_constants(plasticity: Plasticity, window: float) -> dict[str, float]:
+    """The parameters of one projection's rule for a plasticity step of ``window`` seconds.
+
+    Returns ``decay`` (Δ/τ_P), ``eta`` (per step Δ), ``l1`` and ``l2``: the same numbers
+    :func:`hippo.learning.rules.rule_parameters` gives the rate engine for a step of Δ.
+    """
+    decay, eta, l1, l2 = rule_parameters(plasticity, "none", window)[:4]
+    return {"decay": float(decay), "eta": float(eta), "l1": float(l1), "l2": float(l2)}
+
+
+def error_equations(compartment: str) -> str:
+    """Neuron equation of the error integral ``E_<compartment>`` (seconds) between somatic spikes."""
+    c = compartment
+    return f"dE_{c}/dt = -(offset + r_{c})*dphi_{c} : second"
+
+
+def error_on_spike(compartment: str) -> str:
+    """Statement run at each somatic spike: the spike's share ``φ′(V)/ν_s`` of the error integral."""
+    return f"E_{compartment} += dphi_{compartment}/rate_scale"
+
+
+def window_reset(compartments: list[str]) -> str:
+    """Statements that end a plasticity window: zero the error integrals, sample the presynaptic trace."""
+    lines = [f"E_{c} = 0*second" for c in compartments]
+    lines.append("xl = u - offset")
+    return "\n".join(lines)
+
+
+def _weight_step(weight: str, trace: str, error: str, presynaptic: str, l1: bool, dale: str, suffix: str = "") -> str:
+    penalty = f" - l1{suffix}*sign({weight})" if l1 else ""
+    lines = [
+        f"{trace} += decay{suffix}*({error}/window*{presynaptic} - {trace})",
+        f"{weight} += eta{suffix}*({trace} - l2{suffix}*{weight}{penalty})",
+    ]
+    if dale == "excitatory":
+        lines.append(f"{weight} = clip({weight}, 0, inf)")
+    elif dale == "inhibitory":
+        lines.append(f"{weight} = clip({weight}, -inf, 0)")
+    return "\n".join(lines)
+
+
+def synapse_update(compartment: str, plasticity: Plasticity, dale: str) -> str:
+    """Code run by a plastic synapse group once per plasticity window (see the module docstring)."""
+    return _weight_step("w", "P", f"E_{compartment}_post", "xl_pre", plasticity.l1 > 0, dale)
+
+
+def bias_variables(key: str) -> str:
+    """Neuron-model lines of a learned bias ``bias_<key>``: weight, trace and shared parameters."""
+    return "\n".join([f"bias_{key} : 1", f"Pb_{key} : 1"] +
+                     [f"{p}_{key} : 1 (shared)" for p in ("eta", "decay", "l1", "l2")])
+
+
+def bias_update(key: str, compartment: str, plasticity: Plasticity, dale: str) -> str:
+    """Code run by the target neurons once per window: the rule for the bias ``bias_<key>`` (input 1)."""
+    return _weight_step(f"bias_{key}", f"Pb_{key}", f"E_{compartment}", "1", plasticity.l1 > 0, dale, f"_{key}")
+

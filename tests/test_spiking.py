@@ -1,0 +1,179 @@
+"""Spiking engine: two-compartment Poisson neurons, the spiking prediction-error rule, and parity with the rate engine.
+
+The tests use Brian2's numpy code generation, which needs no compilation; the
+benchmark exercises the compiled (Cython) target.
+"""
+
+import numpy as np
+import pytest
+
+from hippo.circuits.activations import Activation
+from hippo.circuits.rate import RateEngine
+from hippo.circuits.spec import Layer, Network, Plasticity, Projection
+from hippo.circuits.spiking import SpikingConfig, SpikingEngine, activation_code, cache_directory
+from hippo.circuits.wiring import (AutoencoderProjections, PathIntegratorProjections, PyramidalConfig,
+                                   autoencoder_network, path_integrator_network)
+from hippo.learning.rules import rule_parameters
+from hippo.learning.spiking_rule import rule_constants
+from hippo.theta import GENERATION, INFERENCE, ThetaConfig
+from hippo.world.gridworld import load_environment
+from hippo.world.motion import MotionConfig, generate_motion
+from hippo.world.senses import LatentFeatures, PlaceCells, SensesConfig, VelocityCells
+
+DT = 0.025
+FAST = SpikingConfig(target="numpy")
+
+
+def _neuron(soma=Activation(), n=1, apical_plastic=None, n_context=1):
+    """Pyramidal neurons whose basal and apical compartments are driven one-to-one by inputs ``b`` and ``a``.
+
+    With ``apical_plastic``, the apical compartment instead learns from ``n_context``
+    input units ``ctx`` (with a bias), starting from zero weights.
+    """
+    layers = [Layer("b", n, "input"), Layer("a", n, "input"), Layer("pyr", n, "pyramidal", activation=soma)]
+    projections = [Projection("b", "pyr", "basal", np.eye(n))]
+    if apical_plastic is None:
+        projections.append(Projection("a", "pyr", "apical", np.eye(n)))
+    else:
+        layers.append(Layer("ctx", n_context, "input"))
+        projections.append(Projection("ctx", "pyr", "apical", np.zeros((n, n_context + 1)), bias=True,
+                                      plasticity=apical_plastic))
+    return Network(tuple(layers), tuple(projections))
+
+
+def _constant(**rates):
+    return lambda start, stop: {name: np.tile(np.atleast_1d(value), (stop - start, 1)) for name, value in rates.items()}
+
+
+def test_soma_follows_basal_when_awake_and_apical_when_asleep():
+    engine = SpikingEngine(_neuron(), DT, seed=1, config=FAST)
+    inputs = _constant(b=0.8, a=0.2)
+    engine.run(1.0, inputs, INFERENCE)  # settle the synaptic traces
+    awake = engine.run(10.0, inputs, INFERENCE, record=("pyr.spikes", "pyr"))
+    asleep = engine.run(10.0, inputs, GENERATION, record=("pyr.spikes", "pyr"))
+    scale = FAST.rate_scale
+    # Poisson counts over 10 s: 800 ± 28 and 200 ± 14 spikes
+    assert awake.signals["pyr.spikes"].sum() / 10.0 == pytest.approx(0.8 * scale, rel=0.1)
+    assert asleep.signals["pyr.spikes"].sum() / 10.0 == pytest.approx(0.2 * scale, rel=0.15)
+    assert awake.signals["pyr"].mean() == pytest.approx(0.8, abs=0.05)
+    assert asleep.signals["pyr"].mean() == pytest.approx(0.2, abs=0.05)
+
+
+def test_mean_rate_matches_phi_of_the_soma_potential():
+    soma = Activation("relu", threshold=0.2, gain=2.0)
+    engine = SpikingEngine(_neuron(soma, n=3), DT, seed=2, config=FAST)
+    inputs = _constant(b=[0.3, 0.5, 0.6], a=[0.6, 0.1, 0.25])
+    engine.run(1.0, inputs, ThetaConfig())
+    rec = engine.run(10.0, inputs, ThetaConfig(), record=("pyr", "pyr.basal", "pyr.apical", "pyr.spikes"))
+    # the recorded soma rate is φ_s of the θ-gated mix of the compartments
+    theta = rec.theta[:, None]
+    expected = soma(theta * rec.signals["pyr.basal"] + (1 - theta) * rec.signals["pyr.apical"])
+    assert np.allclose(rec.signals["pyr"], expected)
+    spike_rate = rec.signals["pyr.spikes"].sum(axis=0) / 10.0
+    assert np.allclose(spike_rate, FAST.rate_scale * rec.signals["pyr"].mean(axis=0), rtol=0.1, atol=3.0)
+
+
+def test_rule_constants_are_the_rate_rule_parameters():
+    plasticity = Plasticity(eta=0.004, l1=0.001, l2=0.005, tau_trace=0.2)
+    constants = rule_constants(plasticity, DT)
+    decay, eta, l1, l2 = rule_parameters(plasticity, "none", DT)[:4]
+    assert constants == {"decay": decay, "eta": eta, "l1": l1, "l2": l2}
+    with pytest.raises(ValueError, match="prediction-error"):
+        SpikingEngine(_neuron(apical_plastic=Plasticity(rule="bayesian-mechanics")), DT, config=FAST)
+
+
+def test_plasticity_drives_the_dendrite_to_the_somatic_rate():
+    targets = np.array([0.3, 0.6, 0.9])
+    network = _neuron(n=3, apical_plastic=Plasticity(eta=0.02, tau_trace=0.1), n_context=4)
+    engine = SpikingEngine(network, DT, seed=3, config=FAST)
+    inputs = _constant(b=targets, a=[0.0, 0.0, 0.0], ctx=[0.2, 0.4, 0.6, 0.8])
+    before = engine.run(2.0, inputs, INFERENCE, learn=False, record=("pyr.apical",))
+    engine.run(40.0, inputs, INFERENCE)
+    after = engine.run(5.0, inputs, INFERENCE, learn=False, record=("pyr.apical",))
+    assert np.allclose(before.signals["pyr.apical"][-1], 0.0)
+    assert np.allclose(after.signals["pyr.apical"].mean(axis=0), targets, atol=0.08)
+    weights = engine.weight("pyr.apical<-ctx")
+    assert weights.shape == (3, 5) and np.all(np.diff(weights.sum(axis=1)) > 0)
+
+
+def test_frozen_learning_keeps_the_weights():
+    network = _neuron(apical_plastic=Plasticity(eta=0.02))
+    engine = SpikingEngine(network, DT, seed=4, config=FAST)
+    inputs = _constant(b=0.5, a=0.0, ctx=0.5)
+    engine.run(2.0, inputs, INFERENCE, learn=False)
+    assert np.all(engine.weight("pyr.apical<-ctx") == 0.0)
+    engine.set_learning("pyr.apical<-ctx", False)
+    engine.run(2.0, inputs, INFERENCE)
+    assert np.all(engine.weight("pyr.apical<-ctx") == 0.0)
+    engine.set_learning("pyr.apical<-ctx", True)
+    engine.run(2.0, inputs, INFERENCE)
+    assert np.all(engine.weight("pyr.apical<-ctx") > 0.0)
+    with pytest.raises(ValueError, match="no plasticity"):
+        engine.set_learning("pyr.basal<-b", True)
+
+
+def _autoencoder(seed, n_features=12, n_mec=3):
+    rng = np.random.default_rng(seed)
+    senses = LatentFeatures.build(4000, DT, SensesConfig(kind="latent", n=n_features, n_latents=n_mec), rng)
+    network = autoencoder_network(n_features, n_mec, PyramidalConfig(), PyramidalConfig(), AutoencoderProjections(), rng)
+    return network, lambda start, stop: {"features": senses.encode(None, start, stop)}
+
+
+def test_rate_and_spiking_engines_run_the_same_description():
+    network, inputs = _autoencoder(0)
+    record = ("features", "hpc", "hpc.basal", "hpc.apical", "mec", "mec.basal")
+    rate = RateEngine(network, DT, seed=0)
+    spiking = SpikingEngine(network, DT, seed=0, config=SpikingConfig(target="numpy", offset=3.0))
+    for engine in (rate, spiking):
+        engine.run(0.3, inputs, ThetaConfig(), learn=False, record=record, record_every=2)
+    a = rate.run(1.0, inputs, ThetaConfig(), record=record, record_every=3)
+    b = spiking.run(1.0, inputs, ThetaConfig(), record=record, record_every=3)
+    for field in ("t", "steps", "theta"):
+        assert np.allclose(getattr(a, field), getattr(b, field))
+    assert {k: v.shape for k, v in a.signals.items()} == {k: v.shape for k, v in b.signals.items()}
+    assert a.loss.keys() == b.loss.keys() and all(len(a.loss[k]) == len(b.loss[k]) for k in a.loss)
+    assert np.allclose(a.signals["features"], b.signals["features"])
+    assert (spiking.step_count, spiking.t) == (rate.step_count, pytest.approx(rate.t))
+    for p in network.projections:
+        assert spiking.weight(p.name).shape == p.weights.shape
+        if not p.plastic:
+            assert np.array_equal(spiking.weight(p.name), p.weights)
+
+
+def test_same_seed_same_spikes():
+    network, inputs = _autoencoder(1)
+    runs = []
+    for _ in range(2):
+        engine = SpikingEngine(network, DT, seed=7, config=SpikingConfig(target="numpy", offset=3.0))
+        runs.append(engine.run(1.0, inputs, ThetaConfig(), record=("hpc.spikes", "mec")))
+    assert np.array_equal(runs[0].signals["hpc.spikes"], runs[1].signals["hpc.spikes"])
+    assert np.array_equal(runs[0].signals["mec"], runs[1].signals["mec"])
+    assert runs[0].signals["hpc.spikes"].sum() > 0
+
+
+def test_short_spiking_training_reduces_the_loss():
+    """40 s of theta-gated training of a small path integrator: MEC learns to predict its soma."""
+    env = load_environment("ring-1m")
+    rng = np.random.default_rng(0)
+    trajectory = generate_motion(env, 60.0, DT, MotionConfig(), rng)
+    senses = PlaceCells.build(env, 20, 0.06, "tiled", 0.0, rng)
+    velocity = VelocityCells(1, 0.5)
+    mec = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"))
+    network = path_integrator_network(20, 20, 2, PyramidalConfig(), mec, 1.0, PathIntegratorProjections(), rng)
+
+    def inputs(start, stop):
+        return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}
+
+    engine = SpikingEngine(network, DT, seed=0, config=FAST)
+    rec = engine.run(40.0, inputs, ThetaConfig(), record_every=40)
+    first, last = rec.loss["mec"][:8].mean(), rec.loss["mec"][-8:].mean()
+    assert last < 0.5 * first
+
+
+def test_configuration_errors_and_expressions():
+    with pytest.raises(ValueError, match="must divide"):
+        SpikingEngine(_neuron(), 0.025, config=SpikingConfig(dt=0.002))
+    phi, dphi = activation_code(Activation("retanh", threshold=0.1, gain=2.0), "V")
+    assert "tanh" in phi and "int" in dphi
+    path = cache_directory()
+    assert path.is_dir() and (path / ".").exists()
