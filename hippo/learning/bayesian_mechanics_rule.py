@@ -48,6 +48,46 @@ while being stable forward in time: linearised around it, each mode decays at ra
 Discretisation: semi-implicit (symplectic) Euler — the momentum is advanced first, and
 the weight is advanced with the new momentum. Stable when ``dt·γ < 1`` and
 ``dt·sqrt(m_z c_max / m_w) < 2``.
+
+Dynamics inside a theta-gated circuit
+-------------------------------------
+Write ``k = m_z/m_w`` and take ``α = 0``. Eliminating the momentum, each weight obeys
+
+    ``Ẅ + 2γ Ẇ + γ² W = k·err·preᵀ``,
+
+a damped oscillator driven by the error correlation. A compartment's error is nonzero
+only while the other compartment drives the soma, a fraction ``f`` of each theta cycle
+(``f = ½`` for a square gate; while the compartment drives the soma itself, its error
+is 0 and the momentum only decays). When the weights move slowly compared with theta
+and with the inputs' correlation time ``τ_c``, the drive averages to
+``f k (⟨s μᵀ⟩ − W⟨μ μᵀ⟩)`` (averages over the phase in which the error is nonzero).
+Each eigenmode ``c`` of ``⟨μ μᵀ⟩`` then has eigenvalues ``−γ ± i·ω``,
+``ω = sqrt(f k c)``, and the fixed point is the ridge regression
+
+    ``W* = ⟨s μᵀ⟩ (⟨μ μᵀ⟩ + ρ)⁻¹``,   ``ρ = γ²/(f k)``,
+
+the seed's fixed point (:func:`hippo.learning.bayesian_mechanics.learning_fixed_point`
+with ``α = 0``) with the error precision weighted by ``f``. With ``α ≠ 0`` it solves
+``γ² m_w W = f m_z (⟨s μᵀ⟩ − W ⟨μ μᵀ⟩) + α γ m_w ⟨s μᵀ⟩_θ``, the last average taken
+over the whole cycle, including the phase in which ``s`` is the compartment's own
+output (a positive feedback). The damping ratio of a mode is ``ζ = sqrt(ρ/(ρ + c))``
+and its shrinkage ``c/(c + ρ) = 1 − ζ²``: since the same ``γ`` damps the momentum and
+decays the weight, a mode is either learned accurately (``c ≫ ρ``) and rings,
+overshooting its fixed point by ``exp(−π ζ/sqrt(1 − ζ²))``, or damped and shrunk.
+The theta switch itself is harmless as long as ``ω`` lies far below theta, but two
+things limit the rule:
+
+* the inputs' own fluctuations: the instantaneous stiffness ``k·pre·preᵀ`` varies over
+  ``τ_c``, which pumps the oscillation (parametric resonance driven by the stream).
+  Growth sets in between ``ω²·τ_c ≈ γ/2`` and ``γ``; keep ``ω²·τ_c`` well below.
+  Fast weights (``ω ≫ 1/τ_c``) do not escape it: the stiffness has rank one along
+  the current input, so momentum along the other directions is free and drifts.
+* weights whose fixed point lies near an edge: a recurrent weight learning a slow
+  generative dynamics has a fixed point just inside spectral radius 1 and crosses it
+  when it overshoots, after which generated activity grows within each sleep phase.
+  Such projections need damping ratios of about 0.4 or more, which costs shrinkage.
+
+The defaults in :class:`hippo.circuits.spec.Plasticity` follow from these bounds.
 """
 
 from __future__ import annotations

@@ -41,13 +41,18 @@ def apply_rule(rule, W, P, A, delta, pre, post, bias, params):
         post: ``(n_post,)`` somatic rates the compartment predicts (the target ``s``).
         bias: whether the last column of ``W`` is a bias (input 1).
         params: the row from :func:`rule_parameters`. Bayesian mechanics runs in real time
-            with step ``dt`` and its own rates ``m_w, m_z, α, γ``, so ``η`` does not apply.
+            with step ``dt`` and its own rates ``m_w, m_z, α, γ``, so ``η`` does not apply;
+            ``m_w`` is the mass per presynaptic input, so each synapse of a projection
+            with ``n_pre`` inputs has mass ``n_pre·m_w``. Its weights' scale is
+            ``1/sqrt(n_pre)``, and the stiffness ``m_z |pre|²/(n_pre m_w)`` then depends on
+            the inputs' mean square, not on their number.
     """
     if rule == 0:
         prediction_error_step(W, P, delta, pre, bias, params[0], params[1], params[2], params[3], int(params[4]))
     elif rule == 1:
+        fan_in = pre.shape[0]
         if bias:
             extended = np.ones(pre.shape[0] + 1, pre.dtype)
             extended[:-1] = pre
             pre = extended
-        bayesian_mechanics_step(W, A, delta, pre, post, params[9], params[5], params[6], params[7], params[8])
+        bayesian_mechanics_step(W, A, delta, pre, post, params[9], params[5] * fan_in, params[6], params[7], params[8])
