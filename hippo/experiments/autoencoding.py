@@ -6,9 +6,16 @@ HPC) and to generate them (apical, recurrent). After training, in pure generativ
 (θ ≡ 0, senses cut off), MEC activity should have the latents' temporal statistics.
 
 Protocol (each phase continues the same network):
-1. 60 s inference (θ ≡ 1) and 60 s generation (θ ≡ 0) of the untrained network;
+1. 60 s inference (θ ≡ 1) and 60 s generation (θ ≡ 0, senses cut off) of the untrained network;
 2. ``duration`` seconds of training with the theta gate;
-3. 60 s inference and ``test_duration`` s of generation of the trained network.
+3. 60 s inference and ``test_duration`` s of generation (senses cut off) of the trained network.
+
+Measurements. The losses are the mean |basal − apical| rate over the first and over the
+last minute of training. The decorrelation times (lag where the mean autocorrelation
+first falls below 1/e) are estimated from the latents over the whole training period and
+from MEC somatic activity over the whole generative test; both records are long, so the
+estimates are precise to a few per cent. The latents are drawn only for the phases that
+read the senses, so the training run does not depend on ``test_duration``.
 """
 
 from __future__ import annotations
@@ -20,8 +27,10 @@ import numpy as np
 
 from hippo.analysis.statistics import autocorrelation, decorrelation_time
 from hippo.circuits.engines import make_engine
+from hippo.circuits.rate import Recording
 from hippo.circuits.wiring import AutoencoderProjections, PyramidalConfig, autoencoder_network
 from hippo.config import bounds
+from hippo.errors import DivergenceError
 from hippo.experiments import figures_autoencoding as figures
 from hippo.io import RunDir
 from hippo.progress import Progress
@@ -29,6 +38,7 @@ from hippo.theta import GENERATION, INFERENCE, ThetaConfig
 from hippo.world.senses import LatentFeatures, SensesConfig
 
 SHOW_SECONDS = 60.0
+SHOWN = ("hpc", "hpc.basal", "hpc.apical", "mec", "mec.basal", "mec.apical")
 
 
 @dataclass(frozen=True)
@@ -41,7 +51,7 @@ class Config:
     duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=4, metadata=bounds(min=1))
-    test_duration: float = field(default=300.0, metadata=bounds(gt=0.0))
+    test_duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
     max_lag: float = field(default=10.0, metadata=bounds(gt=0.0))
     n_mec: int = field(default=5, metadata=bounds(min=1))
     senses: SensesConfig = SensesConfig(kind="latent", n=50, n_latents=5, timescale=1.0)
@@ -55,21 +65,37 @@ class Config:
             raise ValueError("senses.kind must be 'latent' for the autoencoding experiment")
 
 
+def _generate(engine, seconds: float, no_senses, record: tuple[str, ...], sizes: dict) -> tuple[Recording, bool]:
+    """Pure generation for ``seconds``; on divergence, what was recorded before it and ``True``."""
+    try:
+        return engine.run(seconds, no_senses, GENERATION, learn=False, record=record), False
+    except DivergenceError as error:
+        recording = error.recording
+        for name in record:
+            recording.signals.setdefault(name, np.zeros((0, sizes[name])))
+        for layer in ("hpc", "mec"):
+            recording.loss.setdefault(layer, np.zeros(0))
+        return recording, True
+
+
 def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     """Run experiment A and return its metrics (see the module docstring for the protocol)."""
     rng = np.random.default_rng(config.seed)
-    phases = 2 * SHOW_SECONDS + config.duration + SHOW_SECONDS + config.test_duration
-    n_steps = int(round(phases / config.dt)) + 1
+    sensed = 2 * SHOW_SECONDS + config.duration + SHOW_SECONDS  # the test's generation reads no senses
+    n_steps = int(round(sensed / config.dt)) + 1
     senses = LatentFeatures.build(n_steps, config.dt, config.senses, rng)
     network = autoencoder_network(senses.n, config.n_mec, config.hpc, config.mec, config.projections, rng)
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1)
+    sizes = {name: (senses.n if name.startswith("hpc") else config.n_mec) for name in SHOWN}
 
     def inputs(start, stop):
         return {"features": senses.encode(None, start, stop)}
 
-    shown = ("hpc", "hpc.basal", "hpc.apical", "mec", "mec.basal", "mec.apical")
-    before_inference = engine.run(SHOW_SECONDS, inputs, INFERENCE, learn=False, record=shown)
-    before_generation = engine.run(SHOW_SECONDS, inputs, GENERATION, learn=False, record=shown)
+    def no_senses(start, stop):
+        return {"features": np.zeros((stop - start, senses.n))}
+
+    before_inference = engine.run(SHOW_SECONDS, inputs, INFERENCE, learn=False, record=SHOWN)
+    before_generation, _ = _generate(engine, SHOW_SECONDS, no_senses, SHOWN, sizes)
     start_step = engine.step_count
     bar = Progress(config.duration, "training", enabled=progress)
     try:
@@ -79,14 +105,26 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         bar.close()
     train_stop = engine.step_count
     train_wall = engine.last_run_seconds
-    after_inference = engine.run(SHOW_SECONDS, inputs, INFERENCE, learn=False, record=shown)
-    after_generation = engine.run(config.test_duration, inputs, GENERATION, learn=False, record=shown)
+    after_inference = engine.run(SHOW_SECONDS, inputs, INFERENCE, learn=False, record=SHOWN)
+    recurrent = engine.weight("mec.apical<-mec").copy()
+
+    # generative test: every signal for the first minute (figures), MEC activity throughout
+    shown_seconds = min(SHOW_SECONDS, config.test_duration)
+    after_generation, diverged = _generate(engine, shown_seconds, no_senses, SHOWN, sizes)
+    generated = [after_generation.signals["mec"]]
+    if not diverged and config.test_duration > shown_seconds:
+        rest, diverged = _generate(engine, config.test_duration - shown_seconds, no_senses, ("mec",), sizes)
+        generated.append(rest.signals["mec"])
+    generated = np.concatenate(generated)
 
     window = int(round(60.0 / (config.dt * config.record_every)))
-    n_test = len(after_generation.t)
-    latent_window = senses.latents[train_stop - n_test: train_stop]  # same length as the generated record
-    lags, acorr_latents = autocorrelation(latent_window, config.dt, config.max_lag)
-    _, acorr_generated = autocorrelation(after_generation.signals["mec"], config.dt, config.max_lag)
+    trained_latents = senses.latents[start_step:train_stop]
+    lags, acorr_latents = autocorrelation(trained_latents, config.dt, config.max_lag)
+    if diverged or len(generated) < 2:
+        acorr_generated = np.full_like(acorr_latents, np.nan)
+    else:
+        _, acorr_generated = autocorrelation(generated, config.dt, config.max_lag)
+        acorr_generated = np.pad(acorr_generated, (0, len(acorr_latents) - len(acorr_generated)), constant_values=np.nan)
     metrics = {
         "loss_hpc_initial": float(training.loss["hpc"][:window].mean()),
         "loss_hpc_final": float(training.loss["hpc"][-window:].mean()),
@@ -94,6 +132,8 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         "loss_mec_final": float(training.loss["mec"][-window:].mean()),
         "autocorr_time_latents_s": decorrelation_time(lags, acorr_latents),
         "autocorr_time_generated_s": decorrelation_time(lags, acorr_generated),
+        "mec_recurrent_spectral_radius": float(np.max(np.abs(np.linalg.eigvals(recurrent)))),
+        "generation_diverged": diverged,
         "sim_seconds": config.duration,
         "wall_seconds": train_wall,
         "us_per_step": 1e6 * train_wall / (train_stop - start_step),
@@ -102,7 +142,8 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         **training.arrays("train."),
         **before_inference.arrays("before_inference."), **before_generation.arrays("before_generation."),
         **after_inference.arrays("after_inference."), **after_generation.arrays("after_generation."),
-        "latents": latent_window,
+        "generated.mec": generated,
+        "latents": trained_latents[max(0, len(trained_latents) - len(generated)):],  # as long as the generated record
         "lags": lags, "autocorr_latents": acorr_latents, "autocorr_generated": acorr_generated,
     })
     run_dir.write_arrays("weights", engine.all_weights())
