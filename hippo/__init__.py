@@ -6,3 +6,7 @@ sensory streams from gridworld environments.
 """
 
 __version__ = "0.1.0"
+
+from hippo import _numba_cache
+
+NUMBA_CACHE = _numba_cache.configure()

@@ -1,5 +1,7 @@
 """The rate engine running an engine-free network description."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -278,3 +280,25 @@ def test_make_engine_and_reset_state():
     engine.reset_state()
     assert np.all(engine.rate == 0) and np.all(engine.traces == 0) and np.all(engine.noise_state == 0)
     assert all(np.array_equal(w, weights[k]) for k, w in engine.all_weights().items())
+
+
+def test_numba_cache_folder_follows_the_package_sources(tmp_path, monkeypatch):
+    """Editing any source file (e.g. a learning rule) must lead to a fresh compiled-kernel cache."""
+    import shutil
+
+    import numba
+
+    import hippo
+    from hippo import _numba_cache
+
+    assert numba.config.CACHE_DIR == str(hippo.NUMBA_CACHE)
+    copy = tmp_path / "hippo"
+    shutil.copytree(Path(hippo.__file__).parent, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(_numba_cache, "__file__", str(copy / "_numba_cache.py"))
+    monkeypatch.setattr(numba.config, "CACHE_DIR", numba.config.CACHE_DIR)  # restored after the test
+    first = _numba_cache.configure()
+    (copy / "learning" / "prediction_error.py").write_text((copy / "learning" / "prediction_error.py").read_text() + "\n# edited\n")
+    second = _numba_cache.configure()
+    assert first.parent == second.parent == tmp_path / "cache" / "hippo-numba"
+    assert first != second
