@@ -41,7 +41,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
 import brian2 as b2
 import numpy as np
@@ -49,41 +48,13 @@ import numpy as np
 from hippo.circuits.activations import Activation
 from hippo.circuits.rate import InputFunction, Recording
 from hippo.circuits.spec import Layer, Network, Projection
-from hippo.config import bounds
+from hippo.circuits.spiking_config import SpikingConfig
 from hippo.errors import DivergenceError
 from hippo.learning import spiking_rule
 from hippo.theta import ThetaConfig, theta_gate
 
 #: Network steps per Brian2 run (the length of the input and theta tables).
 CHUNK_ROWS = 4000
-
-
-@dataclass(frozen=True)
-class SpikingConfig:
-    """Spiking code, time constants and simulation settings.
-
-    Attributes:
-        dt: simulation time step in seconds; must divide the network step.
-        tau_syn: time constant (s) of the synaptic currents and of every neuron's
-            filtered spike train (the presynaptic trace).
-        rate_scale: firing rate in Hz that codes a rate of 1 (ν_s).
-        max_rate: firing-rate ceiling in Hz.
-        offset: baseline rate ``c`` added before scaling, so linear units can code
-            rates down to ``−c``; it adds Poisson noise, so keep it 0 where rates are
-            non-negative.
-        eta_scale: factor on every projection's learning rate (η per network step, as
-            in the rate engine).
-        target: Brian2 code generation: ``"cython"`` (compiled, cached on disk) or
-            ``"numpy"`` (no compilation; slower per step, fast to start).
-    """
-
-    dt: float = field(default=0.001, metadata=bounds(gt=0.0))
-    tau_syn: float = field(default=0.02, metadata=bounds(gt=0.0))
-    rate_scale: float = field(default=100.0, metadata=bounds(gt=0.0))
-    max_rate: float = field(default=500.0, metadata=bounds(gt=0.0))
-    offset: float = field(default=0.0, metadata=bounds(min=0.0))
-    eta_scale: float = field(default=1.0, metadata=bounds(min=0.0))
-    target: Literal["cython", "numpy"] = "cython"
 
 
 def cache_directory() -> Path:
@@ -151,6 +122,11 @@ class SpikingEngine:
             plasticity steps once per ``dt``.
         seed: seed of the engine's random streams (spikes, noise).
         config: spiking code and simulation settings.
+
+    Attributes:
+        groups: layer name → Brian2 ``NeuronGroup``.
+        brian_network: the Brian2 ``Network``; :meth:`run` drives it chunk by chunk
+            (:meth:`set_modes`, :meth:`load_steps`, then a Brian2 run).
     """
 
     def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
@@ -167,7 +143,6 @@ class SpikingEngine:
         self.t = 0.0
         self.step_count = 0
         self.last_run_seconds = 0.0
-        self._factor = 1.0
         self._configure_brian()
         # stable clock names keep the generated code, and so Brian2's compilation cache, the same across engines
         self._clock = b2.Clock(config.dt * b2.second, name="hippo_simulation_clock")
@@ -190,7 +165,7 @@ class SpikingEngine:
             self.groups[layer.name].run_regularly(spiking_rule.window_reset(learning), clock=self._window,
                                                   when="start", order=2, name=f"{_identifier(layer.name)}_window")
         objects = list(self.groups.values()) + [p.synapses for p in self.projections.values() if p.synapses is not None]
-        self._net = b2.Network(*objects)
+        self.brian_network = b2.Network(*objects)
         self.scale_learning_rates(1.0)
 
     # ------------------------------------------------------------- building
@@ -316,7 +291,6 @@ class SpikingEngine:
 
     def scale_learning_rates(self, factor: float) -> None:
         """Set every plastic projection's learning rate to ``factor`` × its configured value."""
-        self._factor = factor
         for proj in self.projections.values():
             if proj.constants is None:
                 continue
@@ -354,12 +328,7 @@ class SpikingEngine:
         chunk = max(1, min(chunk_steps, CHUNK_ROWS))
         plan = self._recording_plan(list(record))
         monitors = self._add_monitors(plan, record_every)
-        for layer in self.network.layers:
-            if layer.kind == "pyramidal":
-                self.groups[layer.name].noise_on = float(noise)
-        for proj in self.projections.values():
-            for learner in proj.learners:
-                learner.active = learn and proj.enabled
+        self.set_modes(learn, noise)
         start_step = self.step_count
         baseline = self._counters()
         input_rows = {name: [] for name, kind, _ in plan if kind == "input"}
@@ -368,16 +337,11 @@ class SpikingEngine:
             while done < n_total:
                 n = min(chunk, n_total - done)
                 start = self.step_count
-                block = self._input_block(inputs, start, start + n)
+                block = self.load_steps(inputs, theta, n)
                 for name in input_rows:
                     input_rows[name].append(block[name])
-                gate = theta_gate((start + np.arange(n) + 1) * self.dt, theta)
-                self._set_tables(block, gate)
-                for group in self.groups.values():
-                    group.t0 = start * self.dt * b2.second
-                b2.seed(int(self.rng.integers(2**31 - 1)))
                 before = self._counters()
-                self._net.run(n * self.dt * b2.second, namespace={})
+                self.brian_network.run(n * self.dt * b2.second, namespace={})
                 self.step_count += n
                 self.t = self.step_count * self.dt
                 done += n
@@ -393,9 +357,32 @@ class SpikingEngine:
                                               for k in after if after[k][0] is not None})
             recording = self._collect(plan, monitors, record_every, start_step, baseline, theta, input_rows)
         finally:
-            self._net.remove(*monitors.values())
+            self.brian_network.remove(*monitors.values())
         self.last_run_seconds = time.perf_counter() - started
         return recording
+
+    def set_modes(self, learn: bool, noise: bool) -> None:
+        """Switch plasticity (of the projections whose learning is enabled) and compartment noise on or off."""
+        for layer in self.network.layers:
+            if layer.kind == "pyramidal":
+                self.groups[layer.name].noise_on = float(noise)
+        for proj in self.projections.values():
+            for learner in proj.learners:
+                learner.active = learn and proj.enabled
+
+    def load_steps(self, inputs: InputFunction, theta: ThetaConfig, n: int) -> dict[str, np.ndarray]:
+        """Load inputs and θ for the next ``n`` network steps (at most :data:`CHUNK_ROWS`) and reseed the spikes.
+
+        :meth:`run` calls this before each Brian2 run of ``brian_network``; it returns
+        the input rates it loaded (layer name → ``(n, n_units)``).
+        """
+        start = self.step_count
+        block = self._input_block(inputs, start, start + n)
+        self._set_tables(block, theta_gate((start + np.arange(n) + 1) * self.dt, theta))
+        for group in self.groups.values():
+            group.t0 = start * self.dt * b2.second
+        b2.seed(int(self.rng.integers(2**31 - 1)))
+        return block
 
     def _input_block(self, inputs: InputFunction, start: int, stop: int) -> dict[str, np.ndarray]:
         if not self.network.input_layers:
@@ -461,7 +448,7 @@ class SpikingEngine:
         monitors = {layer: b2.StateMonitor(self.groups[layer], sorted(names), record=True, clock=clock, when="start",
                                            order=-1, name=f"{_identifier(layer)}_monitor")
                     for layer, names in self._monitored(plan).items()}
-        self._net.add(*monitors.values())
+        self.brian_network.add(*monitors.values())
         return monitors
 
     def _collect(self, plan, monitors, record_every, start_step, baseline, theta, input_rows) -> Recording:

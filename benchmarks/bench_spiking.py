@@ -1,0 +1,117 @@
+"""Real-time factor of the spiking engine on the path-integration (experiment B) network, training.
+
+Simulates the experiment-B circuit — 100 place features, 2 velocity cells, HPC 100, MEC
+100 and 200 conjunctive cells as Poisson neurons; about 50 000 plastic synapses — with
+the square theta gate, compartment noise and plasticity on every plastic projection,
+and prints the real-time factor (simulated seconds per wall second) for two Brian2
+code-generation modes:
+
+* ``cython``: the engine as experiments use it (runtime mode, compiled Cython code
+  cached on disk; recording HPC and MEC as training does). The first, compiling run
+  is timed separately.
+* ``cpp_standalone``: the same network generated as a C++ program (in a subprocess,
+  since Brian2's device is global); one run of at most ``CHUNK_ROWS`` network steps,
+  timed inside the program (compilation and start-up excluded, then included).
+
+    python benchmarks/bench_spiking.py [--seconds 100] [--no-standalone]
+
+Spiking settings come from the experiment's ``[spiking]`` table when it has one,
+else from :class:`~hippo.circuits.spiking.SpikingConfig`'s defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from hippo.circuits.spiking import CHUNK_ROWS, SpikingConfig, SpikingEngine, cache_directory
+from hippo.circuits.wiring import path_integrator_network
+from hippo.experiments import resolve
+from hippo.world.gridworld import load_environment
+from hippo.world.motion import generate_motion
+from hippo.world.senses import VelocityCells, build_senses
+
+
+def _setup(seconds: float, target: str):
+    config = resolve("path-integration").config
+    spiking = getattr(config, "spiking", SpikingConfig())
+    spiking = SpikingConfig(**{**spiking.__dict__, "target": target})
+    rng = np.random.default_rng(0)
+    env = load_environment(config.environment)
+    trajectory = generate_motion(env, seconds + 2.0, config.dt, config.motion, rng)
+    senses = build_senses(env, config.senses, len(trajectory), config.dt, rng)
+    velocity = VelocityCells(env.dim, abs(config.motion.speed_mean) + config.motion.speed_std)
+
+    def inputs(start, stop):
+        return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}
+
+    network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
+                                      config.conjunctive_threshold, config.projections, np.random.default_rng(1))
+    return config, spiking, network, inputs
+
+
+def _cython(seconds: float) -> dict:
+    config, spiking, network, inputs = _setup(seconds, "cython")
+    start = time.perf_counter()
+    engine = SpikingEngine(network, config.dt, seed=1, config=spiking)
+    engine.run(config.dt, inputs, config.theta)
+    first = time.perf_counter() - start
+    rec = engine.run(seconds, inputs, config.theta, record=("hpc", "mec", "hpc.spikes", "mec.spikes", "conjunctive.spikes"),
+                     record_every=config.record_every)
+    rates = {k.split(".")[0]: float(v.sum() / seconds / v.shape[1]) for k, v in rec.signals.items() if k.endswith("spikes")}
+    n_plastic = sum(p.weights.size for p in network.projections if p.plastic)
+    return {"wall": engine.last_run_seconds, "first": first, "rates": rates, "plastic": n_plastic, "spiking": spiking.__dict__}
+
+
+def _standalone(seconds: float) -> dict:
+    import brian2 as b2
+
+    directory = cache_directory().parent / "brian2-standalone-benchmark"
+    b2.set_device("cpp_standalone", build_on_run=False, directory=str(directory))
+    config, spiking, network, inputs = _setup(seconds, "cython")
+    engine = SpikingEngine(network, config.dt, seed=1, config=spiking)
+    n = int(round(seconds / config.dt))
+    engine.set_modes(learn=True, noise=True)
+    engine.load_steps(inputs, config.theta, n)
+    engine.brian_network.run(n * config.dt * b2.second, namespace={})
+    start = time.perf_counter()
+    b2.device.build(directory=str(directory), compile=True, run=True, with_output=False)
+    total = time.perf_counter() - start
+    return {"run": float(b2.device._last_run_time), "binary": b2.device.timers["run_binary"],
+            "make": b2.device.timers["compile"]["make"], "total": total}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=100.0, help="simulated seconds of training per mode")
+    parser.add_argument("--no-standalone", action="store_true", help="skip the C++ standalone mode")
+    parser.add_argument("--standalone-worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.standalone_worker:
+        print(json.dumps(_standalone(args.seconds)))
+        return
+
+    cy = _cython(args.seconds)
+    print(f"experiment-B spiking network, {cy['plastic']} plastic synapses; settings {cy['spiking']}")
+    print("mean firing rates (Hz): " + ", ".join(f"{k} {v:.1f}" for k, v in cy["rates"].items()))
+    print(f"cython runtime: first run (compile or load from cache) {cy['first']:.1f} s")
+    print(f"  {args.seconds:g} simulated s in {cy['wall']:.1f} s: real-time factor {args.seconds / cy['wall']:.2f}, "
+          f"30 simulated minutes in {1800 * cy['wall'] / args.seconds / 60:.1f} min")
+    if args.no_standalone:
+        return
+    seconds = min(args.seconds, CHUNK_ROWS * resolve("path-integration").config.dt)
+    out = subprocess.run([sys.executable, __file__, "--standalone-worker", "--seconds", str(seconds)],
+                         capture_output=True, text=True, check=True)
+    sa = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"C++ standalone: compile {sa['make']:.1f} s; {seconds:g} simulated s in {sa['run']:.1f} s "
+          f"(real-time factor {seconds / sa['run']:.2f}); with start-up and file I/O {sa['binary']:.1f} s "
+          f"(real-time factor {seconds / sa['binary']:.2f})")
+
+
+if __name__ == "__main__":
+    main()

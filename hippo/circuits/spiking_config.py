@@ -1,0 +1,46 @@
+"""Settings of the spiking engine (:mod:`hippo.circuits.spiking`), importable without Brian2.
+
+The spiking code: a unit of rate ``r`` (dimensionless, as in the rate engine) fires
+Poisson spikes at ``clip(rate_scale·(r + offset), 0, max_rate)`` Hz. A unit stands for a
+pool of neurons as much as for one neuron: the pooled spikes of ``m`` independent
+Poisson neurons firing at ``ν/m`` are a Poisson train at ``ν``, so ``rate_scale = 400``
+is, for example, 20 neurons at up to 20 Hz each. The filtered spike train of a unit
+estimates its rate with variance ``(r + offset)/(2·tau_syn·rate_scale)``: the product
+``tau_syn·rate_scale`` sets how noisy the spiking network is compared with the rate
+network.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+from hippo.config import bounds
+
+
+@dataclass(frozen=True)
+class SpikingConfig:
+    """Spiking code, time constants and simulation settings.
+
+    Attributes:
+        dt: simulation time step in seconds; must divide the network step.
+        tau_syn: time constant (s) of the synaptic currents and of every neuron's
+            filtered spike train (the presynaptic trace).
+        rate_scale: firing rate in Hz that codes a rate of 1 (ν_s).
+        max_rate: firing-rate ceiling in Hz.
+        offset: baseline rate ``c`` added before scaling, so linear units can code
+            rates down to ``−c``; it adds Poisson noise, so keep it 0 where rates are
+            non-negative.
+        eta_scale: factor on every projection's learning rate (η per network step, as
+            in the rate engine).
+        target: Brian2 code generation: ``"cython"`` (compiled, cached on disk) or
+            ``"numpy"`` (no compilation; slower per step, fast to start).
+    """
+
+    dt: float = field(default=0.001, metadata=bounds(gt=0.0))
+    tau_syn: float = field(default=0.02, metadata=bounds(gt=0.0))
+    rate_scale: float = field(default=100.0, metadata=bounds(gt=0.0))
+    max_rate: float = field(default=500.0, metadata=bounds(gt=0.0))
+    offset: float = field(default=0.0, metadata=bounds(min=0.0))
+    eta_scale: float = field(default=1.0, metadata=bounds(min=0.0))
+    target: Literal["cython", "numpy"] = "cython"
