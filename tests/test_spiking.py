@@ -170,10 +170,29 @@ def test_short_spiking_training_reduces_the_loss():
     assert last < 0.5 * first
 
 
-def test_configuration_errors_and_expressions():
+def test_time_step_must_divide_the_network_step():
     with pytest.raises(ValueError, match="must divide"):
         SpikingEngine(_neuron(), 0.025, config=SpikingConfig(dt=0.002))
-    phi, dphi = activation_code(Activation("retanh", threshold=0.1, gain=2.0), "V")
-    assert "tanh" in phi and "int" in dphi
-    path = cache_directory()
-    assert path.is_dir() and (path / ".").exists()
+
+
+@pytest.mark.parametrize("kind", ["linear", "relu", "retanh", "sigmoid"])
+def test_brian2_activation_expressions_match_the_activations(kind):
+    activation = Activation(kind, threshold=0.1, gain=2.0)
+    v = np.linspace(-2.0, 2.0, 81)
+    names = {"V": v, "clip": np.clip, "tanh": np.tanh, "exp": np.exp, "inf": np.inf,
+             "int": lambda x: np.asarray(x, dtype=float)}
+    phi, dphi = (eval(code, {}, names) for code in activation_code(activation, "V"))
+    assert np.allclose(phi, activation(v))
+    assert np.allclose(dphi, activation.derivative(v))
+
+
+def test_compilation_cache_is_a_writable_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HIPPO_CACHE", str(tmp_path / "cache"))
+    assert cache_directory() == tmp_path / "cache" / "hippo" / "brian2-cython"
+    assert cache_directory().is_dir()
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("")
+    monkeypatch.setenv("HIPPO_CACHE", str(blocker))
+    fallback = cache_directory()
+    (fallback / "probe").write_text("x")
+    assert fallback.is_dir() and not str(fallback).startswith(str(blocker))
