@@ -112,6 +112,19 @@ def test_frozen_learning_keeps_the_weights():
         engine.set_learning("pyr.basal<-b", True)
 
 
+def test_plasticity_pauses_while_the_traces_settle_after_a_theta_switch():
+    network = _neuron(apical_plastic=Plasticity(eta=0.02))
+    inputs = _constant(b=0.5, a=0.0, ctx=0.5)
+    learned = {}
+    for settle, theta in ((0.0, ThetaConfig()), (0.1, ThetaConfig()), (0.1, INFERENCE)):
+        engine = SpikingEngine(network, DT, seed=5, config=SpikingConfig(target="numpy", settle=settle))
+        engine.run(2.0, inputs, theta)
+        learned[settle, theta.shape] = np.abs(engine.weight("pyr.apical<-ctx")).sum()
+    # a 100 ms settling time covers each whole 100 ms half-cycle of the 5 Hz square wave
+    assert learned[0.1, "square"] == 0.0
+    assert learned[0.0, "square"] > 0.0 and learned[0.1, "constant"] > 0.0
+
+
 def _autoencoder(seed, n_features=12, n_mec=3):
     rng = np.random.default_rng(seed)
     senses = LatentFeatures.build(4000, DT, SensesConfig(kind="latent", n=n_features, n_latents=n_mec), rng)

@@ -156,7 +156,9 @@ class SpikingEngine:
             "jump": 1.0 / (config.tau_syn * config.rate_scale),
             "window": self.dt * b2.second,
         }
-        self._set_tables({layer.name: np.zeros((1, layer.n)) for layer in network.input_layers}, np.ones(1))
+        # θ of the last `settle` seconds; unknown (NaN) at the start, when the traces settle from rest
+        self._theta_history = np.full(int(round(config.settle / self.dt)), np.nan)
+        self._set_tables({layer.name: np.zeros((1, layer.n)) for layer in network.input_layers}, np.ones(1), np.ones(1))
         plastic_into = {(p.target, p.compartment) for p in network.projections if p.plastic}
         self.groups = {layer.name: self._make_group(layer, plastic_into) for layer in network.layers}
         self.projections = {p.name: self._make_projection(k, p) for k, p in enumerate(network.projections)}
@@ -196,6 +198,8 @@ class SpikingEngine:
             if (layer.name, c) in plastic_into:
                 lines += [f"dphi_{c} = {dphi} : 1", spiking_rule.error_equations(c)]
                 on_spike.append(spiking_rule.error_on_spike(c))
+        if any((layer.name, c) in plastic_into for c in _compartments(layer)):
+            lines.append("plastic_now = plasticity_gate(t - t0) : 1")
         if layer.kind == "input":
             lines.append(f"r = rates_{name}(t - t0, i) : 1")
         elif layer.kind == "feedforward":
@@ -248,19 +252,32 @@ class SpikingEngine:
             proj.enabled = True
         return proj
 
-    def _set_tables(self, rates: dict[str, np.ndarray], gate: np.ndarray) -> None:
-        """Input rates and θ per network step from the current Brian2 run's start (tables of fixed length)."""
+    def _set_tables(self, rates: dict[str, np.ndarray], gate: np.ndarray, plastic: np.ndarray) -> None:
+        """Input rates, θ and the plasticity gate per network step from the current Brian2 run's start.
+
+        The tables have a fixed length (:data:`CHUNK_ROWS`, padded with the last row) so
+        the generated code, and Brian2's compilation cache, stay the same from run to run.
+        """
         dt = self.dt * b2.second
-        for name, values in rates.items():
+        tables = {f"rates_{_identifier(name)}": values for name, values in rates.items()}
+        tables.update(theta_gate=gate[:, None], plasticity_gate=plastic[:, None])
+        for key, values in tables.items():
             table = np.empty((CHUNK_ROWS, values.shape[1]))
             table[:len(values)] = values
             table[len(values):] = values[-1]
-            key = f"rates_{_identifier(name)}"
-            self._namespace[key] = b2.TimedArray(table, dt=dt, name=key)
-        table = np.empty(CHUNK_ROWS)
-        table[:len(gate)] = gate
-        table[len(gate):] = gate[-1]
-        self._namespace["theta_gate"] = b2.TimedArray(table, dt=dt, name="theta_gate")
+            self._namespace[key] = b2.TimedArray(table if key.startswith("rates_") else table[:, 0], dt=dt, name=key)
+
+    def _plasticity_gate(self, gate: np.ndarray) -> np.ndarray:
+        """1 where θ is within 0.5 of its value ``settle`` seconds earlier, else 0 (per network step).
+
+        Also 0 for the first ``settle`` seconds of the engine, while the traces rise from rest.
+        """
+        m = int(round(self.config.settle / self.dt))
+        if m == 0:
+            return np.ones(len(gate))
+        history = np.concatenate([self._theta_history, gate])
+        self._theta_history = history[-m:]
+        return (np.abs(history[m:] - history[:-m]) < 0.5).astype(float)
 
     # -------------------------------------------------------------- weights
     def weight(self, name: str) -> np.ndarray:
@@ -300,7 +317,8 @@ class SpikingEngine:
                 setattr(self.groups[proj.spec.target], f"eta_{proj.key}", eta)
 
     def reset_state(self) -> None:
-        """Zero all currents, traces, noise, error integrals and counters (weights kept)."""
+        """Zero all currents, traces, noise, error integrals and counters (weights kept); plasticity settles anew."""
+        self._theta_history[:] = np.nan
         for group in self.groups.values():
             for name, var in group.variables.items():
                 if re.fullmatch(r"(I|n|E)_\w+|Pb_\d+|u|xl|count|mis", name):
@@ -378,7 +396,8 @@ class SpikingEngine:
         """
         start = self.step_count
         block = self._input_block(inputs, start, start + n)
-        self._set_tables(block, theta_gate((start + np.arange(n) + 1) * self.dt, theta))
+        gate = theta_gate((start + np.arange(n) + 1) * self.dt, theta)
+        self._set_tables(block, gate, self._plasticity_gate(gate))
         for group in self.groups.values():
             group.t0 = start * self.dt * b2.second
         b2.seed(int(self.rng.integers(2**31 - 1)))

@@ -31,6 +31,8 @@ class SpikingConfig:
         offset: baseline rate ``c`` added before scaling, so linear units can code
             rates down to ``−c``; it adds Poisson noise, so keep it 0 where rates are
             non-negative.
+        settle: seconds after each switch of θ during which plasticity pauses while the
+            filtered spike trains forget the previous theta phase (0: never pauses).
         eta_scale: factor on every projection's learning rate (η per network step, as
             in the rate engine).
         target: Brian2 code generation: ``"cython"`` (compiled, cached on disk) or
@@ -42,5 +44,6 @@ class SpikingConfig:
     rate_scale: float = field(default=100.0, metadata=bounds(gt=0.0))
     max_rate: float = field(default=500.0, metadata=bounds(gt=0.0))
     offset: float = field(default=0.0, metadata=bounds(min=0.0))
+    settle: float = field(default=0.0, metadata=bounds(min=0.0))
     eta_scale: float = field(default=1.0, metadata=bounds(min=0.0))
     target: Literal["cython", "numpy"] = "cython"

@@ -28,12 +28,19 @@ bias from spikes the synapse itself caused):
     P ← P + (Δ/τ_P)·(δ̄·x_j − P)
     w ← w + η·(P − λ2·w − λ1·sign(w)),   then w ≥ 0 (excitatory) or w ≤ 0 (inhibitory)
 
+The error is multiplied by a plasticity gate ``g(t) ∈ {0, 1}`` (``plastic_now``) that
+is 0 for a settling time after each switch of θ: the filtered spike trains need a few
+``τ_s`` to forget the previous theta phase, and a compartment's error during that time
+would pair one phase's target with the other phase's presynaptic activity. The rate
+engine, whose inputs change within one step, needs no such gate.
+
 The synapses' per-window work replaces a per-synapse update every simulation step,
 which is what makes tens of thousands of plastic synapses cheap. A bias (a weight on a
 constant input of 1) is a neuron variable learning with ``x = 1``.
 
 Names used in the generated code. Per neuron: ``E_<comp>`` (the error integral,
-seconds), ``r_<comp>`` (the compartment rate), ``dphi_<comp>`` (φ′(V)), ``xl`` (the
+seconds), ``r_<comp>`` (the compartment rate), ``dphi_<comp>`` (φ′(V)),
+``plastic_now`` (the plasticity gate), ``xl`` (the
 decoded presynaptic trace at the start of the window). Per synapse group (shared):
 ``eta``, ``decay`` (Δ/τ_P), ``l1``, ``l2``. Constants from the namespace: ``rate_scale``
 (ν_s, Hz), ``offset`` (c) and ``window`` (Δ, seconds).
@@ -76,12 +83,12 @@ def rule_constants(plasticity: Plasticity, window: float) -> dict[str, float]:
 def error_equations(compartment: str) -> str:
     """Neuron equation of the error integral ``E_<compartment>`` (seconds) between somatic spikes."""
     c = compartment
-    return f"dE_{c}/dt = -(offset + r_{c})*dphi_{c} : second"
+    return f"dE_{c}/dt = -plastic_now*(offset + r_{c})*dphi_{c} : second"
 
 
 def error_on_spike(compartment: str) -> str:
     """Statement run at each somatic spike: the spike's share ``φ′(V)/ν_s`` of the error integral."""
-    return f"E_{compartment} += dphi_{compartment}/rate_scale"
+    return f"E_{compartment} += plastic_now*dphi_{compartment}/rate_scale"
 
 
 def window_reset(compartments: list[str]) -> str:
