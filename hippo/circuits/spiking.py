@@ -196,7 +196,7 @@ class SpikingEngine:
             else:
                 lines.append(f"r_{c} = {phi} : 1")
             if (layer.name, c) in plastic_into:
-                lines += [f"dphi_{c} = {dphi} : 1", spiking_rule.error_equations(c)]
+                lines += [f"dphi_{c} = {dphi} : 1", spiking_rule.error_variables(c)]
                 on_spike.append(spiking_rule.error_on_spike(c))
         if any((layer.name, c) in plastic_into for c in _compartments(layer)):
             lines.append("plastic_now = plasticity_gate(t - t0) : 1")
@@ -212,6 +212,9 @@ class SpikingEngine:
                   "xl : 1", "count : 1", "t0 : second (shared)"]
         group = b2.NeuronGroup(layer.n, "\n".join(lines), threshold="rand() < nu*dt", reset="\n".join(on_spike),
                                method="euler", clock=self._clock, namespace=self._namespace, name=name)
+        learning = [c for c in _compartments(layer) if (layer.name, c) in plastic_into]
+        if learning:
+            group.run_regularly(spiking_rule.error_step(learning), when="thresholds", order=-1, name=f"{name}_error")
         for k, p in projections:
             if p.bias:
                 group.variables[f"bias_{k}"].set_value(p.weights[:, -1])

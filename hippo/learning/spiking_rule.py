@@ -20,7 +20,8 @@ adds zero-mean noise.
 Integration. The error is integrated exactly over each plasticity step of Δ seconds
 (the network's step, e.g. 25 ms): a per-neuron integral ``E`` accumulates
 ``−(c + r_comp)·φ′(V)·dt`` every simulation step and ``φ′(V)/ν_s`` at every somatic
-spike, so ``E/Δ`` is the window's mean error ``δ̄``. Once per window every synapse then
+spike, so ``E/Δ`` is the window's mean error ``δ̄``. Both terms are evaluated on the
+potentials that set the spike probability (see :func:`error_step`). Once per window every synapse then
 takes the rate rule's step with ``δ̄`` and the presynaptic trace at the start of the
 window (known before any of the window's postsynaptic spikes, so the product has no
 bias from spikes the synapse itself caused):
@@ -80,15 +81,31 @@ def rule_constants(plasticity: Plasticity, window: float) -> dict[str, float]:
     return {"decay": float(decay), "eta": float(eta), "l1": float(l1), "l2": float(l2)}
 
 
-def error_equations(compartment: str) -> str:
-    """Neuron equation of the error integral ``E_<compartment>`` (seconds) between somatic spikes."""
-    c = compartment
-    return f"dE_{c}/dt = -plastic_now*(offset + r_{c})*dphi_{c} : second"
+def error_variables(compartment: str) -> str:
+    """Neuron-model lines of the error integral ``E_<compartment>`` (seconds) and its weight ``g_<compartment>``."""
+    return f"E_{compartment} : second\ng_{compartment} : 1"
+
+
+def error_step(compartments: list[str]) -> str:
+    """Per-simulation-step statements, run on the state the spike threshold sees (after the state update).
+
+    ``g = gate·φ′(V)`` is kept for the spike that may follow in the same step, and the
+    error integral takes its continuous part ``−(c + r_comp)·g·dt``. Evaluating both
+    parts of the error on the potentials that set the spike probability matters: the
+    synaptic currents decay by ``dt/τ_s`` between their increments and the threshold,
+    and presynaptic spikes arrive between the threshold and the reset; an error
+    evaluated on other potentials than the spike's is biased, and the bias shrinks
+    every weight.
+    """
+    lines = []
+    for c in compartments:
+        lines += [f"g_{c} = plastic_now*dphi_{c}", f"E_{c} += -(offset + r_{c})*g_{c}*dt"]
+    return "\n".join(lines)
 
 
 def error_on_spike(compartment: str) -> str:
-    """Statement run at each somatic spike: the spike's share ``φ′(V)/ν_s`` of the error integral."""
-    return f"E_{compartment} += plastic_now*dphi_{compartment}/rate_scale"
+    """Statement run at each somatic spike: the spike's share ``g/ν_s`` of the error integral."""
+    return f"E_{compartment} += g_{compartment}/rate_scale"
 
 
 def window_reset(compartments: list[str]) -> str:
