@@ -153,7 +153,9 @@ class SpikingEngine:
             "rate_scale": config.rate_scale * b2.Hz,
             "max_rate": config.max_rate * b2.Hz,
             "offset": config.offset,
-            "jump": 1.0 / (config.tau_syn * config.rate_scale),
+            # the decay of a step comes after the spike's increment (see _make_group), so a trace
+            # sampled before threshold has mean ν/ν_s with increments of 1/(ν_s (τ_s − dt))
+            "jump": 1.0 / (config.rate_scale * (config.tau_syn - config.dt)),
             "window": self.dt * b2.second,
         }
         # θ of the last `settle` seconds; unknown (NaN) at the start, when the traces settle from rest
@@ -212,9 +214,13 @@ class SpikingEngine:
                   "xl : 1", "count : 1", "t0 : second (shared)"]
         group = b2.NeuronGroup(layer.n, "\n".join(lines), threshold="rand() < nu*dt", reset="\n".join(on_spike),
                                method="euler", clock=self._clock, namespace=self._namespace, name=name)
+        # Decay and noise act after the spikes of a step are emitted and delivered, so every
+        # reader in the 'start' slot (error, plasticity, recording) sees the state that sets
+        # the next spike probabilities.
+        group.state_updater.when = "after_resets"
         learning = [c for c in _compartments(layer) if (layer.name, c) in plastic_into]
         if learning:
-            group.run_regularly(spiking_rule.error_step(learning), when="thresholds", order=-1, name=f"{name}_error")
+            group.run_regularly(spiking_rule.error_step(learning), when="start", order=3, name=f"{name}_error")
         for k, p in projections:
             if p.bias:
                 group.variables[f"bias_{k}"].set_value(p.weights[:, -1])

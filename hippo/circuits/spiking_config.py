@@ -41,9 +41,9 @@ class SpikingConfig:
 
     dt: float = field(default=0.001, metadata=bounds(gt=0.0))
     tau_syn: float = field(default=0.02, metadata=bounds(gt=0.0))
-    rate_scale: float = field(default=100.0, metadata=bounds(gt=0.0))
-    max_rate: float = field(default=500.0, metadata=bounds(gt=0.0))
+    rate_scale: float = field(default=200.0, metadata=bounds(gt=0.0))
+    max_rate: float = field(default=1000.0, metadata=bounds(gt=0.0))
     offset: float = field(default=0.0, metadata=bounds(min=0.0))
-    settle: float = field(default=0.0, metadata=bounds(min=0.0))
+    settle: float = field(default=0.05, metadata=bounds(min=0.0))
     eta_scale: float = field(default=1.0, metadata=bounds(min=0.0))
     target: Literal["cython", "numpy"] = "cython"

@@ -87,15 +87,14 @@ def error_variables(compartment: str) -> str:
 
 
 def error_step(compartments: list[str]) -> str:
-    """Per-simulation-step statements, run on the state the spike threshold sees (after the state update).
+    """Per-simulation-step statements, run on the state the spike threshold sees.
 
     ``g = gate·φ′(V)`` is kept for the spike that may follow in the same step, and the
     error integral takes its continuous part ``−(c + r_comp)·g·dt``. Evaluating both
-    parts of the error on the potentials that set the spike probability matters: the
-    synaptic currents decay by ``dt/τ_s`` between their increments and the threshold,
-    and presynaptic spikes arrive between the threshold and the reset; an error
-    evaluated on other potentials than the spike's is biased, and the bias shrinks
-    every weight.
+    parts of the error on the potentials that set the spike probability matters:
+    presynaptic spikes arrive between the threshold and the reset, and an error
+    evaluated on other potentials than the spike's is biased (for a saturating φ, the
+    bias shrinks every weight).
     """
     lines = []
     for c in compartments:
