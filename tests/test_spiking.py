@@ -73,6 +73,28 @@ def test_mean_rate_matches_phi_of_the_soma_potential():
     assert np.allclose(spike_rate, FAST.rate_scale * rec.signals["pyr"].mean(axis=0), rtol=0.1, atol=3.0)
 
 
+def test_a_unit_fires_poisson_counts_beyond_one_spike_per_time_step():
+    """A unit is a pool: at 3000 Hz with 1 ms steps it emits several spikes per step, Poisson-distributed."""
+    config = SpikingConfig(target="numpy", rate_scale=1000.0, max_rate=10000.0)
+    engine = SpikingEngine(_neuron(), DT, seed=3, config=config)
+    rec = engine.run(2.0, _constant(b=3.0, a=0.0), INFERENCE, spike_times=("pyr",), record=("pyr.spikes",))
+    unit, time, count = rec.spikes["pyr"]
+    assert count.sum() == rec.signals["pyr.spikes"].sum()
+    assert count.sum() / 2.0 == pytest.approx(3000.0, rel=0.05)
+    assert count.max() > 1
+    # Poisson(3) per 1 ms step: P(no spike) = e^-3, so about 95 % of steps carry spikes
+    assert len(time) / 2000.0 == pytest.approx(1 - np.exp(-3.0), abs=0.03)
+    assert np.all((time > 0.0) & (time <= 2.0 + 1e-9)) and np.all(unit == 0)
+
+
+def test_spike_times_are_in_engine_time_across_runs():
+    engine = SpikingEngine(_neuron(), DT, seed=4, config=FAST)
+    engine.run(1.0, _constant(b=1.0, a=0.0), INFERENCE)
+    rec = engine.run(0.5, _constant(b=1.0, a=0.0), INFERENCE, spike_times=("pyr", "b"))
+    for unit, time, count in rec.spikes.values():
+        assert len(time) > 0 and time.min() >= 1.0 and time.max() <= 1.5 + 1e-9
+
+
 def test_rule_constants_are_the_rate_rule_parameters():
     plasticity = Plasticity(eta=0.004, l1=0.001, l2=0.005, tau_trace=0.2)
     constants = rule_constants(plasticity, DT)

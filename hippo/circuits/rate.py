@@ -48,6 +48,9 @@ class Recording:
         theta: ``(n_records,)`` θ at the recorded steps.
         steps: ``(n_records,)`` global index of the input step each record was computed
             from (index into whole-run input arrays such as a trajectory).
+        spikes: spiking engine only, for the layers asked for with ``spike_times``:
+            ``layer -> (unit, time, count)``, one entry per simulation step in which a
+            unit spiked (its index, the time in seconds, the number of spikes).
     """
 
     t: np.ndarray
@@ -55,6 +58,7 @@ class Recording:
     loss: dict[str, np.ndarray] = field(default_factory=dict)
     theta: np.ndarray | None = None
     steps: np.ndarray | None = None
+    spikes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
 
     @staticmethod
     def concatenate(parts: list["Recording"]) -> "Recording":

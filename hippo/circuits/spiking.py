@@ -3,9 +3,12 @@
 Rates of the network description become Poisson spike trains: a unit of rate ``r``
 (dimensionless, as in the rate engine) fires at ``ν = clip(ν_s·(r + c), 0, ν_max)`` Hz,
 with ``ν_s`` the rate scale (Hz per unit rate) and ``c`` a baseline that lets linear
-units code negative rates. Every neuron filters its own spike train exponentially (time
-constant ``τ_s``, unit area) into a trace ``u`` whose mean is ``ν/ν_s``, so ``u − c``
-decodes the rate.
+units code negative rates. A unit stands for a pool of neurons: in each simulation step
+of ``dt_s`` seconds it emits a Poisson number ``k ~ Poisson(ν·dt_s)`` of spikes (the
+pooled spikes of independent Poisson neurons), so ``ν`` is not limited to ``1/dt_s`` and
+a step without spikes costs nothing. Every unit filters its own spike train
+exponentially (time constant ``τ_s``, unit area) into a trace ``u`` whose mean is
+``ν/ν_s``, so ``u − c`` decodes the rate.
 
 * Input layers are Poisson sources whose rates follow the inputs of each network step.
 * A feed-forward layer (e.g. conjunctive velocity × MEC cells) is a Poisson population
@@ -17,7 +20,7 @@ decodes the rate.
   fires Poisson spikes at the rate ``φ_s(θ·b + (1 − θ)·a)`` — θ = 1 wake (basal),
   θ = 0 sleep (apical).
 
-Synaptic input is event-driven: a spike of neuron ``j`` adds ``W_ij/(τ_s·ν_s)`` to a
+Synaptic input is event-driven: each spike of unit ``j`` adds ``W_ij/(τ_s·ν_s)`` to a
 compartment current that decays with ``τ_s``, which equals ``Σ_j W_ij·u_j`` exactly at
 a cost per spike, not per synapse and step. Plasticity is the spiking form of the
 prediction-error rule (:mod:`hippo.learning.spiking_rule`): each compartment integrates
@@ -180,7 +183,7 @@ class SpikingEngine:
     def _make_group(self, layer: Layer, plastic_into: set) -> b2.NeuronGroup:
         name = _identifier(layer.name)
         projections = [(k, p) for k, p in enumerate(self.network.projections) if p.target == layer.name]
-        lines, on_spike = [], ["u += jump", "count += 1"]
+        lines, on_spike = [], ["u += jump*k", "count += k"]
         for c in _compartments(layer):
             act = layer.activation if c == "input" else getattr(layer, c)
             phi, dphi = activation_code(act, f"V_{c}")
@@ -211,13 +214,14 @@ class SpikingEngine:
             lines += ["theta = theta_gate(t - t0) : 1", f"r = {soma} : 1",
                       "dmis/dt = abs(r_basal - r_apical)/second : 1", "noise_on : 1 (shared)"]
         lines += ["nu = clip(rate_scale*(r + offset), 0*Hz, max_rate) : Hz", "du/dt = -u/tau_syn : 1",
-                  "xl : 1", "count : 1", "t0 : second (shared)"]
-        group = b2.NeuronGroup(layer.n, "\n".join(lines), threshold="rand() < nu*dt", reset="\n".join(on_spike),
+                  "xl : 1", "count : 1", "k : 1", "t0 : second (shared)"]
+        group = b2.NeuronGroup(layer.n, "\n".join(lines), threshold="k > 0", reset="\n".join(on_spike),
                                method="euler", clock=self._clock, namespace=self._namespace, name=name)
         # Decay and noise act after the spikes of a step are emitted and delivered, so every
         # reader in the 'start' slot (error, plasticity, recording) sees the state that sets
         # the next spike probabilities.
         group.state_updater.when = "after_resets"
+        group.run_regularly("k = poisson(nu*dt)", when="before_thresholds", name=f"{name}_spike_count")
         learning = [c for c in _compartments(layer) if (layer.name, c) in plastic_into]
         if learning:
             group.run_regularly(spiking_rule.error_step(learning), when="start", order=3, name=f"{name}_error")
@@ -240,7 +244,7 @@ class SpikingEngine:
         if self.config.offset:
             model += f"\nO_{k}_post = offset*w : 1 (summed)"
         name = _identifier(f"{p.target}_{p.compartment}_from_{p.source}")
-        synapses = b2.Synapses(source, target, model, on_pre=f"I_{p.compartment}_post += w*jump", method="euler",
+        synapses = b2.Synapses(source, target, model, on_pre=f"I_{p.compartment}_post += w*jump*k_pre", method="euler",
                                clock=self._clock, namespace=self._namespace, name=name)
         synapses.connect(i=pre, j=post)
         synapses.variables["w"].set_value(W[post, pre])
@@ -339,11 +343,13 @@ class SpikingEngine:
     # ------------------------------------------------------------------ run
     def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,
             record: tuple[str, ...] = (), record_every: int = 1, chunk_steps: int = CHUNK_ROWS,
-            progress: Callable[[float, dict], None] | None = None) -> Recording:
+            progress: Callable[[float, dict], None] | None = None, spike_times: tuple[str, ...] = ()) -> Recording:
         """Simulate ``duration`` seconds (whole network steps); arguments as :meth:`RateEngine.run`.
 
         ``record`` takes layer names (the rate), ``"<layer>.basal"``, ``"<layer>.apical"``
-        and ``"<layer>.spikes"`` (spike counts per recording window).
+        and ``"<layer>.spikes"`` (spike counts per recording window). ``spike_times``
+        names layers whose every spike is recorded (``Recording.spikes``); keep such
+        runs short.
 
         Raises:
             DivergenceError: rates or weights became NaN or infinite; its ``recording``
@@ -355,6 +361,9 @@ class SpikingEngine:
         chunk = max(1, min(chunk_steps, CHUNK_ROWS))
         plan = self._recording_plan(list(record))
         monitors = self._add_monitors(plan, record_every)
+        spike_monitors = {layer: b2.SpikeMonitor(self.groups[layer], variables=["k"], name=f"{_identifier(layer)}_spikes")
+                          for layer in spike_times}
+        self.brian_network.add(*spike_monitors.values())
         self.set_modes(learn, noise)
         start_step = self.step_count
         baseline = self._counters()
@@ -383,8 +392,11 @@ class SpikingEngine:
                     progress(done * self.dt, {k: float(np.mean(after[k][0] - before[k][0])) / (n * self.dt)
                                               for k in after if after[k][0] is not None})
             recording = self._collect(plan, monitors, record_every, start_step, baseline, theta, input_rows)
+            recording.spikes = {layer: (np.asarray(m.i[:], dtype=np.int64), np.asarray(m.t_[:]),
+                                        np.asarray(m.k[:], dtype=np.int64))
+                                for layer, m in spike_monitors.items()}
         finally:
-            self.brian_network.remove(*monitors.values())
+            self.brian_network.remove(*monitors.values(), *spike_monitors.values())
         self.last_run_seconds = time.perf_counter() - started
         return recording
 

@@ -27,11 +27,13 @@ import numpy as np
 
 from hippo.analysis.statistics import autocorrelation, decorrelation_time
 from hippo.circuits.engines import make_engine
+from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.rate import Recording
 from hippo.circuits.wiring import AutoencoderProjections, PyramidalConfig, autoencoder_network
 from hippo.config import bounds
 from hippo.errors import DivergenceError
 from hippo.experiments import figures_autoencoding as figures
+from hippo.experiments import figures_spiking
 from hippo.io import RunDir
 from hippo.progress import Progress
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
@@ -39,6 +41,7 @@ from hippo.world.senses import LatentFeatures, SensesConfig
 
 SHOW_SECONDS = 60.0
 SHOWN = ("hpc", "hpc.basal", "hpc.apical", "mec", "mec.basal", "mec.apical")
+RASTER_SECONDS = (2.0, 3.0)  # spiking engine: raster seconds in inference, then in generation
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class Config:
     experiment: str = "autoencoding"
     seed: int = 0
     engine: Literal["rate", "spiking"] = "rate"
+    spiking: SpikingConfig = SpikingConfig()
     duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=4, metadata=bounds(min=1))
@@ -82,10 +86,12 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     """Run experiment A and return its metrics (see the module docstring for the protocol)."""
     rng = np.random.default_rng(config.seed)
     sensed = 2 * SHOW_SECONDS + config.duration + SHOW_SECONDS  # the test's generation reads no senses
+    if config.engine == "spiking":
+        sensed += RASTER_SECONDS[0]
     n_steps = int(round(sensed / config.dt)) + 1
     senses = LatentFeatures.build(n_steps, config.dt, config.senses, rng)
     network = autoencoder_network(senses.n, config.n_mec, config.hpc, config.mec, config.projections, rng)
-    engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1)
+    engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, spiking=config.spiking)
     sizes = {name: (senses.n if name.startswith("hpc") else config.n_mec) for name in SHOWN}
 
     def inputs(start, stop):
@@ -138,7 +144,9 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         "wall_seconds": train_wall,
         "us_per_step": 1e6 * train_wall / (train_stop - start_step),
     }
+    raster = _spike_raster(config, engine, senses, no_senses, run_dir) if config.engine == "spiking" else {}
     run_dir.write_arrays("arrays", {
+        **raster,
         **training.arrays("train."),
         **before_inference.arrays("before_inference."), **before_generation.arrays("before_generation."),
         **after_inference.arrays("after_inference."), **after_generation.arrays("after_generation."),
@@ -151,3 +159,29 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     figures.activity(before_inference, before_generation, after_inference, after_generation, run_dir.figure_path("activity"))
     figures.autocorrelations(lags, acorr_latents, acorr_generated, metrics, run_dir.figure_path("autocorrelation"))
     return metrics
+
+
+def _spike_raster(config: Config, engine, senses: LatentFeatures, no_senses, run_dir: RunDir) -> dict:
+    """Spike rasters of HPC and MEC in inference (θ ≡ 1), then generation (senses cut off); their arrays.
+
+    The inference part reads the last ``RASTER_SECONDS[0]`` seconds of drawn latents.
+    """
+    layers = ("hpc", "mec")
+    first_row = len(senses.latents) - int(round(RASTER_SECONDS[0] / config.dt)) - engine.step_count
+
+    def inputs(start, stop):
+        return {"features": senses.encode(None, first_row + start, first_row + stop)}
+
+    start = engine.t
+    awake = engine.run(RASTER_SECONDS[0], inputs, INFERENCE, learn=False, spike_times=layers)
+    switch = engine.t
+    dreaming = engine.run(RASTER_SECONDS[1], no_senses, GENERATION, learn=False, spike_times=layers)
+    spikes = {layer: tuple(np.concatenate([a, b]) for a, b in zip(awake.spikes[layer], dreaming.spikes[layer]))
+              for layer in layers}
+    orders = {"hpc": np.arange(config.senses.n), "mec": np.arange(config.n_mec)}
+    figures_spiking.raster(spikes, orders, start, switch, figures_spiking.pool_size(config.spiking.rate_scale),
+                           run_dir.figure_path("spike_raster"), seed=config.seed)
+    arrays = {}
+    for layer, (unit, time, count) in spikes.items():
+        arrays.update({f"raster.{layer}.unit": unit, f"raster.{layer}.t": time - start, f"raster.{layer}.count": count})
+    return arrays

@@ -22,9 +22,11 @@ from hippo.analysis.decoding import chance_error, decoding_error
 from hippo.analysis.path_integration import PathIntegrationTestConfig, make_decoder, run_test
 from hippo.circuits.activations import Activation
 from hippo.circuits.engines import make_engine
+from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network
 from hippo.config import bounds
 from hippo.experiments import figures_path_integration as figures
+from hippo.experiments import figures_spiking
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig, train
 from hippo.progress import Progress
@@ -34,6 +36,9 @@ from hippo.world.motion import MotionConfig, generate_motion
 from hippo.world.senses import SensesConfig, VelocityCells, build_senses
 
 CONTROLS = ("none", "no-theta", "no-velocity", "untrained")
+
+#: Spiking engine only: seconds of the raster before and after the switch to generative mode.
+RASTER_SECONDS = (2.0, 3.0)
 
 
 @dataclass(frozen=True)
@@ -52,6 +57,7 @@ class Config:
     seed: int = 0
     engine: Literal["rate", "spiking"] = "rate"
     precision: Literal["float32", "float64"] = "float32"
+    spiking: SpikingConfig = SpikingConfig()
     control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
     environment: str = "ring-1m"
     duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
@@ -60,6 +66,7 @@ class Config:
     n_mec: int = field(default=100, metadata=bounds(min=2))
     conjunctive_threshold: float = 1.0
     velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
+    spike_map_duration: float = field(default=120.0, metadata=bounds(gt=0.0))
     motion: MotionConfig = MotionConfig()
     senses: SensesConfig = SensesConfig()
     theta: ThetaConfig = ThetaConfig()
@@ -109,7 +116,8 @@ def build(config: Config, seconds: float) -> Setup:
     network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
                                       config.conjunctive_threshold, config.projections, rng,
                                       velocity_input=config.control != "no-velocity")
-    engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, precision=config.precision)
+    engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, precision=config.precision,
+                         spiking=config.spiking)
     return Setup(env, trajectory, senses, velocity, engine)
 
 
@@ -145,7 +153,8 @@ def measure_path_integration(config: Config, setup: Setup, decoder, progress: bo
 def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     """Train, test path integration and (on 1-D tracks) analyse the ring; return the metrics."""
     test_seconds = config.test.n_trials * (config.test.warmup + config.test.generative)
-    setup = build(config, config.duration + test_seconds + config.test.warmup + config.ring.drift_duration)
+    spiking_seconds = config.spike_map_duration + sum(RASTER_SECONDS) if config.engine == "spiking" else 0.0
+    setup = build(config, config.duration + test_seconds + config.test.warmup + config.ring.drift_duration + spiking_seconds)
     env, trajectory, engine = setup.env, setup.trajectory, setup.engine
     label = f"training ({config.control})" if config.control != "none" else "training"
     training = train_network(config, setup, config.duration, label, progress, learn=config.control != "untrained")
@@ -190,9 +199,44 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         figures.mec_activity(maps, order, result, run_dir.figure_path("mec_activity"))
         figures.ring_weights(engine.weight("mec.apical<-mec"), engine.weight("mec.apical<-conjunctive"), order,
                              config.n_mec, run_dir.figure_path("ring_weights"))
+    if config.engine == "spiking":
+        arrays.update(_spiking_figures(config, setup, arrays.get("order"), run_dir))
     run_dir.write_arrays("arrays", arrays)
     run_dir.write_arrays("weights", engine.all_weights())
     return metrics
+
+
+def _spiking_figures(config: Config, setup: Setup, mec_order, run_dir: RunDir) -> dict:
+    """Spike-count rate maps (1-D worlds) from a theta-mode session without learning, and
+    spike rasters around a switch to generative mode; returns their arrays."""
+    engine, env = setup.engine, setup.env
+    pool = figures_spiking.pool_size(config.spiking.rate_scale)
+    orders = {"hpc": np.arange(config.senses.n), "mec": np.arange(config.n_mec) if mec_order is None else mec_order}
+    arrays = {}
+    session = engine.run(config.spike_map_duration, setup.inputs, config.theta, learn=False,
+                         record=("hpc.spikes", "mec.spikes"), record_every=1)
+    if env.dim == 1:
+        position = setup.trajectory.position[session.steps]
+        maps = {layer: ring_attractor.rate_maps(session.signals[f"{layer}.spikes"] / (config.dt * pool), position, env,
+                                                config.ring.n_bins) for layer in ("hpc", "mec")}
+        orders["hpc"] = ring_attractor.order_by_peak(maps["hpc"])
+        figures_spiking.spike_rate_maps(maps, orders, run_dir.figure_path("spike_rate_maps"))
+        arrays.update({f"spike_rate_maps.{layer}": m for layer, m in maps.items()})
+    start = engine.t
+    wake = engine.run(RASTER_SECONDS[0], setup.inputs, config.theta, learn=False, noise=False, spike_times=("hpc", "mec"),
+                      record=("hpc",))
+    switch = engine.t
+    sleep = engine.run(RASTER_SECONDS[1], setup.inputs, GENERATION, learn=False, noise=False, spike_times=("hpc", "mec"),
+                       record=("hpc",))
+    spikes = {layer: tuple(np.concatenate([a, b]) for a, b in zip(wake.spikes[layer], sleep.spikes[layer]))
+              for layer in ("hpc", "mec")}
+    steps = np.concatenate([wake.steps, sleep.steps])
+    track = (steps + 1) * config.dt, setup.trajectory.position[steps, 0]
+    figures_spiking.raster(spikes, orders, start, switch, pool, run_dir.figure_path("spike_raster"), seed=config.seed,
+                           position=track if env.dim == 1 else None)
+    for layer, (unit, time, count) in spikes.items():
+        arrays.update({f"raster.{layer}.unit": unit, f"raster.{layer}.t": time - start, f"raster.{layer}.count": count})
+    return arrays
 
 
 def _ring_indices(config: Config, env, engine, result, order, decoder, still) -> dict:

@@ -103,8 +103,8 @@ def error_step(compartments: list[str]) -> str:
 
 
 def error_on_spike(compartment: str) -> str:
-    """Statement run at each somatic spike: the spike's share ``g/ν_s`` of the error integral."""
-    return f"E_{compartment} += g_{compartment}/rate_scale"
+    """Statement run in a step with ``k`` somatic spikes: their share ``k·g/ν_s`` of the error integral."""
+    return f"E_{compartment} += g_{compartment}*k/rate_scale"
 
 
 def window_reset(compartments: list[str]) -> str:

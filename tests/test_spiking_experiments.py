@@ -1,0 +1,46 @@
+"""The experiments run on the spiking engine and write what the rate engine writes, plus spike figures."""
+
+import json
+
+import numpy as np
+import pytest
+
+from hippo.experiments import run_experiment
+
+pytestmark = pytest.mark.slow
+
+
+def _run(name, overrides, tmp_path, engine):
+    """Run ``name`` on ``engine`` (the spiking engine with Brian2's numpy target: no compilation)."""
+    engine_keys = [f"engine={engine}"] + (["spiking.target=numpy"] if engine == "spiking" else [])
+    out = tmp_path / engine
+    run_experiment(name, overrides + engine_keys, out=out, quiet=True)
+    return out, json.loads((out / "metrics.json").read_text())
+
+
+def test_autoencoding_on_both_engines_gives_the_same_metrics_and_figures(tmp_path):
+    overrides = ["duration=20", "test_duration=5"]
+    rate_dir, rate = _run("autoencoding", overrides, tmp_path, "rate")
+    spiking_dir, spiking = _run("autoencoding", overrides, tmp_path, "spiking")
+    assert set(spiking) == set(rate)
+    rate_figures = {p.name for p in (rate_dir / "figures").iterdir()}
+    spiking_figures = {p.name for p in (spiking_dir / "figures").iterdir()}
+    assert spiking_figures == rate_figures | {"spike_raster.png"}
+    arrays = np.load(spiking_dir / "arrays.npz")
+    assert len(arrays["raster.mec.t"]) > 0 and arrays["raster.mec.count"].min() >= 1
+
+
+def test_path_integration_on_the_spiking_engine_writes_rasters_and_spike_rate_maps(tmp_path):
+    overrides = ["duration=20", "test.n_trials=1", "test.warmup=2", "test.generative=2", "test.decoder_window=10",
+                 "n_mec=20", "senses.n=30", "spike_map_duration=20", "ring.drift_duration=2"]
+    rate_dir, rate = _run("path-integration", overrides, tmp_path, "rate")
+    spiking_dir, spiking = _run("path-integration", overrides, tmp_path, "spiking")
+    assert set(spiking) == set(rate) and set(spiking["ring"]) == set(rate["ring"])
+    figures = {p.name for p in (spiking_dir / "figures").iterdir()}
+    assert figures == {p.name for p in (rate_dir / "figures").iterdir()} | {"spike_raster.png", "spike_rate_maps.png"}
+    arrays = np.load(spiking_dir / "arrays.npz")
+    maps = arrays["spike_rate_maps.hpc"]
+    assert maps.shape == (30, 100)
+    # HPC units are place features: each unit's spike-count map peaks near its own place field
+    peaks = np.nanargmax(maps, axis=1)
+    assert np.corrcoef(peaks, np.arange(30))[0, 1] > 0.9
