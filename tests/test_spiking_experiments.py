@@ -5,9 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from hippo.experiments import run_experiment
-
-pytestmark = pytest.mark.slow
+from hippo.experiments import path_integration, resolve, run_experiment
 
 
 def _run(name, overrides, tmp_path, engine):
@@ -18,8 +16,9 @@ def _run(name, overrides, tmp_path, engine):
     return out, json.loads((out / "metrics.json").read_text())
 
 
+@pytest.mark.slow
 def test_autoencoding_on_both_engines_gives_the_same_metrics_and_figures(tmp_path):
-    overrides = ["duration=20", "test_duration=5"]
+    overrides = ["duration=20", "test_duration=5", "show_duration=5"]
     rate_dir, rate = _run("autoencoding", overrides, tmp_path, "rate")
     spiking_dir, spiking = _run("autoencoding", overrides, tmp_path, "spiking")
     assert set(spiking) == set(rate)
@@ -30,6 +29,7 @@ def test_autoencoding_on_both_engines_gives_the_same_metrics_and_figures(tmp_pat
     assert len(arrays["raster.mec.t"]) > 0 and arrays["raster.mec.count"].min() >= 1
 
 
+@pytest.mark.slow
 def test_path_integration_on_the_spiking_engine_writes_rasters_and_spike_rate_maps(tmp_path):
     overrides = ["duration=20", "test.n_trials=1", "test.warmup=2", "test.generative=2", "test.decoder_window=10",
                  "n_mec=20", "senses.n=30", "spike_map_duration=20", "ring.drift_duration=2"]
@@ -44,3 +44,19 @@ def test_path_integration_on_the_spiking_engine_writes_rasters_and_spike_rate_ma
     # HPC units are place features: each unit's spike-count map peaks near its own place field
     peaks = np.nanargmax(maps, axis=1)
     assert np.corrcoef(peaks, np.arange(30))[0, 1] > 0.9
+
+
+@pytest.mark.parametrize("preset", ["autoencoding-spiking", "path-integration-spiking"])
+def test_spiking_presets_take_their_settings_from_the_experiment_toml(preset):
+    config = resolve(preset, ["spiking.tau_syn=0.03"]).config
+    assert config.engine == "spiking" and config.spiking.tau_syn == 0.03
+    defaults = resolve(preset).config.spiking
+    assert defaults.rate_scale >= 1000.0 and defaults.dt == 0.001
+
+
+def test_path_integration_builds_its_spiking_engine_with_the_configured_settings():
+    config = resolve("path-integration-spiking", ["spiking.target=numpy", "n_mec=10", "senses.n=10"]).config
+    setup = path_integration.build(config, seconds=1.0)
+    assert setup.engine.config == config.spiking
+    recording = setup.engine.run(0.5, setup.inputs, config.theta, record=("mec.spikes",))
+    assert recording.signals["mec.spikes"].shape == (20, 10)

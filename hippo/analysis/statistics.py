@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 from scipy.signal import lfilter
 
@@ -51,7 +53,9 @@ def smooth(x: np.ndarray, dt: float, tau: float) -> np.ndarray:
 
 
 def sem(x: np.ndarray, axis: int = 0) -> np.ndarray:
-    """Standard error of the mean along ``axis`` (NaN-safe)."""
+    """Standard error of the mean along ``axis`` (NaN-safe; NaN where fewer than two values)."""
     x = np.asarray(x, dtype=float)
     n = np.sum(np.isfinite(x), axis=axis)
-    return np.nanstd(x, axis=axis, ddof=1) / np.sqrt(np.maximum(n, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # fewer than two values: NaN, said in the docstring
+        return np.nanstd(x, axis=axis, ddof=1) / np.sqrt(np.maximum(n, 1))

@@ -6,9 +6,11 @@ HPC) and to generate them (apical, recurrent). After training, in pure generativ
 (θ ≡ 0, senses cut off), MEC activity should have the latents' temporal statistics.
 
 Protocol (each phase continues the same network):
-1. 60 s inference (θ ≡ 1) and 60 s generation (θ ≡ 0, senses cut off) of the untrained network;
+1. ``show_duration`` s (60) of inference (θ ≡ 1) and of generation (θ ≡ 0, senses cut off) of the
+   untrained network;
 2. ``duration`` seconds of training with the theta gate;
-3. 60 s inference and ``test_duration`` s of generation (senses cut off) of the trained network.
+3. ``show_duration`` s of inference and ``test_duration`` s of generation (senses cut off) of the
+   trained network (and, on the spiking engine, a few seconds of spike rasters).
 
 Measurements. The losses are the mean |basal − apical| rate over the first and over the
 last minute of training. The decorrelation times (lag where the mean autocorrelation
@@ -39,7 +41,6 @@ from hippo.progress import Progress
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
 from hippo.world.senses import LatentFeatures, SensesConfig
 
-SHOW_SECONDS = 60.0
 SHOWN = ("hpc", "hpc.basal", "hpc.apical", "mec", "mec.basal", "mec.apical")
 RASTER_SECONDS = (2.0, 3.0)  # spiking engine: raster seconds in inference, then in generation
 
@@ -57,6 +58,7 @@ class Config:
     record_every: int = field(default=4, metadata=bounds(min=1))
     test_duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
     max_lag: float = field(default=10.0, metadata=bounds(gt=0.0))
+    show_duration: float = field(default=60.0, metadata=bounds(gt=0.0))
     n_mec: int = field(default=5, metadata=bounds(min=1))
     senses: SensesConfig = SensesConfig(kind="latent", n=50, n_latents=5, timescale=1.0)
     theta: ThetaConfig = ThetaConfig()
@@ -85,7 +87,7 @@ def _generate(engine, seconds: float, no_senses, record: tuple[str, ...], sizes:
 def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     """Run experiment A and return its metrics (see the module docstring for the protocol)."""
     rng = np.random.default_rng(config.seed)
-    sensed = 2 * SHOW_SECONDS + config.duration + SHOW_SECONDS  # the test's generation reads no senses
+    sensed = 2 * config.show_duration + config.duration + config.show_duration  # the test's generation reads no senses
     if config.engine == "spiking":
         sensed += RASTER_SECONDS[0]
     n_steps = int(round(sensed / config.dt)) + 1
@@ -100,8 +102,8 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     def no_senses(start, stop):
         return {"features": np.zeros((stop - start, senses.n))}
 
-    before_inference = engine.run(SHOW_SECONDS, inputs, INFERENCE, learn=False, record=SHOWN)
-    before_generation, _ = _generate(engine, SHOW_SECONDS, no_senses, SHOWN, sizes)
+    before_inference = engine.run(config.show_duration, inputs, INFERENCE, learn=False, record=SHOWN)
+    before_generation, _ = _generate(engine, config.show_duration, no_senses, SHOWN, sizes)
     start_step = engine.step_count
     bar = Progress(config.duration, "training", enabled=progress)
     try:
@@ -111,11 +113,11 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         bar.close()
     train_stop = engine.step_count
     train_wall = engine.last_run_seconds
-    after_inference = engine.run(SHOW_SECONDS, inputs, INFERENCE, learn=False, record=SHOWN)
+    after_inference = engine.run(config.show_duration, inputs, INFERENCE, learn=False, record=SHOWN)
     recurrent = engine.weight("mec.apical<-mec").copy()
 
     # generative test: every signal for the first minute (figures), MEC activity throughout
-    shown_seconds = min(SHOW_SECONDS, config.test_duration)
+    shown_seconds = min(config.show_duration, config.test_duration)
     after_generation, diverged = _generate(engine, shown_seconds, no_senses, SHOWN, sizes)
     generated = [after_generation.signals["mec"]]
     if not diverged and config.test_duration > shown_seconds:
