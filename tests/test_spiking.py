@@ -148,6 +148,24 @@ def test_plasticity_pauses_while_the_traces_settle_after_a_theta_switch():
     assert learned[0.0, "square"] > 0.0 and learned[0.1, "constant"] > 0.0
 
 
+def test_weight_decay_pauses_with_plasticity():
+    """L2 decay acts only while the plasticity gate is open, in proportion to the open time."""
+    network = _neuron(apical_plastic=Plasticity(eta=0.02, l2=0.5))
+    start = np.full((1, 2), 1.0)
+    inputs = _constant(b=0.0, a=0.0, ctx=0.0)  # no presynaptic activity: only the bias error and the decay act
+    kept = {}
+    for settle in (0.0, 0.1):
+        spec = network.projections[-1]
+        grown = Network(network.layers, network.projections[:-1] + (Projection(spec.source, spec.target, spec.compartment,
+                                                                               start.copy(), bias=True,
+                                                                               plasticity=spec.plasticity),))
+        engine = SpikingEngine(grown, DT, seed=6, config=SpikingConfig(target="numpy", settle=settle))
+        engine.run(1.0, inputs, ThetaConfig())
+        kept[settle] = engine.weight("pyr.apical<-ctx")[0, 0]
+    assert kept[0.0] < 0.9  # the context weight decays while its input is silent
+    assert kept[0.1] == 1.0  # the gate never opens: no decay either
+
+
 def _autoencoder(seed, n_features=12, n_mec=3):
     rng = np.random.default_rng(seed)
     senses = LatentFeatures.build(4000, DT, SensesConfig(kind="latent", n=n_features, n_latents=n_mec), rng)

@@ -204,7 +204,7 @@ class SpikingEngine:
                 lines += [f"dphi_{c} = {dphi} : 1", spiking_rule.error_variables(c)]
                 on_spike.append(spiking_rule.error_on_spike(c))
         if any((layer.name, c) in plastic_into for c in _compartments(layer)):
-            lines.append("plastic_now = plasticity_gate(t - t0) : 1")
+            lines += ["plastic_now = plasticity_gate(t - t0) : 1", spiking_rule.GATE_VARIABLE]
         if layer.kind == "input":
             lines.append(f"r = rates_{name}(t - t0, i) : 1")
         elif layer.kind == "feedforward":
@@ -334,7 +334,7 @@ class SpikingEngine:
         self._theta_history[:] = np.nan
         for group in self.groups.values():
             for name, var in group.variables.items():
-                if re.fullmatch(r"(I|n|E)_\w+|Pb_\d+|u|xl|count|mis", name):
+                if re.fullmatch(r"(I|n|E)_\w+|Pb_\d+|u|xl|count|mis|k|plastic_time", name):
                     var.set_value(0.0)
         for proj in self.projections.values():
             if proj.constants is not None:

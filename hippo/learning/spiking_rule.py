@@ -27,13 +27,19 @@ window (known before any of the window's postsynaptic spikes, so the product has
 bias from spikes the synapse itself caused):
 
     P ← P + (Δ/τ_P)·(δ̄·x_j − P)
-    w ← w + η·(P − λ2·w − λ1·sign(w)),   then w ≥ 0 (excitatory) or w ≤ 0 (inhibitory)
+    w ← w + η·(P − f·(λ2·w + λ1·sign(w))),   then w ≥ 0 (excitatory) or w ≤ 0 (inhibitory)
+
+with ``f = 1`` except while plasticity pauses (below).
 
 The error is multiplied by a plasticity gate ``g(t) ∈ {0, 1}`` (``plastic_now``) that
 is 0 for a settling time after each switch of θ: the filtered spike trains need a few
 ``τ_s`` to forget the previous theta phase, and a compartment's error during that time
 would pair one phase's target with the other phase's presynaptic activity. The rate
-engine, whose inputs change within one step, needs no such gate.
+engine, whose inputs change within one step, needs no such gate. The weight decay
+(λ1, λ2) pauses with the error: it acts with the fraction ``f`` of the window that was
+plastic, ``w ← w + η·(P − f·(λ2·w + λ1·sign(w)))``, so that error and decay keep the
+balance they have in the rate rule (otherwise a compartment learning from half of each
+theta phase would feel twice the decay relative to its error).
 
 The synapses' per-window work replaces a per-synapse update every simulation step,
 which is what makes tens of thousands of plastic synapses cheap. A bias (a weight on a
@@ -41,7 +47,8 @@ constant input of 1) is a neuron variable learning with ``x = 1``.
 
 Names used in the generated code. Per neuron: ``E_<comp>`` (the error integral,
 seconds), ``r_<comp>`` (the compartment rate), ``dphi_<comp>`` (φ′(V)),
-``plastic_now`` (the plasticity gate), ``xl`` (the
+``plastic_now`` (the plasticity gate), ``plastic_time`` (seconds of the window during
+which the gate was open), ``xl`` (the
 decoded presynaptic trace at the start of the window). Per synapse group (shared):
 ``eta``, ``decay`` (Δ/τ_P), ``l1``, ``l2``. Constants from the namespace: ``rate_scale``
 (ν_s, Hz), ``offset`` (c) and ``window`` (Δ, seconds).
@@ -62,6 +69,10 @@ decay : 1 (shared)
 l1 : 1 (shared)
 l2 : 1 (shared)
 """
+
+
+#: Neuron-model line of the time (seconds) the plasticity gate has been open in the current window.
+GATE_VARIABLE = "plastic_time : second"
 
 
 def check_rule(plasticity: Plasticity, name: str) -> None:
@@ -96,7 +107,7 @@ def error_step(compartments: list[str]) -> str:
     evaluated on other potentials than the spike's is biased (for a saturating φ, the
     bias shrinks every weight).
     """
-    lines = []
+    lines = ["plastic_time += plastic_now*dt"]
     for c in compartments:
         lines += [f"g_{c} = plastic_now*dphi_{c}", f"E_{c} += -(offset + r_{c})*g_{c}*dt"]
     return "\n".join(lines)
@@ -110,15 +121,18 @@ def error_on_spike(compartment: str) -> str:
 def window_reset(compartments: list[str]) -> str:
     """Statements that end a plasticity window: zero the error integrals, sample the presynaptic trace."""
     lines = [f"E_{c} = 0*second" for c in compartments]
+    if compartments:
+        lines.append("plastic_time = 0*second")
     lines.append("xl = u - offset")
     return "\n".join(lines)
 
 
-def _weight_step(weight: str, trace: str, error: str, presynaptic: str, l1: bool, dale: str, suffix: str = "") -> str:
-    penalty = f" - l1{suffix}*sign({weight})" if l1 else ""
+def _weight_step(weight: str, trace: str, error: str, presynaptic: str, l1: bool, dale: str, plastic_time: str,
+                 suffix: str = "") -> str:
+    penalty = f" + l1{suffix}*sign({weight})" if l1 else ""
     lines = [
         f"{trace} += decay{suffix}*({error}/window*{presynaptic} - {trace})",
-        f"{weight} += eta{suffix}*({trace} - l2{suffix}*{weight}{penalty})",
+        f"{weight} += eta{suffix}*({trace} - {plastic_time}/window*(l2{suffix}*{weight}{penalty}))",
     ]
     if dale == "excitatory":
         lines.append(f"{weight} = clip({weight}, 0, inf)")
@@ -129,7 +143,7 @@ def _weight_step(weight: str, trace: str, error: str, presynaptic: str, l1: bool
 
 def synapse_update(compartment: str, plasticity: Plasticity, dale: str) -> str:
     """Code run by a plastic synapse group once per plasticity window (see the module docstring)."""
-    return _weight_step("w", "P", f"E_{compartment}_post", "xl_pre", plasticity.l1 > 0, dale)
+    return _weight_step("w", "P", f"E_{compartment}_post", "xl_pre", plasticity.l1 > 0, dale, "plastic_time_post")
 
 
 def bias_variables(key: str) -> str:
@@ -140,5 +154,6 @@ def bias_variables(key: str) -> str:
 
 def bias_update(key: str, compartment: str, plasticity: Plasticity, dale: str) -> str:
     """Code run by the target neurons once per window: the rule for the bias ``bias_<key>`` (input 1)."""
-    return _weight_step(f"bias_{key}", f"Pb_{key}", f"E_{compartment}", "1", plasticity.l1 > 0, dale, f"_{key}")
+    return _weight_step(f"bias_{key}", f"Pb_{key}", f"E_{compartment}", "1", plasticity.l1 > 0, dale, "plastic_time",
+                        f"_{key}")
 
