@@ -42,8 +42,10 @@ def test_path_integration_on_the_spiking_engine_writes_rasters_and_spike_rate_ma
     maps = arrays["spike_rate_maps.hpc"]
     assert maps.shape == (30, 100)
     # HPC units are place features: each unit's spike-count map peaks near its own place field
-    peaks = np.nanargmax(maps, axis=1)
-    assert np.corrcoef(peaks, np.arange(30))[0, 1] > 0.9
+    # (tiled centres i/30 of the ring; distances in bins of 1 cm, periodic)
+    offset = np.nanargmax(maps, axis=1) - np.arange(30) * 100 / 30
+    distance = np.abs((offset + 50) % 100 - 50)
+    assert np.median(distance) <= 4 and np.max(distance) <= 15
 
 
 @pytest.mark.parametrize("preset", ["autoencoding-spiking", "path-integration-spiking"])
