@@ -250,3 +250,20 @@ def test_compilation_cache_is_a_writable_folder(tmp_path, monkeypatch):
     fallback = cache_directory()
     (fallback / "probe").write_text("x")
     assert fallback.is_dir() and not str(fallback).startswith(str(blocker))
+
+
+def test_random_draws_and_shared_sums_have_a_fixed_schedule():
+    """Objects that draw random numbers or add into the same currents never tie in Brian2's schedule.
+
+    Brian2 orders objects of equal (clock, when, order) by their place in memory, so a tie
+    would make the same seed give different spikes in different processes.
+    """
+    network, inputs = _autoencoder(0)
+    engine = SpikingEngine(network, DT, seed=1, config=FAST)
+    engine.run(DT, inputs, ThetaConfig())
+    objects = []
+    for obj in engine.brian_network.objects:
+        objects += [obj, *getattr(obj, "contained_objects", [])]
+    for when in ("before_thresholds", "after_resets", "synapses"):
+        orders = [o.order for o in objects if o.when == when and o.active]
+        assert len(orders) > 1 and len(set(orders)) == len(orders), when

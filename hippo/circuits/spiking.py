@@ -165,7 +165,7 @@ class SpikingEngine:
         self._theta_history = np.full(int(round(config.settle / self.dt)), np.nan)
         self._set_tables({layer.name: np.zeros((1, layer.n)) for layer in network.input_layers}, np.ones(1), np.ones(1))
         plastic_into = {(p.target, p.compartment) for p in network.projections if p.plastic}
-        self.groups = {layer.name: self._make_group(layer, plastic_into) for layer in network.layers}
+        self.groups = {layer.name: self._make_group(layer, plastic_into, index) for index, layer in enumerate(network.layers)}
         self.projections = {p.name: self._make_projection(k, p) for k, p in enumerate(network.projections)}
         for layer in network.layers:
             learning = [c for c in _compartments(layer) if (layer.name, c) in plastic_into]
@@ -180,7 +180,7 @@ class SpikingEngine:
         b2.prefs.codegen.target = self.config.target
         b2.prefs.codegen.runtime.cython.cache_dir = str(cache_directory())
 
-    def _make_group(self, layer: Layer, plastic_into: set) -> b2.NeuronGroup:
+    def _make_group(self, layer: Layer, plastic_into: set, index: int) -> b2.NeuronGroup:
         name = _identifier(layer.name)
         projections = [(k, p) for k, p in enumerate(self.network.projections) if p.target == layer.name]
         lines, on_spike = [], ["u += jump*k", "count += k"]
@@ -221,7 +221,11 @@ class SpikingEngine:
         # reader in the 'start' slot (error, plasticity, recording) sees the state that sets
         # the next spike probabilities.
         group.state_updater.when = "after_resets"
-        group.run_regularly("k = poisson(nu*dt)", when="before_thresholds", name=f"{name}_spike_count")
+        # The groups draw from one random stream; Brian2 orders objects of equal (when, order)
+        # by their place in memory, so each group's random draws get their own order (the
+        # layer's index), and the same seed gives the same spikes in any process.
+        group.state_updater.order = index
+        group.run_regularly("k = poisson(nu*dt)", when="before_thresholds", order=index, name=f"{name}_spike_count")
         learning = [c for c in _compartments(layer) if (layer.name, c) in plastic_into]
         if learning:
             group.run_regularly(spiking_rule.error_step(learning), when="start", order=3, name=f"{name}_error")
@@ -246,7 +250,10 @@ class SpikingEngine:
         name = _identifier(f"{p.target}_{p.compartment}_from_{p.source}")
         synapses = b2.Synapses(source, target, model, on_pre=f"I_{p.compartment}_post += w*jump*k_pre", method="euler",
                                clock=self._clock, namespace=self._namespace, name=name)
+        # pathways into one compartment add to the same current: a fixed order (the projection's
+        # index) keeps the floating-point sums, and so the spikes, the same from process to process
         synapses.connect(i=pre, j=post)
+        synapses.pre.order = k
         synapses.variables["w"].set_value(W[post, pre])
         proj.synapses = synapses
         if p.plastic:
