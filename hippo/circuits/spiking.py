@@ -183,6 +183,7 @@ class SpikingEngine:
     def _make_group(self, layer: Layer, plastic_into: set, index: int) -> b2.NeuronGroup:
         name = _identifier(layer.name)
         projections = [(k, p) for k, p in enumerate(self.network.projections) if p.target == layer.name]
+        learning = [c for c in _compartments(layer) if (layer.name, c) in plastic_into]
         lines, on_spike = [], ["u += jump*k", "count += k"]
         for c in _compartments(layer):
             act = layer.activation if c == "input" else getattr(layer, c)
@@ -200,10 +201,10 @@ class SpikingEngine:
                           f"dn_{c}/dt = -n_{c}/{tau} + noise_on*{noise.scale!r}*sqrt(2/{tau})*xi_{c} : 1"]
             else:
                 lines.append(f"r_{c} = {phi} : 1")
-            if (layer.name, c) in plastic_into:
+            if c in learning:
                 lines += [f"dphi_{c} = {dphi} : 1", spiking_rule.error_variables(c)]
                 on_spike.append(spiking_rule.error_on_spike(c))
-        if any((layer.name, c) in plastic_into for c in _compartments(layer)):
+        if learning:
             lines += ["plastic_now = plasticity_gate(t - t0) : 1", spiking_rule.GATE_VARIABLE]
         if layer.kind == "input":
             lines.append(f"r = rates_{name}(t - t0, i) : 1")
@@ -226,7 +227,6 @@ class SpikingEngine:
         # layer's index), and the same seed gives the same spikes in any process.
         group.state_updater.order = index
         group.run_regularly("k = poisson(nu*dt)", when="before_thresholds", order=index, name=f"{name}_spike_count")
-        learning = [c for c in _compartments(layer) if (layer.name, c) in plastic_into]
         if learning:
             group.run_regularly(spiking_rule.error_step(learning), when="start", order=3, name=f"{name}_error")
         for k, p in projections:

@@ -42,7 +42,6 @@ from hippo.theta import GENERATION, INFERENCE, ThetaConfig
 from hippo.world.senses import LatentFeatures, SensesConfig
 
 SHOWN = ("hpc", "hpc.basal", "hpc.apical", "mec", "mec.basal", "mec.apical")
-RASTER_SECONDS = (2.0, 3.0)  # spiking engine: raster seconds in inference, then in generation
 
 
 @dataclass(frozen=True)
@@ -89,7 +88,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     rng = np.random.default_rng(config.seed)
     sensed = 2 * config.show_duration + config.duration + config.show_duration  # the test's generation reads no senses
     if config.engine == "spiking":
-        sensed += RASTER_SECONDS[0]
+        sensed += figures_spiking.RASTER_SECONDS[0]
     n_steps = int(round(sensed / config.dt)) + 1
     senses = LatentFeatures.build(n_steps, config.dt, config.senses, rng)
     network = autoencoder_network(senses.n, config.n_mec, config.hpc, config.mec, config.projections, rng)
@@ -168,22 +167,14 @@ def _spike_raster(config: Config, engine, senses: LatentFeatures, no_senses, run
 
     The inference part reads the last ``RASTER_SECONDS[0]`` seconds of drawn latents.
     """
-    layers = ("hpc", "mec")
-    first_row = len(senses.latents) - int(round(RASTER_SECONDS[0] / config.dt)) - engine.step_count
+    first_row = len(senses.latents) - int(round(figures_spiking.RASTER_SECONDS[0] / config.dt)) - engine.step_count
 
     def inputs(start, stop):
         return {"features": senses.encode(None, first_row + start, first_row + stop)}
 
-    start = engine.t
-    awake = engine.run(RASTER_SECONDS[0], inputs, INFERENCE, learn=False, spike_times=layers)
-    switch = engine.t
-    dreaming = engine.run(RASTER_SECONDS[1], no_senses, GENERATION, learn=False, spike_times=layers)
-    spikes = {layer: tuple(np.concatenate([a, b]) for a, b in zip(awake.spikes[layer], dreaming.spikes[layer]))
-              for layer in layers}
+    spikes, start, switch, _ = figures_spiking.spikes_around_switch(engine, (inputs, INFERENCE), (no_senses, GENERATION),
+                                                                    ("hpc", "mec"))
     orders = {"hpc": np.arange(config.senses.n), "mec": np.arange(config.n_mec)}
     figures_spiking.raster(spikes, orders, start, switch, figures_spiking.pool_size(config.spiking.rate_scale),
                            run_dir.figure_path("spike_raster"), seed=config.seed)
-    arrays = {}
-    for layer, (unit, time, count) in spikes.items():
-        arrays.update({f"raster.{layer}.unit": unit, f"raster.{layer}.t": time - start, f"raster.{layer}.count": count})
-    return arrays
+    return figures_spiking.raster_arrays(spikes, start)

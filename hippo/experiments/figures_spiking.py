@@ -19,10 +19,39 @@ from hippo import plotting
 #: Peak rate (Hz) of the one neuron per pool that rasters show.
 NEURON_PEAK_RATE = 20.0
 
+#: Seconds a raster shows before and after the switch to generative mode.
+RASTER_SECONDS = (2.0, 3.0)
+
 
 def pool_size(rate_scale: float) -> int:
     """Neurons per unit such that each fires at most :data:`NEURON_PEAK_RATE` Hz at unit rate 1."""
     return max(1, math.ceil(rate_scale / NEURON_PEAK_RATE))
+
+
+def spikes_around_switch(engine, before: tuple, after: tuple, layers: tuple[str, ...], noise: bool = True,
+                         record: tuple[str, ...] = ()):
+    """Every spike of ``layers`` for :data:`RASTER_SECONDS` around a switch of the theta gate.
+
+    Runs ``engine`` (no learning) for ``RASTER_SECONDS[0]`` s with ``before = (inputs,
+    theta)``, then ``RASTER_SECONDS[1]`` s with ``after``. Returns ``(spikes, start, switch,
+    steps)``: ``layer -> (unit, time, count)`` over both runs, the start and switch times
+    (s), and the input steps of the records asked for with ``record``.
+    """
+    start = engine.t
+    first = engine.run(RASTER_SECONDS[0], *before, learn=False, noise=noise, spike_times=layers, record=record)
+    switch = engine.t
+    second = engine.run(RASTER_SECONDS[1], *after, learn=False, noise=noise, spike_times=layers, record=record)
+    spikes = {layer: tuple(np.concatenate([a, b]) for a, b in zip(first.spikes[layer], second.spikes[layer]))
+              for layer in layers}
+    return spikes, start, switch, np.concatenate([first.steps, second.steps])
+
+
+def raster_arrays(spikes: dict, start: float) -> dict[str, np.ndarray]:
+    """Arrays to save of a raster: ``raster.<layer>.unit``, ``.t`` (s from ``start``) and ``.count``."""
+    arrays = {}
+    for layer, (unit, time, count) in spikes.items():
+        arrays.update({f"raster.{layer}.unit": unit, f"raster.{layer}.t": time - start, f"raster.{layer}.count": count})
+    return arrays
 
 
 def one_neuron_per_pool(spikes: tuple[np.ndarray, np.ndarray, np.ndarray], pool: int,

@@ -37,9 +37,6 @@ from hippo.world.senses import SensesConfig, VelocityCells, build_senses
 
 CONTROLS = ("none", "no-theta", "no-velocity", "untrained")
 
-#: Spiking engine only: seconds of the raster before and after the switch to generative mode.
-RASTER_SECONDS = (2.0, 3.0)
-
 
 @dataclass(frozen=True)
 class RingAnalysisConfig:
@@ -153,7 +150,7 @@ def measure_path_integration(config: Config, setup: Setup, decoder, progress: bo
 def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     """Train, test path integration and (on 1-D tracks) analyse the ring; return the metrics."""
     test_seconds = config.test.n_trials * (config.test.warmup + config.test.generative)
-    spiking_seconds = config.spike_map_duration + sum(RASTER_SECONDS) if config.engine == "spiking" else 0.0
+    spiking_seconds = config.spike_map_duration + sum(figures_spiking.RASTER_SECONDS) if config.engine == "spiking" else 0.0
     setup = build(config, config.duration + test_seconds + config.test.warmup + config.ring.drift_duration + spiking_seconds)
     env, trajectory, engine = setup.env, setup.trajectory, setup.engine
     label = f"training ({config.control})" if config.control != "none" else "training"
@@ -222,20 +219,12 @@ def _spiking_figures(config: Config, setup: Setup, mec_order, run_dir: RunDir) -
         orders["hpc"] = ring_attractor.order_by_peak(maps["hpc"])
         figures_spiking.spike_rate_maps(maps, orders, run_dir.figure_path("spike_rate_maps"))
         arrays.update({f"spike_rate_maps.{layer}": m for layer, m in maps.items()})
-    start = engine.t
-    wake = engine.run(RASTER_SECONDS[0], setup.inputs, config.theta, learn=False, noise=False, spike_times=("hpc", "mec"),
-                      record=("hpc",))
-    switch = engine.t
-    sleep = engine.run(RASTER_SECONDS[1], setup.inputs, GENERATION, learn=False, noise=False, spike_times=("hpc", "mec"),
-                       record=("hpc",))
-    spikes = {layer: tuple(np.concatenate([a, b]) for a, b in zip(wake.spikes[layer], sleep.spikes[layer]))
-              for layer in ("hpc", "mec")}
-    steps = np.concatenate([wake.steps, sleep.steps])
+    spikes, start, switch, steps = figures_spiking.spikes_around_switch(
+        engine, (setup.inputs, config.theta), (setup.inputs, GENERATION), ("hpc", "mec"), noise=False, record=("hpc",))
     track = (steps + 1) * config.dt, setup.trajectory.position[steps, 0]
     figures_spiking.raster(spikes, orders, start, switch, pool, run_dir.figure_path("spike_raster"), seed=config.seed,
                            position=track if env.dim == 1 else None)
-    for layer, (unit, time, count) in spikes.items():
-        arrays.update({f"raster.{layer}.unit": unit, f"raster.{layer}.t": time - start, f"raster.{layer}.count": count})
+    arrays.update(figures_spiking.raster_arrays(spikes, start))
     return arrays
 
 
