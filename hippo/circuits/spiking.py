@@ -224,7 +224,8 @@ class SpikingEngine:
         group.state_updater.when = "after_resets"
         # The groups draw from one random stream; Brian2 orders objects of equal (when, order)
         # by their place in memory, so each group's random draws get their own order (the
-        # layer's index), and the same seed gives the same spikes in any process.
+        # layer's index). This removes one dependence of the spikes on the process's memory
+        # layout; another remains (a run can change when unrelated files are read first).
         group.state_updater.order = index
         group.run_regularly("k = poisson(nu*dt)", when="before_thresholds", order=index, name=f"{name}_spike_count")
         if learning:
