@@ -255,8 +255,8 @@ def test_compilation_cache_is_a_writable_folder(tmp_path, monkeypatch):
 def test_random_draws_and_shared_sums_have_a_fixed_schedule():
     """Objects that draw random numbers or add into the same currents never tie in Brian2's schedule.
 
-    Brian2 orders objects of equal (clock, when, order) by their place in memory, so a tie
-    would make the same seed give different spikes in different processes.
+    Brian2 runs objects of equal (clock, when, order) in an order that can differ between
+    processes, so a tie would make the same seed give different spikes in different processes.
     """
     network, inputs = _autoencoder(0)
     engine = SpikingEngine(network, DT, seed=1, config=FAST)
@@ -267,3 +267,45 @@ def test_random_draws_and_shared_sums_have_a_fixed_schedule():
     for when in ("before_thresholds", "after_resets", "synapses"):
         orders = [o.order for o in objects if o.when == when and o.active]
         assert len(orders) > 1 and len(set(orders)) == len(orders), when
+
+
+_REPEAT_SCRIPT = """
+import hashlib, sys
+import numpy as np
+sys.path.insert(0, {tests!r})
+from test_spiking import FAST, DT, _autoencoder
+from hippo.circuits.spiking import SpikingEngine
+from hippo.theta import ThetaConfig
+network, inputs = _autoencoder(0)
+engine = SpikingEngine(network, DT, seed=3, config=FAST)
+record = engine.run(1.0, inputs, ThetaConfig(), record=("mec.spikes", "hpc.spikes", "mec"))
+digest = hashlib.sha1()
+for name in sorted(record.signals):
+    digest.update(record.signals[name].tobytes())
+for name, weights in sorted(engine.all_weights().items()):
+    digest.update(weights.tobytes())
+print(digest.hexdigest())
+"""
+
+
+def test_the_same_seed_gives_the_same_spikes_in_every_process(tmp_path):
+    """Spikes, rates and learned weights do not depend on the process's string hashing or memory layout.
+
+    Python randomises the order of sets of strings per process (PYTHONHASHSEED 0 and 2
+    order ``{"xi_basal", "xi_apical"}`` differently), and Brian2 orders several things by
+    such sets; the engine must not let any of them reach the random draws.
+    """
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = tmp_path / "repeat.py"
+    script.write_text(_REPEAT_SCRIPT.format(tests=str(Path(__file__).parent)))
+    digests = set()
+    for hash_seed in ("0", "2"):
+        env = dict(os.environ, PYTHONHASHSEED=hash_seed)
+        done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr[-2000:]
+        digests.add(done.stdout.split()[-1])
+    assert len(digests) == 1

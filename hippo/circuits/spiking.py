@@ -94,6 +94,20 @@ def activation_code(activation: Activation, v: str) -> tuple[str, str]:
     return s, f"{g}*{s}*(1 - {s})"
 
 
+def _noise_step(compartment: str, scale: float, tau: float, dt: float) -> str:
+    """Exact one-step update of a compartment's Ornstein–Uhlenbeck noise ``n_<compartment>``.
+
+    Stationary std ``scale``, time constant ``tau`` (s), step ``dt`` (s) — the rate
+    engine's discretisation. Each compartment's draw is its own statement, so the order
+    of the draws is the order of the compartments. (With ``xi_*`` in the equations,
+    Brian2 orders the draws by hashing their names, which differs from process to
+    process.)
+    """
+    decay = float(np.exp(-dt / tau))
+    kick = float(scale * np.sqrt(1.0 - decay**2))
+    return f"n_{compartment} = n_{compartment}*{decay!r} + noise_on*{kick!r}*randn()"
+
+
 def _identifier(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
@@ -184,7 +198,7 @@ class SpikingEngine:
         name = _identifier(layer.name)
         projections = [(k, p) for k, p in enumerate(self.network.projections) if p.target == layer.name]
         learning = [c for c in _compartments(layer) if (layer.name, c) in plastic_into]
-        lines, on_spike = [], ["u += jump*k", "count += k"]
+        lines, on_spike, noise_steps = [], ["u += jump*k", "count += k"], []
         for c in _compartments(layer):
             act = layer.activation if c == "input" else getattr(layer, c)
             phi, dphi = activation_code(act, f"V_{c}")
@@ -196,9 +210,8 @@ class SpikingEngine:
             lines += [f"bias_{k} : 1" if not p.plastic else spiking_rule.bias_variables(str(k)) for k, p in into if p.bias]
             noise = getattr(layer, f"{c}_noise", None)
             if noise is not None and noise.scale > 0:
-                tau = f"({noise.tau!r}*second)"
-                lines += [f"r_{c} = {phi} + n_{c} : 1",
-                          f"dn_{c}/dt = -n_{c}/{tau} + noise_on*{noise.scale!r}*sqrt(2/{tau})*xi_{c} : 1"]
+                lines += [f"r_{c} = {phi} + n_{c} : 1", f"n_{c} : 1"]
+                noise_steps.append(_noise_step(c, noise.scale, noise.tau, self.config.dt))
             else:
                 lines.append(f"r_{c} = {phi} : 1")
             if c in learning:
@@ -222,12 +235,15 @@ class SpikingEngine:
         # reader in the 'start' slot (error, plasticity, recording) sees the state that sets
         # the next spike probabilities.
         group.state_updater.when = "after_resets"
-        # The groups draw from one random stream; Brian2 orders objects of equal (when, order)
-        # by their place in memory, so each group's random draws get their own order (the
-        # layer's index). This removes one dependence of the spikes on the process's memory
-        # layout; another remains (a run can change when unrelated files are read first).
+        # The groups draw from one random stream, and Brian2 runs objects of equal (when, order)
+        # in an order that can differ from process to process, so each group's random draws
+        # get their own order (the layer's index); see also _noise_step.
         group.state_updater.order = index
         group.run_regularly("k = poisson(nu*dt)", when="before_thresholds", order=index, name=f"{name}_spike_count")
+        if noise_steps:
+            # after the state updaters, so the mismatch integral uses the noise of the step it was drawn for
+            group.run_regularly("\n".join(noise_steps), when="after_resets", order=len(self.network.layers) + index,
+                                name=f"{name}_noise")
         if learning:
             group.run_regularly(spiking_rule.error_step(learning), when="start", order=3, name=f"{name}_error")
         for k, p in projections:
