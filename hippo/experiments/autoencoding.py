@@ -37,6 +37,7 @@ from hippo.errors import DivergenceError
 from hippo.experiments import figures_autoencoding as figures
 from hippo.experiments import figures_spiking
 from hippo.io import RunDir
+from hippo.learning.schedule import ScheduleConfig, train
 from hippo.progress import Progress
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
 from hippo.world.senses import LatentFeatures, SensesConfig
@@ -64,6 +65,7 @@ class Config:
     hpc: PyramidalConfig = PyramidalConfig()
     mec: PyramidalConfig = PyramidalConfig()
     projections: AutoencoderProjections = AutoencoderProjections()
+    schedule: ScheduleConfig = ScheduleConfig()
 
     def __post_init__(self):
         if self.senses.kind != "latent":
@@ -106,8 +108,8 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     start_step = engine.step_count
     bar = Progress(config.duration, "training", enabled=progress)
     try:
-        training = engine.run(config.duration, inputs, config.theta, record=("hpc", "mec"), record_every=config.record_every,
-                              progress=lambda done, losses: bar.update(done, **losses))
+        training = train(engine, config.duration, inputs, config.theta, config.schedule, record=("hpc", "mec"),
+                         record_every=config.record_every, progress=lambda done, losses: bar.update(done, **losses))
     finally:
         bar.close()
     train_stop = engine.step_count
