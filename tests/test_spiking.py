@@ -4,6 +4,11 @@ The tests use Brian2's numpy code generation, which needs no compilation; the
 benchmark exercises the compiled (Cython) target.
 """
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -295,11 +300,6 @@ def test_the_same_seed_gives_the_same_spikes_in_every_process(tmp_path):
     order ``{"xi_basal", "xi_apical"}`` differently), and Brian2 orders several things by
     such sets; the engine must not let any of them reach the random draws.
     """
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
     script = tmp_path / "repeat.py"
     script.write_text(_REPEAT_SCRIPT.format(tests=str(Path(__file__).parent)))
     digests = set()
