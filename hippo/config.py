@@ -11,6 +11,8 @@ file, the dotted key and what is allowed. Numeric bounds live in the field metad
 from __future__ import annotations
 
 import dataclasses
+import math
+import os
 import tomllib
 import types
 import typing
@@ -23,19 +25,84 @@ from hippo.errors import ConfigError
 T = TypeVar("T")
 
 
-def bounds(min: float | None = None, max: float | None = None, gt: float | None = None) -> dict:
-    """Field metadata for a numeric range: ``min <= value <= max`` and ``value > gt``."""
-    return {"min": min, "max": max, "gt": gt}
+def bounds(min: float | None = None, max: float | None = None, gt: float | None = None, finite: bool = True) -> dict:
+    """Field metadata for a numeric range: ``min <= value <= max`` and ``value > gt``.
+
+    Numbers must be finite unless ``finite`` is false, which admits ``inf`` and ``-inf``
+    (NaN is never a valid setting).
+    """
+    return {"min": min, "max": max, "gt": gt, "finite": finite}
+
+
+def names_file() -> dict:
+    """Field metadata for a setting that names a file, or a shipped item by name.
+
+    A relative path in such a field is read against the folder of the file that sets it
+    (see :func:`anchor_paths`), so a study file can sit beside the files it names.
+    """
+    return {"names_file": True}
+
+
+def is_path(value: str) -> bool:
+    """Whether a file-naming setting holds a path (ends in ``.toml`` or holds a folder) rather than a name."""
+    return value.endswith(".toml") or "/" in value or os.sep in value or value.startswith("~")
+
+
+def anchor_paths(cls: type, data: Mapping, folder: str | Path) -> dict:
+    """Copy of ``data`` (a table for dataclass ``cls``) with its relative file paths made absolute.
+
+    Args:
+        cls: dataclass whose fields marked with :func:`names_file` hold paths or names.
+        data: table read from a file or from ``--set``.
+        folder: folder the relative paths are relative to.
+
+    Returns:
+        The table with every such path absolute; names and other values unchanged.
+    """
+    hints = typing.get_type_hints(cls)
+    result = dict(data)
+    for f in dataclasses.fields(cls):
+        if f.name not in data:
+            continue
+        value = data[f.name]
+        if f.metadata.get("names_file"):
+            result[f.name] = _anchor(value, Path(folder))
+        elif isinstance(value, Mapping) and (sub := _dataclass_in(hints[f.name])) is not None:
+            result[f.name] = anchor_paths(sub, value, folder)
+    return result
+
+
+def _anchor(value: Any, folder: Path) -> Any:
+    if isinstance(value, (list, tuple)):
+        return [_anchor(v, folder) for v in value]
+    if isinstance(value, str) and is_path(value):
+        return os.path.abspath(folder / Path(value).expanduser())
+    return value
+
+
+def read_text(path: str | Path) -> str:
+    """Text of a UTF-8 file (a leading byte-order mark is dropped); any problem names the file."""
+    path = Path(path)
+    if path.is_dir():
+        raise ConfigError(str(path), "", "is a folder", "a .toml file")
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(str(path), "", "file not found") from None
+    except OSError as error:
+        raise ConfigError(str(path), "", f"cannot be read ({error.strerror or error})") from None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ConfigError(str(path), "", f"not UTF-8 text (byte {raw[error.start]:#04x} on line {line})",
+                          "a text file saved as UTF-8") from None
 
 
 def read_toml(path: str | Path) -> dict:
     """Read a TOML file; a syntax error names the file and the line."""
-    path = Path(path)
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except FileNotFoundError:
-        raise ConfigError(str(path), "", "file not found") from None
+        return tomllib.loads(read_text(path))
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(str(path), "", f"invalid TOML: {error}") from None
 
@@ -46,8 +113,11 @@ def _type_name(tp: Any) -> str:
     return getattr(tp, "__name__", str(tp))
 
 
-def _convert(value: Any, tp: Any, source: str, key: str) -> Any:
-    """Convert one TOML value to the annotated type ``tp`` or raise ConfigError."""
+def _convert(value: Any, tp: Any, source: str, key: str, finite: bool = True) -> Any:
+    """Convert one TOML value to the annotated type ``tp`` or raise ConfigError.
+
+    Floats must be finite (``finite`` true) or at least not NaN.
+    """
     origin = get_origin(tp)
     if tp is Any:
         return value
@@ -60,7 +130,7 @@ def _convert(value: Any, tp: Any, source: str, key: str) -> Any:
             if option is type(None):
                 continue
             try:
-                return _convert(value, option, source, key)
+                return _convert(value, option, source, key, finite)
             except ConfigError as error:
                 errors.append(error.allowed or error.problem)
         raise ConfigError(source, key, f"invalid value {value!r}", " or ".join(errors))
@@ -80,14 +150,14 @@ def _convert(value: Any, tp: Any, source: str, key: str) -> Any:
         if origin is tuple and args and args[-1] is not Ellipsis:
             if len(args) != len(value):
                 raise ConfigError(source, key, f"expected {len(args)} values, got {len(value)}")
-            return tuple(_convert(v, a, source, f"{key}[{i}]") for i, (a, v) in enumerate(zip(args, value)))
+            return tuple(_convert(v, a, source, f"{key}[{i}]", finite) for i, (a, v) in enumerate(zip(args, value)))
         item = args[0] if args else Any
-        return tuple(_convert(v, item, source, f"{key}[{i}]") for i, v in enumerate(value))
+        return tuple(_convert(v, item, source, f"{key}[{i}]", finite) for i, v in enumerate(value))
     if origin is dict:
         key_type, value_type = get_args(tp) or (str, Any)
         if not isinstance(value, Mapping):
             raise ConfigError(source, key, f"expected a table, got {value!r}")
-        return {k: _convert(v, value_type, source, f"{key}.{k}") for k, v in value.items()}
+        return {k: _convert(v, value_type, source, f"{key}.{k}", finite) for k, v in value.items()}
     if tp is bool:
         if not isinstance(value, bool):
             raise ConfigError(source, key, f"expected true or false, got {value!r}")
@@ -99,6 +169,8 @@ def _convert(value: Any, tp: Any, source: str, key: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise ConfigError(source, key, f"expected a number, got {value!r}")
+        if math.isnan(value) or (finite and math.isinf(value)):
+            raise ConfigError(source, key, f"invalid value {value!r}", "a finite number" if finite else "a number, not nan")
         return float(value)
     if tp is str:
         if not isinstance(value, str):
@@ -143,15 +215,17 @@ def from_dict(cls: type[T], data: Mapping, source: str = "<config>", prefix: str
     for name, f in fields.items():
         key = f"{prefix}.{name}" if prefix else name
         if name in data:
-            value = _convert(data[name], hints[name], source, key)
+            value = _convert(data[name], hints[name], source, key, f.metadata.get("finite", True))
             _check_bounds(value, f.metadata, source, key)
             values[name] = value
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
             raise ConfigError(source, key, "missing key")
     try:
         return cls(**values)
+    except ConfigError as error:
+        raise (error.located(source, prefix) if not error.source else error) from None
     except ValueError as error:
-        raise ConfigError(source, prefix or cls.__name__, str(error)) from None
+        raise ConfigError(source, prefix, str(error)) from None
 
 
 def to_dict(obj: Any) -> Any:
@@ -182,7 +256,8 @@ def apply_overrides(cls: type, data: Mapping, overrides: list[str]) -> dict:
     """Return a copy of ``data`` with ``--set key=value`` overrides applied.
 
     Each dotted key is checked against the dataclass ``cls``; an unknown key is reported
-    with the list of valid keys at that level.
+    with the list of valid keys at that level. A table value (``hpc={...}``) is merged
+    into the table already in ``data``: keys it does not name keep their values.
     """
     result = _deep_copy(data)
     for text in overrides:
@@ -195,7 +270,8 @@ def apply_overrides(cls: type, data: Mapping, overrides: list[str]) -> dict:
             if part not in hints:
                 raise ConfigError("--set", ".".join(parts[: depth + 1]), "unknown key", ", ".join(field_names(target_cls)))
             if depth == len(parts) - 1:
-                node[part] = value
+                both_tables = isinstance(value, Mapping) and isinstance(node.get(part), Mapping)
+                node[part] = merge_tables(node[part], value) if both_tables else value
                 break
             sub = _dataclass_in(hints[part])
             if sub is None:
@@ -203,6 +279,17 @@ def apply_overrides(cls: type, data: Mapping, overrides: list[str]) -> dict:
             node = node.setdefault(part, {})
             target_cls = sub
     return result
+
+
+def merge_tables(base: Mapping, top: Mapping) -> dict:
+    """``base`` updated by ``top``, recursively: nested tables merge key by key."""
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = merge_tables(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _dataclass_in(tp: Any) -> type | None:

@@ -25,6 +25,16 @@ class ConfigError(HippoError):
             message += f" (allowed: {allowed})"
         super().__init__(message)
 
+    def located(self, source: str, prefix: str = "") -> "ConfigError":
+        """The same problem attributed to file ``source``, its key nested under the dotted ``prefix``.
+
+        Checks that see a value but not where it came from (a dataclass's ``__post_init__``,
+        an experiment's ``validate``) raise with an empty ``source``; the caller that knows
+        the file relocates the error.
+        """
+        key = f"{prefix}.{self.key}" if prefix and self.key else (prefix or self.key)
+        return ConfigError(source, key, self.problem, self.allowed)
+
 
 class DivergenceError(HippoError):
     """A simulation produced NaN or infinite values."""

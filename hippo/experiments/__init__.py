@@ -22,7 +22,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from hippo.config import apply_overrides, from_dict, read_toml, to_dict
+from hippo.config import anchor_paths, apply_overrides, from_dict, merge_tables, parse_override, read_toml, to_dict
 from hippo.errors import ConfigError
 from hippo.io import RunDir, write_json
 
@@ -32,16 +32,6 @@ EXPERIMENTS_DIR = Path(__file__).resolve().parent
 def list_presets() -> list[str]:
     """Names runnable with ``hippo run NAME``."""
     return sorted(p.stem for p in EXPERIMENTS_DIR.glob("*.toml"))
-
-
-def _merge(base: dict, top: dict) -> dict:
-    merged = dict(base)
-    for key, value in top.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = _merge(merged[key], value)
-        else:
-            merged[key] = value
-    return merged
 
 
 def load_module(experiment: str, source: str) -> ModuleType:
@@ -62,14 +52,27 @@ class Resolved:
 
 
 def resolve(name_or_file: str, overrides: list[str] = (), seed: int | None = None) -> Resolved:
-    """Build the validated config of a preset name or a TOML file, with overrides and seed."""
+    """Build and check the config of a preset name or a TOML file, with overrides and seed.
+
+    Everything a run needs is checked here, before any work: keys, types, ranges and
+    finite numbers, then the experiment module's optional ``validate(config)`` hook
+    (files it names, values that leave nothing to record or measure, memory). Relative
+    paths in a TOML file are read against that file's folder and those given with
+    ``--set`` against the current folder; the config holds them absolute, so its
+    written ``config.toml`` runs from anywhere.
+
+    Raises:
+        ConfigError: naming the file (or ``--set``, ``--seed``), the key and what is allowed.
+    """
     path = Path(name_or_file)
     if path.suffix == ".toml" or path.exists():
         source = str(path)
         user = read_toml(path)
+        folder = path.absolute().parent
     elif (EXPERIMENTS_DIR / f"{name_or_file}.toml").exists():
         source = f"{name_or_file} (preset)"
         user = read_toml(EXPERIMENTS_DIR / f"{name_or_file}.toml")
+        folder = EXPERIMENTS_DIR
     else:
         raise ConfigError(str(name_or_file), "", "unknown experiment", ", ".join(list_presets()) + " or a path to a .toml file")
     if "experiment" not in user:
@@ -77,16 +80,40 @@ def resolve(name_or_file: str, overrides: list[str] = (), seed: int | None = Non
     experiment = user["experiment"]
     module = load_module(experiment, source)
     defaults = read_toml(EXPERIMENTS_DIR / f"{experiment}.toml")
-    data = _merge(defaults, user)
+    data = merge_tables(anchor_paths(module.Config, defaults, EXPERIMENTS_DIR), anchor_paths(module.Config, user, folder))
     config = from_dict(module.Config, data, source)
     data = apply_overrides(module.Config, to_dict(config), list(overrides))
+    data = anchor_paths(module.Config, data, Path.cwd())
     if seed is not None:
         data["seed"] = seed
-    config = from_dict(module.Config, data, "--set" if overrides else source)
-    if config.seed < 0:
-        where = "--seed" if seed is not None else ("--set" if overrides else source)
-        raise ConfigError(where, "seed", f"value {config.seed} out of range", ">= 0")
+    origin = _origins(source, [parse_override(text)[0] for text in overrides], seed is not None)
+    try:
+        config = from_dict(module.Config, data, "")
+        if config.seed < 0:
+            raise ConfigError("", "seed", f"value {config.seed} out of range", ">= 0")
+        if hasattr(module, "validate"):
+            module.validate(config)
+    except ConfigError as error:
+        raise (error if error.source else error.located(origin(error.key))) from None
     return Resolved(module, config, source)
+
+
+def _origins(source: str, override_keys: list[str], seed_given: bool):
+    """Function naming where the value of a dotted key came from: ``--seed``, ``--set`` or the file.
+
+    A problem found in a table (``test``) is blamed on ``--set`` when a key inside it was
+    overridden; one found across the whole config, on the file and ``--set`` together.
+    """
+
+    def origin(key: str) -> str:
+        if key == "seed" and seed_given:
+            return "--seed"
+        if not key:
+            return f"{source} with --set" if override_keys else source
+        related = [o for o in override_keys if o == key or o.startswith(key + ".") or key.startswith(o + ".")]
+        return "--set" if related else source
+
+    return origin
 
 
 def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | None = None,
