@@ -15,6 +15,8 @@ local prediction error and the presynaptic rates it read.
 
 from __future__ import annotations
 
+import copy
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -24,6 +26,7 @@ from numba import njit
 
 from hippo.circuits.activations import activate
 from hippo.circuits.spec import Network
+from hippo.circuits.state import check_state
 from hippo.errors import DivergenceError
 from hippo.learning.rules import N_PARAMETERS, RULE_CODES, apply_rule, rule_parameters
 from hippo.theta import ThetaConfig, theta_gate
@@ -197,6 +200,7 @@ class RateEngine:
         )
         self.learning_enabled = {p.name: p.plastic for p in projections}
         self._base_eta = self._proj["params"][:, 1].copy()
+        self._learning_rate_factor = np.array(1.0)
 
     # ------------------------------------------------------------------ weights
     def weight(self, name: str) -> np.ndarray:
@@ -218,12 +222,81 @@ class RateEngine:
 
     def scale_learning_rates(self, factor: float) -> None:
         """Set every plastic projection's learning rate to ``factor`` × its configured value."""
+        self._learning_rate_factor[...] = factor
+        self._apply_learning_rate_factor(factor)
+
+    def _apply_learning_rate_factor(self, factor: float) -> None:
         self._proj["params"][:, 1] = self._base_eta * factor
 
     def reset_state(self) -> None:
         """Zero all rates, compartment states, noise and traces (weights kept)."""
         for array in (self.rate, self.prev_rate, self.comp_rate, self.comp_dphi, self.noise_state, self.traces, self.aux):
             array[:] = 0.0
+
+    # ------------------------------------------------------------------- state
+    def _rule_slots(self) -> dict[str, np.ndarray]:
+        """``"<projection>:<slot>" -> view`` of every plastic projection's per-synapse rule state."""
+        slots = {}
+        for p in self.projections:
+            if p.plastic:
+                offset, shape = self.w_offset[p.name]
+                buffer, slot = (self.traces, "trace") if p.plasticity.rule == "prediction-error" else (self.aux, "momentum")
+                slots[f"{p.name}:{slot}"] = buffer[offset: offset + shape[0] * shape[1]].reshape(shape)
+        return slots
+
+    def _state_arrays(self) -> dict[str, np.ndarray]:
+        """Views of every array of the engine's state, by state key."""
+        arrays = {f"weight:{name}": self.weight(name) for name in self.w_offset}
+        arrays.update({f"rule:{key}": view for key, view in self._rule_slots().items()})
+        arrays.update({"rate": self.rate, "prev_rate": self.prev_rate, "comp_rate": self.comp_rate,
+                       "comp_dphi": self.comp_dphi, "noise_state": self.noise_state,
+                       "learning_rate_factor": self._learning_rate_factor})
+        return arrays
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        """Everything a continued run depends on, as arrays (all round-trip through ``np.savez``).
+
+        Returns:
+            ``weight:<projection>`` (weights), ``rule:<projection>:<slot>`` (each plastic
+            projection's per-synapse rule state), ``rate``, ``prev_rate`` (layer rates of
+            this and the previous step), ``comp_rate``, ``comp_dphi`` (compartment rates
+            and activation slopes), ``noise_state`` (compartment noise),
+            ``learning_rate_factor`` (0-d, the factor of :meth:`scale_learning_rates`),
+            ``step_count`` (0-d int), ``t`` (0-d, seconds) and ``rng`` (0-d string: the
+            noise generator's state as JSON). Copies: later runs do not change them.
+        """
+        state = {key: np.array(value, copy=True) for key, value in self._state_arrays().items()}
+        state["step_count"] = np.array(self.step_count, dtype=np.int64)
+        state["t"] = np.array(self.t)
+        state["rng"] = np.array(json.dumps(self.rng.bit_generator.state))
+        return state
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        """Continue from ``state`` (from :meth:`get_state` of an engine of the same network).
+
+        Raises:
+            HippoError: a key is missing or unknown, or an array has another shape than
+                this engine's (the message names the key, the expected and the found shape).
+        """
+        check_state(state, {key: np.shape(value) for key, value in self._state_arrays().items()}, scalars=("step_count", "t", "rng"))
+        for key, target in self._state_arrays().items():
+            target[...] = state[key]
+        self._apply_learning_rate_factor(float(self._learning_rate_factor))
+        self.step_count = int(state["step_count"])
+        self.t = float(state["t"])
+        self.rng.bit_generator.state = json.loads(str(state["rng"]))
+
+    def copy(self) -> "RateEngine":
+        """An independent engine in this engine's state: running either leaves the other unchanged."""
+        twin = copy.copy(self)
+        for name in ("rate", "prev_rate", "comp_rate", "comp_dphi", "noise_state", "weights", "traces", "aux",
+                     "_learning_rate_factor"):
+            setattr(twin, name, getattr(self, name).copy())
+        twin._proj = {key: value.copy() for key, value in self._proj.items()}
+        twin.learning_enabled = dict(self.learning_enabled)
+        twin.rng = np.random.Generator(type(self.rng.bit_generator)())
+        twin.rng.bit_generator.state = self.rng.bit_generator.state
+        return twin
 
     # --------------------------------------------------------------- recording
     def _record_indices(self, names: list[str]) -> tuple[np.ndarray, np.ndarray, list]:

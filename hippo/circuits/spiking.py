@@ -37,6 +37,7 @@ counts per recording window.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import tempfile
@@ -52,12 +53,16 @@ from hippo.circuits.activations import Activation
 from hippo.circuits.rate import InputFunction, Recording
 from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.spiking_config import SpikingConfig
+from hippo.circuits.state import check_state
 from hippo.errors import DivergenceError
 from hippo.learning import spiking_rule
 from hippo.theta import ThetaConfig, theta_gate
 
 #: Network steps per Brian2 run (the length of the input and theta tables).
 CHUNK_ROWS = 4000
+
+#: Names of the neuron variables that carry state from step to step (learned biases included).
+_STATE_VARIABLE = re.compile(r"(I|n|E|g)_\w+|(Pb|bias)_\d+|u|xl|count|mis|k|plastic_time")
 
 
 def cache_directory() -> Path:
@@ -159,6 +164,8 @@ class SpikingEngine:
         self.rng = np.random.default_rng(seed)
         self.t = 0.0
         self.step_count = 0
+        # Brian2's clock minus the engine's step count, in network steps (nonzero after set_state)
+        self._step_shift = 0
         self.last_run_seconds = 0.0
         self._configure_brian()
         # stable clock names keep the generated code, and so Brian2's compilation cache, the same across engines
@@ -364,6 +371,59 @@ class SpikingEngine:
             if proj.constants is not None:
                 proj.synapses.variables["P"].set_value(0.0)
 
+    # ---------------------------------------------------------------- state
+    def _state_variables(self) -> dict[str, tuple]:
+        """State key → (Brian2 object, variable name) of every neuron and synapse state variable."""
+        variables = {}
+        for layer, group in self.groups.items():
+            for name in sorted(group.variables):
+                if _STATE_VARIABLE.fullmatch(name) and not group.variables[name].read_only:
+                    variables[f"neuron:{layer}:{name}"] = (group, name)
+        for name, proj in self.projections.items():
+            if proj.synapses is not None:
+                variables[f"weight:{name}"] = (proj.synapses, "w")
+                if proj.constants is not None:
+                    variables[f"rule:{name}:trace"] = (proj.synapses, "P")
+        return variables
+
+    def get_state(self) -> dict[str, np.ndarray]:
+        """Everything a continued run depends on, as arrays (all round-trip through ``np.savez``).
+
+        Returns:
+            ``weight:<projection>`` (synaptic weights of the connected synapses),
+            ``rule:<projection>:trace`` (plasticity-induction traces),
+            ``neuron:<layer>:<variable>`` (currents, filtered spike trains, noise, error
+            integrals, counters and learned biases), ``theta_history`` (θ of the last
+            settling time), ``step_count`` (0-d int), ``t`` (0-d, seconds) and ``rng``
+            (0-d string: the engine's generator state as JSON; it seeds Brian2 every chunk).
+        """
+        state = {key: np.array(obj.variables[name].get_value(), copy=True)
+                 for key, (obj, name) in self._state_variables().items()}
+        state["theta_history"] = self._theta_history.copy()
+        state["step_count"] = np.array(self.step_count, dtype=np.int64)
+        state["t"] = np.array(self.t)
+        state["rng"] = np.array(json.dumps(self.rng.bit_generator.state))
+        return state
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        """Continue from ``state`` (from :meth:`get_state` of an engine of the same network).
+
+        Raises:
+            HippoError: a key is missing or unknown, or an array has another shape than
+                this engine's (the message names the key, the expected and the found shape).
+        """
+        variables = self._state_variables()
+        shapes = {key: np.shape(obj.variables[name].get_value()) for key, (obj, name) in variables.items()}
+        shapes["theta_history"] = self._theta_history.shape
+        check_state(state, shapes, scalars=("step_count", "t", "rng"))
+        for key, (obj, name) in variables.items():
+            obj.variables[name].set_value(np.asarray(state[key], dtype=float))
+        self._theta_history[:] = state["theta_history"]
+        self.step_count = int(state["step_count"])
+        self.t = float(state["t"])
+        self._step_shift = int(round(float(self.brian_network.t_) / self.dt)) - self.step_count
+        self.rng.bit_generator.state = json.loads(str(state["rng"]))
+
     # ------------------------------------------------------------------ run
     def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,
             record: tuple[str, ...] = (), record_every: int = 1, chunk_steps: int = CHUNK_ROWS,
@@ -416,7 +476,7 @@ class SpikingEngine:
                     progress(done * self.dt, {k: float(np.mean(after[k][0] - before[k][0])) / (n * self.dt)
                                               for k in after if after[k][0] is not None})
             recording = self._collect(plan, monitors, record_every, start_step, baseline, theta, input_rows)
-            recording.spikes = {layer: (np.asarray(m.i[:], dtype=np.int64), np.asarray(m.t_[:]),
+            recording.spikes = {layer: (np.asarray(m.i[:], dtype=np.int64), np.asarray(m.t_[:]) - self._step_shift * self.dt,
                                         np.asarray(m.k[:], dtype=np.int64))
                                 for layer, m in spike_monitors.items()}
         finally:
@@ -444,7 +504,7 @@ class SpikingEngine:
         gate = theta_gate((start + np.arange(n) + 1) * self.dt, theta)
         self._set_tables(block, gate, self._plasticity_gate(gate))
         for group in self.groups.values():
-            group.t0 = start * self.dt * b2.second
+            group.t0 = (start + self._step_shift) * self.dt * b2.second
         b2.seed(int(self.rng.integers(2**31 - 1)))
         return block
 
@@ -522,7 +582,7 @@ class SpikingEngine:
         gate = theta_gate(times, theta)
         values = {}
         for layer, monitor in monitors.items():
-            sample_steps = np.round(np.asarray(monitor.t_) / self.dt).astype(np.int64)
+            sample_steps = np.round(np.asarray(monitor.t_) / self.dt).astype(np.int64) - self._step_shift
             inside = (sample_steps > start_step) & (sample_steps < stop_step)
             group = self.groups[layer]
             for var in monitor.record_variables:
