@@ -59,6 +59,61 @@ def _cmd_list(args) -> int:
     return 0
 
 
+def _cmd_sweep(args) -> int:
+    from hippo.sweep import describe, load_sweep, run_sweep
+
+    spec = load_sweep(args.file)
+    if args.dry_run:
+        for line in describe(spec):
+            print(line)
+        return 0
+    outcome = run_sweep(spec, args.workers, args.scheduler, args.rerun_failed, not args.no_figures, args.quiet)
+    print(f"{outcome.done}/{outcome.planned} runs done, {outcome.failed} failed; results: {outcome.table}")
+    return 0 if outcome.succeeded else 1
+
+
+def _cmd_collect(args) -> int:
+    from hippo.sweep import collect, write_table
+
+    table = collect(args.dir)
+    parquet, csv = write_table(args.dir, table)
+    counts = ", ".join(f"{n} {status}" for status, n in table["status"].value_counts().items())
+    print(f"{len(table)} runs ({counts}): {parquet}, {csv}")
+    return 0
+
+
+def _cmd_plot_sweep(args) -> int:
+    from hippo.sweep import plot_sweep
+
+    print(plot_sweep(args.dir, args.x, args.y, args.hue, args.out))
+    return 0
+
+
+def _add_sweep_commands(sub) -> None:
+    sweep = sub.add_parser("sweep", help="run a grid of runs in parallel (see the README's section on sweeps)")
+    sweep.add_argument("file", help="sweep file (TOML with [sweep], [set], [grid] and optionally [cluster])")
+    sweep.add_argument("--workers", type=int, metavar="N",
+                       help="local worker processes (default: one per core; 1 runs in this process without Dask)")
+    sweep.add_argument("--scheduler", metavar="tcp://HOST:PORT", help="use a running Dask scheduler")
+    sweep.add_argument("--dry-run", action="store_true", help="list the runs and their status, run nothing")
+    sweep.add_argument("--rerun-failed", action="store_true", help="run the failed runs again")
+    sweep.add_argument("--no-figures", action="store_true", help="do not draw each run's figures")
+    sweep.add_argument("--quiet", action="store_true", help="no progress lines")
+    sweep.set_defaults(func=_cmd_sweep)
+
+    collect = sub.add_parser("collect", help="rebuild a sweep's results.parquet and .csv from its run directories")
+    collect.add_argument("dir", help="sweep folder")
+    collect.set_defaults(func=_cmd_collect)
+
+    plot = sub.add_parser("plot-sweep", help="draw a metric against a swept key, mean ± s.e.m. over runs")
+    plot.add_argument("dir", help="sweep folder")
+    plot.add_argument("--x", required=True, help="column on the x axis (a swept key)")
+    plot.add_argument("--y", required=True, help="metric column")
+    plot.add_argument("--hue", help="column with one line per value")
+    plot.add_argument("--out", help="PNG file (default: DIR/figures/<y>_vs_<x>.png)")
+    plot.set_defaults(func=_cmd_plot_sweep)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hippo", description="Hippocampal formation as a generative model.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -82,6 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     lst = sub.add_parser("list", help="list runnable experiments and presets")
     lst.set_defaults(func=_cmd_list)
+    _add_sweep_commands(sub)
     return parser
 
 

@@ -7,6 +7,7 @@ this module holds what they share.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from pathlib import Path
 
 import matplotlib
@@ -48,11 +49,29 @@ def figure(width: float = 6.0, height: float = 3.0, **subplots_kw):
     return fig, axes
 
 
+_drawing = {"on": True}
+
+
+@contextmanager
+def figures_skipped():
+    """Within this block :func:`save` closes figures without drawing or writing them.
+
+    Drawing takes most of the wall time of a short run; sweeps at scale skip it.
+    """
+    before = _drawing["on"]
+    _drawing["on"] = False
+    try:
+        yield
+    finally:
+        _drawing["on"] = before
+
+
 def save(fig, path: str | Path) -> Path:
-    """Save ``fig`` as PNG atomically and close it."""
+    """Save ``fig`` as PNG atomically and close it (only close it inside :func:`figures_skipped`)."""
     path = Path(path)
-    with plt.rc_context(STYLE), atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png")
+    if _drawing["on"]:
+        with plt.rc_context(STYLE), atomic_path(path) as tmp:
+            fig.savefig(tmp, format="png")
     plt.close(fig)
     return path
 

@@ -1,0 +1,150 @@
+"""Where runs execute: in this process, on local Dask workers, an existing Dask scheduler or batch jobs.
+
+Every backend takes one function and a list of argument tuples and yields each task's
+result as it finishes, in completion order. The Dask backends give each worker process
+one thread, ``NUMBA_NUM_THREADS=1`` and a Brian2 cache folder of its own (Brian2's
+shared-cache file locks stall and crash parallel processes), seeded from the shared
+cache so compiled code is reused. A task whose worker dies is moved to another worker
+by the scheduler; a task that keeps killing workers comes back as an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from distributed import WorkerPlugin
+
+from hippo.sweep.spec import ClusterSpec
+
+#: Environment of every worker process: one thread for numba and the BLAS libraries.
+WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}
+
+
+@dataclass
+class Finished:
+    """A task that finished.
+
+    Attributes:
+        index: its position in the task list.
+        result: what the function returned (``None`` on error).
+        error: the exception that ended it (e.g. ``KilledWorker``), else ``None``.
+    """
+
+    index: int
+    result: Any
+    error: BaseException | None
+
+
+class WorkerSetup(WorkerPlugin):
+    """Prepares each Dask worker process for simulations.
+
+    Args:
+        brian2_cache: the shared Brian2 cache folder to copy into the worker's own folder,
+            or ``None`` when the runs do not use Brian2.
+    """
+
+    name = "hippo-worker-setup"
+
+    def __init__(self, brian2_cache: str | None = None):
+        self.brian2_cache = brian2_cache
+        self.folder: str | None = None
+
+    def setup(self, worker) -> None:
+        import numba
+
+        os.environ.update(WORKER_ENV)
+        numba.set_num_threads(1)
+        self.folder = tempfile.mkdtemp(prefix="hippo-worker-")
+        os.environ["HIPPO_CACHE"] = self.folder
+        if self.brian2_cache and Path(self.brian2_cache).is_dir():
+            shutil.copytree(self.brian2_cache, Path(self.folder) / "hippo" / "brian2-cython")
+
+    def teardown(self, worker) -> None:
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def _lifetime(spec: ClusterSpec) -> str:
+    """The worker lifetime: the spec's, else 10 minutes (at most a fifth) less than the walltime."""
+    if spec.lifetime:
+        return spec.lifetime
+    hours, minutes, seconds = (int(part) for part in spec.walltime.split(":"))
+    total = 3600 * hours + 60 * minutes + seconds
+    return f"{int(total - min(600, total // 5))}s"
+
+
+def batch_cluster(spec: ClusterSpec):
+    """A dask-jobqueue cluster (SLURM or PBS) for ``spec``; no job is submitted until it is scaled.
+
+    Each job runs ``spec.cores`` single-threaded worker processes, which retire before
+    the walltime (``--lifetime``) so that their job is replaced rather than killed mid-run.
+    """
+    try:
+        import dask_jobqueue
+    except ImportError:  # pragma: no cover - depends on the installation
+        from hippo.errors import HippoError
+
+        raise HippoError("[cluster] needs dask-jobqueue: pip install 'hippo[cluster]'") from None
+    cls = {"slurm": dask_jobqueue.SLURMCluster, "pbs": dask_jobqueue.PBSCluster}[spec.kind]
+    prologue = [f"export {key}={value}" for key, value in WORKER_ENV.items()] + list(spec.prologue)
+    return cls(cores=spec.cores, processes=spec.cores, memory=spec.memory, walltime=spec.walltime,
+               account=spec.account, queue=spec.queue, python=sys.executable,
+               job_script_prologue=prologue, job_extra_directives=list(spec.job_directives),
+               worker_extra_args=["--lifetime", _lifetime(spec), "--lifetime-stagger", "60s"],
+               silence_logs="error")
+
+
+@contextmanager
+def dask_client(workers: int, scheduler: str | None = None, cluster: ClusterSpec | None = None):
+    """A Dask client: of an existing scheduler, of batch jobs, or of ``workers`` local processes."""
+    from distributed import Client, LocalCluster
+
+    if scheduler:
+        with Client(scheduler) as client:
+            yield client
+        return
+    if cluster:
+        with batch_cluster(cluster) as batch:
+            batch.adapt(minimum_jobs=cluster.jobs, maximum_jobs=cluster.jobs)
+            with Client(batch) as client:
+                yield client
+        return
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                      dashboard_address=None, silence_logs=logging.ERROR, env=dict(WORKER_ENV)) as local:
+        with Client(local) as client:
+            yield client
+
+
+def in_process(function: Callable, tasks: list[tuple]) -> Iterator[Finished]:
+    """Run the tasks one after another in this process (no Dask; for debugging)."""
+    for index, args in enumerate(tasks):
+        try:
+            result = function(*args)
+        except Exception as error:  # noqa: BLE001 - reported like a task that failed on a worker
+            yield Finished(index, None, error)
+        else:
+            yield Finished(index, result, None)
+
+
+def on_dask(client, function: Callable, tasks: list[tuple], brian2_cache: str | None = None) -> Iterator[Finished]:
+    """Run the tasks on the client's workers; yields them as they finish."""
+    from distributed import as_completed
+
+    client.register_plugin(WorkerSetup(brian2_cache))
+    futures = {client.submit(function, *args, pure=False): index for index, args in enumerate(tasks)}
+    for future in as_completed(futures):
+        index = futures[future]
+        if future.status == "finished":
+            yield Finished(index, future.result(), None)
+        else:
+            yield Finished(index, None, future.exception())
+        future.release()

@@ -1,0 +1,258 @@
+"""A sweep file: which experiment, which seeds, which fixed and swept keys, where to run.
+
+A sweep is declared in TOML::
+
+    [sweep]
+    experiment = "path-integration"    # preset name, or a TOML file (relative to this file)
+    seeds = [0, 1, 2]
+    out = "runs/pi-noise"              # the sweep folder (relative to the working directory)
+    [set]                              # fixed overrides, the same keys as ``--set``
+    duration = 3600
+    [grid]                             # cartesian product of these values
+    "hpc.basal_noise.scale" = [0.01, 0.03]
+    [cluster]                          # optional: SLURM or PBS jobs through dask-jobqueue
+    kind = "slurm"
+    cores = 8
+    memory = "16GB"
+    walltime = "04:00:00"
+    jobs = 4
+
+:func:`load_sweep` reads and checks such a file; :func:`plan` expands the grid into runs
+and validates every run's configuration before anything runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from hippo.config import read_toml, to_dict
+from hippo.errors import ConfigError
+from hippo.io import to_toml
+
+#: Keys allowed in each table of a sweep file.
+SWEEP_KEYS = ("experiment", "seeds", "out")
+CLUSTER_KEYS = ("kind", "cores", "memory", "walltime", "jobs", "account", "queue", "lifetime", "job_directives",
+                "prologue")
+CLUSTER_KINDS = ("slurm", "pbs")
+
+
+@dataclass(frozen=True)
+class ClusterSpec:
+    """Batch jobs that host the sweep's Dask workers.
+
+    Attributes:
+        kind: ``"slurm"`` or ``"pbs"``.
+        cores: cores per job; each job runs this many single-threaded worker processes.
+        memory: memory per job, e.g. ``"16GB"``.
+        walltime: wall-clock limit per job, ``HH:MM:SS``; give it well above one run.
+        jobs: number of jobs kept running.
+        account: account charged (``-A``), if the site needs one.
+        queue: partition or queue, if not the site's default.
+        lifetime: workers retire this long after they start (``"3h50m"``), before the
+            walltime kills them, and their job is replaced; default: 10 minutes less
+            than the walltime.
+        job_directives: further lines for the job header, e.g. ``["--gres=gpu:0"]``.
+        prologue: shell lines run before the workers start, e.g. ``["module load python"]``.
+    """
+
+    kind: str
+    cores: int
+    memory: str
+    walltime: str
+    jobs: int = 1
+    account: str | None = None
+    queue: str | None = None
+    lifetime: str | None = None
+    job_directives: tuple[str, ...] = ()
+    prologue: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """A parsed sweep file.
+
+    Attributes:
+        source: the file it was read from (named in error messages).
+        experiment: preset name or path of the experiment's TOML file.
+        seeds: the seeds every grid point runs with.
+        out: the sweep folder.
+        fixed: fixed overrides as ``key=value`` texts, applied to every run.
+        grid: swept keys (flattened, dotted) and their values, in file order.
+        cluster: batch jobs for the workers, or ``None``.
+    """
+
+    source: str
+    experiment: str
+    seeds: tuple[int, ...]
+    out: Path
+    fixed: tuple[str, ...] = ()
+    grid: dict[str, tuple] = field(default_factory=dict)
+    cluster: ClusterSpec | None = None
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """One run of a sweep.
+
+    Attributes:
+        run_id: name of its run directory (experiment, swept values, seed, config digest).
+        seed: its seed.
+        swept: the swept keys and this run's values.
+        overrides: every ``key=value`` override (fixed, then swept).
+        digest: 8 hex digits of the SHA-1 of the resolved configuration (seed included).
+        engine: the configuration's ``engine`` key, or ``None`` if it has none.
+    """
+
+    run_id: str
+    seed: int
+    swept: dict[str, Any]
+    overrides: tuple[str, ...]
+    digest: str
+    engine: str | None
+
+
+def override_text(key: str, value: Any) -> str:
+    """The ``--set`` text of one value: ``key=<TOML value>``."""
+    return f"{key}={json.dumps(value)}"
+
+
+def _flatten(table: Mapping, prefix: str = "") -> dict[str, Any]:
+    """Nested tables to dotted keys (``{"a": {"b": 1}}`` → ``{"a.b": 1}``)."""
+    flat = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
+def _check_keys(table: Mapping, allowed: tuple[str, ...], source: str, prefix: str) -> None:
+    for key in table:
+        if key not in allowed:
+            raise ConfigError(source, f"{prefix}.{key}" if prefix else key, "unknown key", ", ".join(allowed))
+
+
+def _cluster(table: Mapping, source: str) -> ClusterSpec:
+    _check_keys(table, CLUSTER_KEYS, source, "cluster")
+    for key in ("kind", "cores", "memory", "walltime"):
+        if key not in table:
+            raise ConfigError(source, f"cluster.{key}", "missing key")
+    if table["kind"] not in CLUSTER_KINDS:
+        raise ConfigError(source, "cluster.kind", f"invalid value {table['kind']!r}", ", ".join(CLUSTER_KINDS))
+    for key in ("cores", "jobs"):
+        value = table.get(key, 1)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(source, f"cluster.{key}", f"invalid value {value!r}", "an integer >= 1")
+    if not re.fullmatch(r"\d+:\d\d:\d\d", str(table["walltime"])):
+        raise ConfigError(source, "cluster.walltime", f"invalid value {table['walltime']!r}", "HH:MM:SS")
+    for key in ("memory", "account", "queue", "lifetime"):
+        if key in table and not isinstance(table[key], str):
+            raise ConfigError(source, f"cluster.{key}", f"expected a string, got {table[key]!r}")
+    for key in ("job_directives", "prologue"):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError(source, f"cluster.{key}", f"invalid value {value!r}", "a list of strings")
+    values = dict(table)
+    values["job_directives"] = tuple(table.get("job_directives", ()))
+    values["prologue"] = tuple(table.get("prologue", ()))
+    return ClusterSpec(**values)
+
+
+def load_sweep(path: str | Path) -> SweepSpec:
+    """Read and check a sweep file (tables ``[sweep]``, ``[set]``, ``[grid]``, ``[cluster]``).
+
+    Raises:
+        ConfigError: naming the file and key of the first problem found.
+    """
+    path = Path(path)
+    source = str(path)
+    data = read_toml(path)
+    _check_keys(data, ("sweep", "set", "grid", "cluster"), source, "")
+    table = data.get("sweep")
+    if not isinstance(table, Mapping):
+        raise ConfigError(source, "sweep", "missing table", "[sweep] with experiment, seeds, out")
+    _check_keys(table, SWEEP_KEYS, source, "sweep")
+    for key in SWEEP_KEYS:
+        if key not in table:
+            raise ConfigError(source, f"sweep.{key}", "missing key")
+    experiment = table["experiment"]
+    if not isinstance(experiment, str):
+        raise ConfigError(source, "sweep.experiment", f"expected a string, got {experiment!r}")
+    beside = path.parent / experiment
+    if experiment.endswith(".toml") and beside.exists():
+        experiment = str(beside)
+    seeds = table["seeds"]
+    if (not isinstance(seeds, list) or not seeds
+            or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds)):
+        raise ConfigError(source, "sweep.seeds", f"invalid value {seeds!r}", "a non-empty list of integers >= 0")
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(source, "sweep.seeds", f"repeated seeds in {seeds!r}", "each seed once")
+    if not isinstance(table["out"], str) or not table["out"]:
+        raise ConfigError(source, "sweep.out", f"invalid value {table['out']!r}", "a folder path")
+    fixed = _flatten(data.get("set", {}))
+    if "seed" in fixed:
+        raise ConfigError(source, "set.seed", "the seed is swept by sweep.seeds")
+    grid = _flatten(data.get("grid", {}))
+    for key, values in grid.items():
+        if key == "seed":
+            raise ConfigError(source, "grid.seed", "the seed is swept by sweep.seeds")
+        if not isinstance(values, list) or not values:
+            raise ConfigError(source, f"grid.{key}", f"invalid value {values!r}", "a non-empty list of values")
+    grid = {key: tuple(values) for key, values in grid.items()}
+    cluster = _cluster(data["cluster"], source) if "cluster" in data else None
+    return SweepSpec(source, experiment, tuple(seeds), Path(table["out"]),
+                     tuple(override_text(k, v) for k, v in fixed.items()), grid, cluster)
+
+
+def _value_label(value: Any) -> str:
+    """A short, file-name-safe text of a swept value."""
+    if isinstance(value, float):
+        text = f"{value:g}"
+    elif isinstance(value, Mapping):
+        text = "-".join(f"{k}{_value_label(v)}" for k, v in value.items())
+    else:
+        text = json.dumps(value) if not isinstance(value, str) else value
+    return re.sub(r"[^A-Za-z0-9.+-]+", "_", text).strip("_")[:40]
+
+
+def config_digest(config: Any) -> str:
+    """8 hex digits of the SHA-1 of a resolved configuration's TOML text (the seed is part of it)."""
+    return hashlib.sha1(to_toml(to_dict(config)).encode()).hexdigest()[:8]
+
+
+def plan(spec: SweepSpec) -> list[PlannedRun]:
+    """Every run of the sweep (grid points × seeds), each configuration validated.
+
+    Raises:
+        ConfigError: the first run whose configuration is invalid (an unknown key lists
+            the valid ones); nothing has run yet.
+    """
+    from hippo.experiments import resolve
+
+    points = []
+    for values in itertools.product(*spec.grid.values()):
+        points.append(dict(zip(spec.grid, values)))
+    runs = []
+    for point in points:
+        swept = _flatten(point)
+        overrides = spec.fixed + tuple(override_text(k, v) for k, v in swept.items())
+        for seed in spec.seeds:
+            try:
+                config = resolve(spec.experiment, list(overrides), seed).config
+            except ConfigError as error:
+                where = f"{spec.source} ({', '.join(f'{k}={v!r}' for k, v in swept.items()) or 'fixed keys'})"
+                raise ConfigError(where, error.key, error.problem, error.allowed) from None
+            digest = config_digest(config)
+            labels = [f"{key}={_value_label(value)}" for key, value in swept.items()]
+            run_id = "_".join([config.experiment, *labels, f"seed{seed}", digest])
+            runs.append(PlannedRun(run_id, seed, swept, overrides, digest, getattr(config, "engine", None)))
+    return runs
