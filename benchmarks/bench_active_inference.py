@@ -20,8 +20,9 @@ import time
 
 import numpy as np
 
-from hippo.learning.active_inference import construct_policies, dirichlet_expectation, gridworld_model, infer_policies
-from hippo.learning.active_inference_agent import explore_gridworld
+from hippo.agents import explore_gridworld
+from hippo.learning.active_inference import construct_policies, dirichlet_expectation, infer_policies
+from hippo.world.gridworld_model import gridworld_model
 
 
 def time_calls(call, n: int) -> float:

@@ -30,7 +30,7 @@ import numpy as np
 from hippo.experiments import flatten_metrics, list_presets, resolve, run_experiment
 
 DIGESTS = Path(__file__).with_name("digests.json")
-TIMING_KEYS = ("wall_seconds", "us_per_step", "compile_seconds")
+TIMING_KEYS = ("wall_seconds", "us_per_step", "compile_seconds", "agent_ms_per_step")
 SHORT_SPIKING = {
     "path-integration": ["duration=20", "test.n_trials=1", "test.warmup=2", "test.generative=2",
                          "test.decoder_window=10", "test.report_times=[1]", "spike_map_duration=2",

@@ -12,12 +12,11 @@ from hippo.errors import HippoError
 from hippo.experiments import run_experiment
 from hippo.experiments.active_exploration import coverage_curves, random_walk, steps_to_coverage
 from hippo.io import read_metrics
+from hippo.agents import ActiveInferenceAgent, active_inference_trajectory, explore_gridworld
 from hippo.learning.active_inference import (
     construct_policies,
-    cue_outcomes,
     dirichlet_expectation,
     expected_free_energy,
-    gridworld_model,
     infer_policies,
     infer_states,
     kl_likelihood,
@@ -25,8 +24,8 @@ from hippo.learning.active_inference import (
     update_dirichlet_B,
     update_preferences,
 )
-from hippo.learning.active_inference_agent import ActiveInferenceAgent, active_inference_trajectory, explore_gridworld
 from hippo.world.gridworld import load_environment, parse_environment
+from hippo.world.gridworld_model import cue_outcomes, gridworld_model
 
 # Two states; action 0 stays, action 1 switches state.
 STAY_SWITCH = np.stack([np.eye(2), np.array([[0.0, 1.0], [1.0, 0.0]])], axis=-1)

@@ -23,6 +23,7 @@ except ImportError as error:  # pragma: no cover - reported as a collection erro
                       "(pip install inferactively-pymdp); it provides pymdp.legacy") from error
 
 from hippo.learning import active_inference as ai
+from hippo.world.gridworld_model import gridworld_model
 
 N_MODELS = 60
 TOLERANCE = 1e-5
@@ -103,7 +104,7 @@ def test_dirichlet_updates_match_pymdp(model):
 
 def test_sparse_gridworld_model_matches_pymdp():
     """A gridworld large enough for the sparse transition path (221 states)."""
-    A, B, C, _ = ai.gridworld_model("two-rooms")
+    A, B, C, _ = gridworld_model("two-rooms")
     rng = np.random.default_rng(0)
     qs = _columns(rng, B.shape[0])
     C = [rng.normal(size=len(c)) for c in C]

@@ -4,7 +4,7 @@ In each environment, an agent that knows the map's connectivity (``B``) and its 
 cell, but not what it will observe where, starts with flat Dirichlet counts over its
 observation model ``A`` (the cue letter under it) and plans three steps ahead with the
 parameter information gain of those counts in its expected free energy
-(:func:`hippo.learning.active_inference_agent.explore_gridworld`). A random walk with
+(:func:`hippo.agents.explore_gridworld`). A random walk with
 the same actions (stay/N/E/S/W, uniformly) and the same start cells is the baseline.
 
 Outputs, per environment and over ``n_seeds`` runs: the fraction of free cells visited
@@ -24,13 +24,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from matplotlib.collections import LineCollection
 
+from hippo.agents.exploration import Exploration, explore_gridworld
 from hippo.config import bounds
 from hippo.io import RunDir
-from hippo.learning.active_inference import cue_outcomes, gridworld_transitions
-from hippo.learning.active_inference_agent import Exploration, explore_gridworld
 from hippo.plotting import COLOURS, figure, panel_label, save
 from hippo.progress import Progress
 from hippo.world.gridworld import Gridworld, load_environment
+from hippo.world.gridworld_model import cue_outcomes, gridworld_transitions
 
 
 @dataclass(frozen=True)

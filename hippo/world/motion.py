@@ -15,24 +15,7 @@ from scipy.signal import lfilter
 from hippo.config import bounds
 from hippo.errors import ConfigError
 from hippo.world.gridworld import Gridworld
-
-
-@dataclass(frozen=True)
-class Trajectory:
-    """A sampled path.
-
-    Attributes:
-        t: ``(T,)`` times in seconds.
-        position: ``(T, dim)`` positions in metres (wrapped on periodic worlds).
-        velocity: ``(T, dim)`` velocities in metres per second.
-    """
-
-    t: np.ndarray
-    position: np.ndarray
-    velocity: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.t)
+from hippo.world.trajectory import Trajectory
 
 
 @dataclass(frozen=True)
@@ -43,7 +26,7 @@ class MotionConfig:
         kind: ``"smooth"`` (continuous Ornstein–Uhlenbeck motion), ``"random-walk"``
             (discrete steps between neighbouring free cells) or ``"active-inference"``
             (cells chosen by a curious active-inference agent, see
-            :mod:`hippo.learning.active_inference_agent`).
+            :func:`hippo.agents.active_inference_trajectory`).
         speed_mean: mean velocity in 1-D (m/s). In 2-D the speed is the absolute value of
             an OU process with this mean and ``speed_std``, so it is the mean speed only
             when ``speed_mean`` is a few ``speed_std`` above 0 (with ``speed_mean = 0``
@@ -228,7 +211,7 @@ def generate_motion(env: Gridworld, duration: float, dt: float, config: MotionCo
     if config.kind == "random-walk":
         return random_walk(env, n_steps, dt, config, rng)
     if config.kind == "active-inference":
-        from hippo.learning.active_inference_agent import active_inference_trajectory
+        from hippo.agents.exploration import active_inference_trajectory
 
         if config.speed_mean <= 0:
             raise ConfigError("motion", "speed_mean", f"{config.speed_mean!r} is not a running speed",
