@@ -29,8 +29,9 @@ import numpy as np
 
 from hippo.analysis.statistics import autocorrelation, decorrelation_time
 from hippo.circuits.engines import make_engine
-from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.rate import Recording
+from hippo.circuits.spec import Noise, Plasticity, ProjectionConfig
+from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import AutoencoderProjections, PyramidalConfig, autoencoder_network
 from hippo.config import bounds
 from hippo.errors import DivergenceError
@@ -47,12 +48,16 @@ SHOWN = ("hpc", "hpc.basal", "hpc.apical", "mec", "mec.basal", "mec.apical")
 
 @dataclass(frozen=True)
 class Config:
-    """Experiment A. Times in seconds."""
+    """Experiment A. Times in seconds.
+
+    The defaults are those of ``autoencoding.toml`` (what ``hippo run autoencoding``
+    runs); ``tests/test_defaults.py`` keeps the two equal.
+    """
 
     experiment: str = "autoencoding"
     seed: int = 0
     engine: Literal["rate", "spiking"] = "rate"
-    spiking: SpikingConfig = SpikingConfig()
+    spiking: SpikingConfig = SpikingConfig(tau_syn=0.05, rate_scale=5000.0, max_rate=50000.0, offset=2.0)
     duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=4, metadata=bounds(min=1))
@@ -63,8 +68,11 @@ class Config:
     senses: SensesConfig = SensesConfig(kind="latent", n=50, n_latents=5, timescale=1.0)
     theta: ThetaConfig = ThetaConfig()
     hpc: PyramidalConfig = PyramidalConfig()
-    mec: PyramidalConfig = PyramidalConfig()
-    projections: AutoencoderProjections = AutoencoderProjections()
+    mec: PyramidalConfig = PyramidalConfig(apical_noise=Noise(0.05, 0.3))
+    projections: AutoencoderProjections = AutoencoderProjections(
+        hpc_apical_mec=ProjectionConfig(w_init=1.0, plasticity=Plasticity(eta=0.001)),
+        mec_basal_hpc=ProjectionConfig(w_init=1.0, plasticity=Plasticity(eta=0.001)),
+        mec_apical_mec=ProjectionConfig(w_init=0.1, plasticity=Plasticity(eta=0.001, l2=0.005)))
     schedule: ScheduleConfig = ScheduleConfig()
 
     def __post_init__(self):

@@ -22,6 +22,7 @@ from hippo.analysis.decoding import chance_error, decoding_error
 from hippo.analysis.path_integration import PathIntegrationTestConfig, make_decoder, run_test
 from hippo.circuits.activations import Activation
 from hippo.circuits.engines import make_engine
+from hippo.circuits.spec import Noise
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network
 from hippo.config import bounds
@@ -48,18 +49,22 @@ class RingAnalysisConfig:
 
 @dataclass(frozen=True)
 class Config:
-    """Experiment B. Times in seconds, distances in metres."""
+    """Experiment B. Times in seconds, distances in metres.
+
+    The defaults are those of ``path-integration.toml`` (what ``hippo run path-integration``
+    runs); ``tests/test_defaults.py`` keeps the two equal.
+    """
 
     experiment: str = "path-integration"
     seed: int = 0
     engine: Literal["rate", "spiking"] = "rate"
     precision: Literal["float32", "float64"] = "float32"
-    spiking: SpikingConfig = SpikingConfig()
+    spiking: SpikingConfig = SpikingConfig(rate_scale=1000.0, max_rate=5000.0)
     control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
     environment: str = "ring-1m"
-    duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
+    duration: float = field(default=7200.0, metadata=bounds(gt=0.0))
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
-    record_every: int = field(default=4, metadata=bounds(min=1))
+    record_every: int = field(default=10, metadata=bounds(min=1))
     n_mec: int = field(default=100, metadata=bounds(min=2))
     conjunctive_threshold: float = 1.0
     velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
@@ -67,10 +72,11 @@ class Config:
     motion: MotionConfig = MotionConfig()
     senses: SensesConfig = SensesConfig()
     theta: ThetaConfig = ThetaConfig()
-    hpc: PyramidalConfig = PyramidalConfig()
-    mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"))
+    hpc: PyramidalConfig = PyramidalConfig(basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
+    mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"),
+                                           basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
     projections: PathIntegratorProjections = PathIntegratorProjections()
-    schedule: ScheduleConfig = ScheduleConfig()
+    schedule: ScheduleConfig = ScheduleConfig(final_factor=0.1)
     test: PathIntegrationTestConfig = PathIntegrationTestConfig()
     ring: RingAnalysisConfig = RingAnalysisConfig()
 
