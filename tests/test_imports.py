@@ -8,7 +8,9 @@ cycle through it is still two modules that cannot be read, tested or replaced on
 without the other; deferring only hides it until run time. An edge goes to the module
 named; a package's own ``__init__`` (run first by Python when a submodule is imported)
 is not an edge from its submodules, since a package that re-exports its modules would
-otherwise be a cycle with each of them.
+otherwise be a cycle with each of them. Any other package on the way to the module named
+is an edge: importing ``hippo.learning.rules`` from ``hippo.circuits.rate`` runs
+``hippo/learning/__init__.py`` and whatever it imports.
 """
 
 from __future__ import annotations
@@ -64,7 +66,16 @@ def imports_of(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
             target = _resolve(name, modules)
             if target is not None and target != module:
                 found.add(target)
+                found.update(_packages_run_first(target, module, modules))
     return found
+
+
+def _packages_run_first(target: str, importer: str, modules: dict[str, Path]) -> set[str]:
+    """Packages whose ``__init__`` Python runs to import ``target``, other than the importer's own."""
+    parts = target.split(".")
+    ancestors = {".".join(parts[:i]) for i in range(1, len(parts))}
+    own = {importer} | {".".join(importer.split(".")[:i]) for i in range(1, importer.count(".") + 1)}
+    return {package for package in ancestors - own if package in modules}
 
 
 def import_graph() -> dict[str, set[str]]:
@@ -109,6 +120,8 @@ def test_edges_come_from_module_level_and_deferred_imports():
     graph = import_graph()
     assert "hippo.config" in graph["hippo.experiments"]  # module level
     assert "hippo.circuits.spiking" in graph["hippo.circuits.engines"]  # inside a function
+    assert "hippo.learning" in graph["hippo.circuits.rate"]  # the package run before hippo.learning.rules
+    assert "hippo.circuits" not in graph["hippo.circuits.rate"]  # its own package
 
 
 def test_the_package_has_no_import_cycle():
