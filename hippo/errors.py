@@ -19,7 +19,7 @@ class ConfigError(HippoError):
         self.key = key
         self.problem = problem
         self.allowed = allowed
-        where = f"{source}: {key}" if key else source
+        where = ": ".join(part for part in (source, key) if part)
         message = f"{where}: {problem}"
         if allowed:
             message += f" (allowed: {allowed})"
@@ -30,9 +30,12 @@ class ConfigError(HippoError):
 
         Checks that see a value but not where it came from (a dataclass's ``__post_init__``,
         an experiment's ``validate``) raise with an empty ``source``; the caller that knows
-        the file relocates the error.
+        the file relocates the error. A key may name several settings, ``"a, b"``.
         """
-        key = f"{prefix}.{self.key}" if prefix and self.key else (prefix or self.key)
+        if prefix and self.key:
+            key = ", ".join(f"{prefix}.{part}" for part in self.key.split(", "))
+        else:
+            key = prefix or self.key
         return ConfigError(source, key, self.problem, self.allowed)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from hippo.config import bounds
+from hippo.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -47,3 +48,23 @@ class SpikingConfig:
     settle: float = field(default=0.05, metadata=bounds(min=0.0))
     eta_scale: float = field(default=1.0, metadata=bounds(min=0.0))
     target: Literal["cython", "numpy"] = "cython"
+
+    def __post_init__(self):
+        if self.tau_syn <= self.dt:
+            # a trace sampled before each step's decay grows by 1/(rate_scale·(tau_syn − dt)) per spike
+            raise ConfigError("", "tau_syn", f"{self.tau_syn!r} s is not longer than the time step dt = {self.dt!r} s",
+                              "tau_syn > dt; a few dt or more for smooth traces")
+
+    def check_network_step(self, network_dt: float) -> None:
+        """Refuse a network step that is not a whole number of simulation steps.
+
+        Args:
+            network_dt: the rate network's (and learning rule's) time step in seconds.
+
+        Raises:
+            ConfigError: keyed ``spiking.dt``, without a source (the caller names the file).
+        """
+        substeps = network_dt / self.dt
+        if abs(substeps - round(substeps)) > 1e-6 or round(substeps) < 1:
+            raise ConfigError("", "spiking.dt", f"{self.dt!r} s does not divide the network step dt = {network_dt!r} s",
+                              f"dt / n for a whole number n, e.g. {network_dt / max(1, round(substeps)):g}")

@@ -23,6 +23,7 @@ and 2 otherwise; ``x`` grows with the column, ``y`` grows upwards (row 0 is the 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -30,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hippo.config import read_toml
+from hippo.config import is_path, read_text, read_toml
 from hippo.errors import ConfigError
 
 WALL = "#"
@@ -41,7 +42,7 @@ _ACTION_STEPS = {"stay": (0, 0), "N": (-1, 0), "E": (0, 1), "S": (1, 0), "W": (0
 _ALLOWED_KEYS = ("name", "description", "cell_size", "boundary", "map")
 _ALLOWED_CHARS = "'#' (wall), '.' (free), letters A-Z/a-z (cue on a free cell)"
 _REQUIRED_KEYS = {
-    "cell_size": "a number of metres > 0",
+    "cell_size": "a finite number of metres > 0",
     "boundary": "'solid' or 'periodic'",
     "map": "an ASCII map as a multi-line string",
 }
@@ -209,6 +210,30 @@ def load_environment(name_or_path: str | Path) -> Gridworld:
     return parse_environment(candidate)
 
 
+def load_environment_setting(value: str, key: str) -> Gridworld:
+    """Load the environment that config key ``key`` names, blaming that key if there is none.
+
+    Args:
+        value: a shipped environment's name or a path to an environment file.
+        key: dotted config key holding ``value``.
+
+    Returns:
+        The parsed environment.
+
+    Raises:
+        ConfigError: without a source (the caller knows the config file) when no such
+            environment exists; with the environment file as source when it is malformed.
+    """
+    allowed = ", ".join(list_environments()) + " or a path to a .toml file"
+    if is_path(value) or Path(value).exists():
+        if not Path(value).exists():
+            raise ConfigError("", key, f"no file {value}", allowed)
+        return parse_environment(value)
+    if not (environments_dir() / f"{value}.toml").exists():
+        raise ConfigError("", key, f"unknown environment {value!r}", allowed)
+    return load_environment(value)
+
+
 def _map_first_line(text: str) -> int:
     """1-based file line of the first map row (best effort), for error messages."""
     lines = text.splitlines()
@@ -231,8 +256,8 @@ def parse_environment(path: str | Path) -> Gridworld:
         if key not in data:
             raise ConfigError(source, key, "missing key", allowed)
     cell_size = data["cell_size"]
-    if isinstance(cell_size, bool) or not isinstance(cell_size, (int, float)) or cell_size <= 0:
-        raise ConfigError(source, "cell_size", f"invalid value {cell_size!r}", "a number of metres > 0")
+    if isinstance(cell_size, bool) or not isinstance(cell_size, (int, float)) or not 0 < cell_size < math.inf:
+        raise ConfigError(source, "cell_size", f"invalid value {cell_size!r}", _REQUIRED_KEYS["cell_size"])
     boundary = data["boundary"]
     if boundary not in BOUNDARIES:
         raise ConfigError(source, "boundary", f"invalid value {boundary!r}", ", ".join(repr(b) for b in BOUNDARIES))
@@ -241,7 +266,7 @@ def parse_environment(path: str | Path) -> Gridworld:
             raise ConfigError(source, key, f"expected a string, got {data[key]!r}")
     if not isinstance(data["map"], str):
         raise ConfigError(source, "map", "expected a multi-line string")
-    text = path.read_text()
+    text = read_text(path)
     first_line = _map_first_line(text)
     rows = data["map"].split("\n")
     while rows and not rows[0].strip():
