@@ -7,14 +7,24 @@ precision, and the process's peak resident memory. One core: the engine is a sin
 compiled loop. Each figure is the best of ``--repeats`` runs (the machine's timing
 noise is large).
 
-    python benchmarks/bench_rate_engine.py [--minutes 30] [--repeats 3]
+    python benchmarks/bench_rate_engine.py [--minutes 30] [--repeats 3] [--compare PATH]
+
+``--compare PATH`` times another source tree (e.g. a checkout of the previous commit)
+side by side: each repeat runs this tree and then the other in fresh processes (the
+other with ``PYTHONPATH=PATH``), so both see the same load on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import subprocess
+import sys
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -26,16 +36,12 @@ from hippo.world.motion import generate_motion
 from hippo.world.senses import VelocityCells, build_senses
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--minutes", type=float, default=30.0, help="simulated minutes of training per run")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per precision; the best is reported")
-    args = parser.parse_args()
-
+def measure(minutes: float, repeats: int, quiet: bool = False) -> dict[str, float]:
+    """Best microseconds per step of ``repeats`` runs per precision with this process's ``hippo``."""
     config = resolve("path-integration").config
     rng = np.random.default_rng(0)
     env = load_environment(config.environment)
-    seconds = 60.0 * args.minutes
+    seconds = 60.0 * minutes
     trajectory = generate_motion(env, seconds + 1.0, config.dt, config.motion, rng)
     senses = build_senses(env, config.senses, len(trajectory), config.dt, rng)
     velocity = VelocityCells(env.dim, abs(config.motion.speed_mean) + config.motion.speed_std)
@@ -44,12 +50,14 @@ def main() -> None:
         return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}
 
     n_steps = int(round(seconds / config.dt))
-    print(f"experiment-B network: {senses.n} features, HPC {senses.n}, MEC {config.n_mec}, "
-          f"{velocity.n} velocity cells, {velocity.n * config.n_mec} conjunctive cells; dt = {config.dt * 1e3:g} ms")
-    print(f"{args.minutes:g} simulated minutes = {n_steps} steps; best of {args.repeats}")
+    if not quiet:
+        print(f"experiment-B network: {senses.n} features, HPC {senses.n}, MEC {config.n_mec}, "
+              f"{velocity.n} velocity cells, {velocity.n * config.n_mec} conjunctive cells; dt = {config.dt * 1e3:g} ms")
+        print(f"{minutes:g} simulated minutes = {n_steps} steps; best of {repeats}")
+    result = {}
     for precision in ("float32", "float64"):
         best = float("inf")
-        for _ in range(args.repeats):
+        for _ in range(repeats):
             network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
                                               config.conjunctive_threshold, config.projections, np.random.default_rng(1))
             engine = RateEngine(network, config.dt, seed=1, precision=precision)
@@ -57,7 +65,46 @@ def main() -> None:
             start = time.perf_counter()
             engine.run(seconds - config.dt, inputs, config.theta, record=("hpc", "mec"), record_every=config.record_every)
             best = min(best, time.perf_counter() - start)
-        print(f"  {precision}: {1e6 * best / n_steps:6.1f} µs per step   {best:6.2f} s wall for {args.minutes:g} simulated minutes")
+        result[precision] = 1e6 * best / n_steps
+        if not quiet:
+            print(f"  {precision}: {result[precision]:6.1f} µs per step   {best:6.2f} s wall for {minutes:g} simulated minutes")
+    return result
+
+
+def compare(other: Path, minutes: float, repeats: int) -> None:
+    """Measure this tree and ``other`` alternately, one run per precision and tree at a time, and print the best of each."""
+    here = Path(__file__).resolve().parents[1]
+    trees = {"this": here, "other": other.resolve()}
+    best = {(label, p): float("inf") for label in trees for p in ("float32", "float64")}
+    for _ in range(repeats):
+        for label, tree in trees.items():
+            env = dict(os.environ, PYTHONPATH=str(tree))
+            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", "--minutes", str(minutes)],
+                                  env=env, cwd=tempfile.gettempdir(), check=True, capture_output=True, text=True)
+            for precision, us in json.loads(done.stdout.strip().splitlines()[-1]).items():
+                best[label, precision] = min(best[label, precision], us)
+    print(f"{minutes:g} simulated minutes per run, best of {repeats} alternating runs; this tree {here}, other {other}")
+    for precision in ("float32", "float64"):
+        ratio = best["this", precision] / best["other", precision]
+        print(f"  {precision}: this {best['this', precision]:6.2f} µs per step, other {best['other', precision]:6.2f}"
+              f"  (this/other = {ratio:.3f})")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--minutes", type=float, default=30.0, help="simulated minutes of training per run")
+    parser.add_argument("--repeats", type=int, default=3, help="runs per precision; the best is reported")
+    parser.add_argument("--compare", type=Path, metavar="PATH",
+                        help="also time the source tree at PATH (its root, holding hippo/), alternating with this one")
+    parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(measure(args.minutes, 1, quiet=True)))
+        return
+    if args.compare:
+        compare(args.compare, args.minutes, args.repeats)
+        return
+    measure(args.minutes, args.repeats)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of this process: {peak_mb:.0f} MB")
 
