@@ -1,19 +1,36 @@
-"""Command-line interface: ``hippo run | envs | list``."""
+"""Command-line interface: ``hippo run | envs | list | show``."""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+from importlib.metadata import version
 from pathlib import Path
 
 from hippo.errors import HippoError
+from hippo.io import OutputError, json_text
+
+
+def _metric_lines(metrics: dict, prefix: str = "") -> list[str]:
+    """One line per numeric or text metric (dotted keys); lists and the run's identity are left out."""
+    lines = []
+    for key, value in metrics.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            lines += _metric_lines(value, f"{name}.")
+        elif isinstance(value, str) and key != "experiment":
+            lines.append(f"  {name:36s} {value}")
+        elif isinstance(value, (int, float)) and not isinstance(value, bool) and key != "seed":
+            lines.append(f"  {name:36s} {value:.4g}")
+    return lines
 
 
 def _cmd_run(args) -> int:
-    from hippo.experiments import flatten_metrics, run_experiment, run_seeds
+    from hippo.experiments import run_experiment, run_seeds
 
     if args.seeds:
-        root, summary = run_seeds(args.target, args.seeds, args.set or [], args.out, args.quiet)
+        root, summary = run_seeds(args.target, args.seeds, args.set or [], args.out, args.quiet, args.overwrite)
         if not args.quiet:
             print(f"  {'metric':36s} {'mean':>10s} {'s.e.m.':>10s}   per seed")
             for key, row in summary.items():
@@ -21,10 +38,11 @@ def _cmd_run(args) -> int:
                 print(f"  {key:36s} {row['mean']:10.4g} {row['sem']:10.3g}   {values}")
         print(f"study directory: {root}")
         return 0
-    run_dir, metrics = run_experiment(args.target, args.set or [], args.seed, args.out, args.quiet)
+    run_dir, metrics = run_experiment(args.target, args.set or [], args.seed, args.out, args.quiet, args.overwrite)
     if not args.quiet:
-        for key, value in flatten_metrics(metrics).items():
-            print(f"  {key:36s} {value:.4g}")
+        print("\n".join(_metric_lines(metrics)))
+    for warning in metrics["warnings"]:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"run directory: {run_dir.path}")
     return 0
 
@@ -116,6 +134,7 @@ def _add_sweep_commands(sub) -> None:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="hippo", description="Hippocampal formation as a generative model.")
+    parser.add_argument("--version", action="version", version=f"hippo {version('hippo')}")
     sub = parser.add_subparsers(dest="command", required=True)
 
     run = sub.add_parser("run", help="run an experiment by preset name or TOML file")
@@ -125,7 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     seeds.add_argument("--seed", type=int, help="random seed (default: the config's)")
     seeds.add_argument("--seeds", type=int, nargs="+", metavar="N",
                        help="run once per seed into <out>/seed<N>/ and summarise (mean, s.e.m.) in <out>/summary.json")
-    run.add_argument("--out", help="run directory (default: runs/<experiment>-<time>-seed<N>)")
+    run.add_argument("--out", help="run directory (default: runs/<experiment>-<time>-seed<N>); "
+                                   "it must be new or empty unless --overwrite")
+    run.add_argument("--overwrite", action="store_true",
+                     help="replace a run already at --out, once the new run is complete")
     run.add_argument("--quiet", action="store_true", help="no progress bar or metrics listing")
     run.set_defaults(func=_cmd_run)
 
@@ -141,16 +163,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminated(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the command line ``argv``; returns the exit status.
+
+    0 on success; 2 for bad input (one line on stderr); 1 when the results could not be
+    written (the metrics go to stdout as JSON, one line to stderr); 130 when interrupted
+    (Ctrl-C or SIGTERM), after removing the unfinished run.
+    """
     args = build_parser().parse_args(argv)
+    previous = signal.signal(signal.SIGTERM, _terminated)
     try:
         return args.func(args)
+    except OutputError as error:
+        if error.metrics is not None:
+            sys.stdout.write(json_text(error.metrics))
+        print(f"error: {error}" + ("; the metrics are printed above" if error.metrics is not None else ""),
+              file=sys.stderr)
+        return 1
     except HippoError as error:
-        print(f"error: {error}", file=sys.stderr)
+        kept = getattr(error, "kept", None)
+        print(f"error: {error}" + (f" (what was computed before is in {kept})" if kept else ""), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 if __name__ == "__main__":

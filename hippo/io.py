@@ -3,28 +3,88 @@
 A run directory holds everything one experiment run produced::
 
     config.toml     the resolved configuration (defaults + file + --set + --seed)
-    metrics.json    scalar results, written last: its presence marks a finished run
+    metrics.json    scalar results, the figures not drawn (``warnings``) and the list of
+                    the run's files (``files``): its presence marks a finished run
     arrays.npz      recorded time series (decimated)
     weights.npz     trained weights
     figures/*.png   figures
 
-Every file is written to a temporary name in the same folder and then renamed, so a
-killed run never leaves a half-written file that looks complete.
+A run directory belongs to one run. The run writes into a fresh hidden folder beside
+its target, ``.<name>.partial-<pid>-<random>``, and renames it into place when it has
+ended: arrays first, then ``metrics.json``, then the figures (drawn only once the
+numbers are saved; a figure that cannot be drawn becomes a warning), then the final
+``metrics.json``. A target that is already a run is replaced only on request, and only
+once the new run is complete. A folder under its real name is therefore always one
+whole run; a killed run leaves only a hidden partial folder, removed by the next run
+into the same folder once its process is gone.
+
+Every file is written to a temporary name and renamed, and files and folders get the
+permissions the umask allows (``0o666 & ~umask``, folders ``0o777 & ~umask``), so
+collaborators can read results as they read any other file.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
+import re
+import shutil
+import socket
+import sys
 import tempfile
 import time
-from collections.abc import Mapping
+import tomllib
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from hippo.errors import ConfigError, HippoError
+
+#: Hidden folders a run is written into (``partial``) or an old run is moved to while
+#: it is replaced (``replaced``): ``.<name>.<kind>-<pid>-<random>``.
+STAGING = re.compile(r"^\.(?P<name>.+)\.(?P<kind>partial|replaced)-(?P<pid>\d+)-[^.]+$")
+
+#: Inside a staging folder: the name of the machine whose process owns it.
+OWNER_FILE = ".owner"
+
+#: Files and folders a run directory may hold.
+RUN_FILES = re.compile(r"^(config\.toml|metrics\.json|[\w.-]+\.npz|figures)$")
+
+#: How long a staging folder without an owner file is left alone (seconds).
+UNOWNED_GRACE = 3600.0
+
+#: Errors of a file system that cannot take more data (full, over quota, read-only).
+DISK_ERRORS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS})
+
+
+class OutputError(HippoError):
+    """The results of a run could not be written (a full disk, a folder that vanished).
+
+    Attributes:
+        metrics: the metrics the run computed, or ``None`` when it failed before computing any.
+    """
+
+    def __init__(self, message: str, metrics: Mapping | None = None):
+        super().__init__(message)
+        self.metrics = metrics
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def make_readable(path: str | Path) -> None:
+    """Give ``path`` the permissions the umask allows (files ``0o666``, folders ``0o777``)."""
+    path = Path(path)
+    os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~_umask())
 
 
 @contextmanager
@@ -36,6 +96,7 @@ def atomic_path(path: str | Path):
     os.close(handle)
     try:
         yield Path(tmp)
+        make_readable(tmp)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
@@ -66,9 +127,14 @@ def _json_ready(value: Any) -> Any:
     return value
 
 
+def json_text(data: Mapping) -> str:
+    """``data`` as indented JSON text (numpy scalars and arrays converted, NaN → null)."""
+    return json.dumps(_json_ready(data), indent=2) + "\n"
+
+
 def write_json(path: str | Path, data: Mapping) -> Path:
-    """Write ``data`` as indented JSON atomically (numpy scalars converted, NaN → null)."""
-    return write_text(path, json.dumps(_json_ready(data), indent=2) + "\n")
+    """Write ``data`` as indented JSON atomically (see :func:`json_text`)."""
+    return write_text(path, json_text(data))
 
 
 def write_npz(path: str | Path, arrays: Mapping[str, np.ndarray]) -> Path:
@@ -109,38 +175,306 @@ def to_toml(data: Mapping, _prefix: str = "") -> str:
     return "\n".join(line for line in lines if line) + "\n"
 
 
+def _readable_whole(path: Path) -> bool:
+    """Whether a file a run wrote reads back whole (archives checked member by member)."""
+    try:
+        if path.suffix == ".npz":
+            with zipfile.ZipFile(path) as archive:
+                return archive.testzip() is None
+        if path.suffix == ".png":
+            with path.open("rb") as handle:
+                return handle.read(8) == b"\x89PNG\r\n\x1a\n"
+        if path.suffix == ".toml":
+            tomllib.loads(path.read_text())
+        elif path.suffix == ".json":
+            json.loads(path.read_text())
+        return path.is_file()
+    except (OSError, ValueError, zipfile.BadZipFile):
+        return False
+
+
+def is_complete(path: str | Path) -> bool:
+    """Whether ``path`` is one whole, finished run directory.
+
+    It is when it is not a staging folder, its ``metrics.json`` reads back and lists the
+    run's files (``files``), and every one of them reads back whole.
+    """
+    path = Path(path)
+    if STAGING.match(path.name) or not path.is_dir():
+        return False
+    try:
+        metrics = json.loads((path / "metrics.json").read_text())
+    except (OSError, ValueError):
+        return False
+    files = metrics.get("files") if isinstance(metrics, dict) else None
+    if not isinstance(files, list) or "config.toml" not in files:
+        return False
+    return all(isinstance(name, str) and ".." not in Path(name).parts and _readable_whole(path / name) for name in files)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _stale(entry: Path, kind: str, pid: int) -> bool:
+    """Whether staging folder ``entry`` belongs to a process that has ended."""
+    try:
+        owner = (entry / OWNER_FILE).read_text().strip()
+    except OSError:
+        owner = None
+    if owner is not None:
+        return owner == socket.gethostname() and not _alive(pid)
+    if kind == "replaced":
+        return not _alive(pid)
+    try:
+        return time.time() - entry.stat().st_mtime > UNOWNED_GRACE
+    except OSError:
+        return False
+
+
+def clean_stale(parent: str | Path) -> list[Path]:
+    """Tidy the staging folders in ``parent`` left by runs that were killed.
+
+    A partial folder whose process (on this machine) has ended is removed; an old run
+    that was being replaced when its replacing process died is put back under its name
+    when nothing took that name, else removed.
+
+    Returns:
+        The staging folders removed or put back.
+    """
+    parent = Path(parent)
+    try:
+        entries = sorted(parent.iterdir())
+    except OSError:
+        return []
+    tidied = []
+    for entry in entries:
+        match = STAGING.match(entry.name)
+        if match is None or not entry.is_dir() or not _stale(entry, match["kind"], int(match["pid"])):
+            continue
+        original = parent / match["name"]
+        if match["kind"] == "replaced" and not original.exists():
+            os.rename(entry, original)
+        else:
+            shutil.rmtree(entry, ignore_errors=True)
+        tidied.append(entry)
+    return tidied
+
+
+def _is_run_folder(entries: Iterable[Path]) -> bool:
+    return all(RUN_FILES.match(entry.name) or (entry.name.startswith(".") and ".tmp" in entry.name) for entry in entries)
+
+
+def check_target(target: str | Path, overwrite: bool = False, inputs: Iterable[str | Path] = ()) -> None:
+    """Check that a new run can be put at ``target`` once it ends.
+
+    ``target`` may be absent or an empty folder; a folder holding a run (complete or
+    not) is replaced only with ``overwrite``, and never when it holds one of ``inputs``
+    (the run's own input files); anything else is refused.
+
+    Raises:
+        ConfigError: naming ``--out``, the folder and what is allowed.
+    """
+    target = Path(target)
+    shown = str(target)
+    if target.exists():
+        if not target.is_dir():
+            raise ConfigError("--out", "", f"{shown} is a file", "a new folder, or a run directory with --overwrite")
+        resolved, here = target.resolve(), Path.cwd().resolve()
+        if resolved == here or resolved in here.parents:
+            raise ConfigError("--out", "", f"{shown} is the current folder or holds it", "a new folder")
+        entries = list(target.iterdir())
+        if entries and not _is_run_folder(entries):
+            other = next(e.name for e in entries if not _is_run_folder([e]))
+            raise ConfigError("--out", "", f"{shown} is not a run directory (it holds {other})",
+                              "a new or empty folder, or a run directory with --overwrite")
+        if entries and not overwrite:
+            raise ConfigError("--out", "", f"{shown} already holds a run", "another folder, or --overwrite to replace it")
+        for source in inputs:
+            if resolved in Path(source).resolve().parents:
+                raise ConfigError("--out", "", f"{shown} holds the run's own input {source}", "another folder")
+    existing = next(p for p in (target.absolute(), *target.absolute().parents) if p.exists())
+    if existing != target.absolute() and not existing.is_dir():
+        raise ConfigError("--out", "", f"{existing} is a file", "a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise ConfigError("--out", "", f"cannot write in {existing} (permission denied)", "a folder you can write in")
+
+
+def default_run_path(experiment: str, seed: int, root: str | Path = "runs") -> Path:
+    """A free path ``root/<experiment>-<YYYYmmdd-HHMMSS>-seed<seed>`` (suffixed ``-2``, ``-3``... if taken)."""
+    base = Path(root) / f"{experiment}-{time.strftime('%Y%m%d-%H%M%S')}-seed{seed}"
+    return free_path(base) if base.exists() else base
+
+
+def free_path(path: Path) -> Path:
+    """``path`` suffixed ``-2``, ``-3``... to the first name not taken."""
+    n = 2
+    while path.with_name(f"{path.name}-{n}").exists():
+        n += 1
+    return path.with_name(f"{path.name}-{n}")
+
+
+def _one_line(error: BaseException) -> str:
+    return " ".join(f"{type(error).__name__}: {error}".split())
+
+
 class RunDir:
-    """A run's output folder (created on construction)."""
+    """The folder one run writes into, and the run directory it becomes.
 
-    def __init__(self, path: str | Path):
-        self.path = Path(path)
-        self.path.mkdir(parents=True, exist_ok=True)
-        self.figures = self.path / "figures"
+    Created beside its target as a hidden staging folder (after :func:`check_target`
+    and :func:`clean_stale`); :meth:`finish` saves the metrics, draws the figures and
+    renames it into place; :meth:`discard` removes it when the run fails.
 
-    @classmethod
-    def new(cls, experiment: str, seed: int, root: str | Path = "runs") -> "RunDir":
-        """A fresh folder ``root/<experiment>-<YYYYmmdd-HHMMSS>-seed<seed>`` (suffixed if taken)."""
-        stamp = time.strftime("%Y%m%d-%H%M%S")
-        base = Path(root) / f"{experiment}-{stamp}-seed{seed}"
-        path, n = base, 1
-        while path.exists():
-            n += 1
-            path = base.with_name(f"{base.name}-{n}")
-        return cls(path)
+    Args:
+        target: the run directory to produce.
+        overwrite: replace a run already at ``target`` (once this one is complete).
+        inputs: the run's input files, which ``target`` must not hold.
 
-    def figure_path(self, name: str) -> Path:
-        """Path for a figure file ``figures/<name>.png``."""
-        self.figures.mkdir(exist_ok=True)
-        return self.figures / f"{name}.png"
+    Attributes:
+        target: the run directory's path.
+        path: where the run's files are: the staging folder while the run goes on,
+            ``target`` once :meth:`finish` has put them in place.
+        warnings: problems that did not cost the run its results (figures not drawn), one line each.
+    """
+
+    def __init__(self, target: str | Path, overwrite: bool = False, inputs: Iterable[str | Path] = ()):
+        self.target = Path(target)
+        self.overwrite = overwrite
+        self.warnings: list[str] = []
+        self._figures: list[tuple[str, Callable[[Path], object]]] = []
+        self._write_error: OSError | None = None
+        check_target(self.target, overwrite, inputs)
+        parent = self.target.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+            clean_stale(parent)
+            self.path = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.partial-{os.getpid()}-", dir=parent))
+            (self.path / OWNER_FILE).write_text(socket.gethostname() + "\n")
+            make_readable(self.path)
+        except OSError as error:
+            raise OutputError(f"cannot create the run directory {self.target}: {error.strerror}") from None
+
+    @property
+    def figures(self) -> Path:
+        """The folder of the run's figures."""
+        return self.path / "figures"
+
+    def figure(self, name: str, draw: Callable[[Path], object]) -> None:
+        """Have ``draw(path)`` write figure ``figures/<name>.png`` once the results are saved.
+
+        A figure that cannot be drawn (any exception) becomes a line in ``warnings``.
+        """
+        self._figures.append((name, draw))
+
+    def warn(self, message: str) -> None:
+        """Record a problem that does not invalidate the run (listed in ``metrics.json``)."""
+        self.warnings.append(message)
 
     def write_config(self, config: Mapping) -> Path:
-        return write_text(self.path / "config.toml", to_toml(config))
-
-    def write_metrics(self, metrics: Mapping) -> Path:
-        return write_json(self.path / "metrics.json", metrics)
+        """Write the resolved configuration, ``config.toml``."""
+        try:
+            return write_text(self.path / "config.toml", to_toml(config))
+        except OSError as error:
+            raise OutputError(f"cannot write the run directory {self.target}: {error.strerror}") from None
 
     def write_arrays(self, name: str, arrays: Mapping[str, np.ndarray]) -> Path:
-        return write_npz(self.path / f"{name}.npz", arrays)
+        """Write ``<name>.npz``; a failure to write is reported by :meth:`finish`, after the metrics exist."""
+        try:
+            return write_npz(self.path / f"{name}.npz", arrays)
+        except OSError as error:
+            self._write_error = self._write_error or error
+            return self.path / f"{name}.npz"
+
+    def finish(self, metrics: Mapping) -> dict:
+        """Save ``metrics``, draw the figures, save the final metrics and put the run in place.
+
+        Returns:
+            The metrics as saved: ``metrics`` plus ``warnings`` and ``files`` (the run's
+            files, relative to its folder).
+
+        Raises:
+            OutputError: a file could not be written; its ``metrics`` hold ``metrics``.
+        """
+        try:
+            if self._write_error is not None:
+                raise self._write_error
+            self._save_metrics(metrics)
+            self._draw_figures()
+            final = self._save_metrics(metrics)
+            self._put_in_place()
+        except OSError as error:
+            raise OutputError(f"cannot write the run directory {self.target}: {error.strerror or error}",
+                              dict(metrics)) from None
+        return final
+
+    def discard(self, keep: bool = False) -> Path | None:
+        """Remove the staging folder of a failed run.
+
+        Args:
+            keep: keep what the run saved before failing (e.g. a diverged simulation's
+                recording) as ``<target>.failed`` when it saved anything besides its config.
+
+        Returns:
+            The folder kept, or ``None``.
+        """
+        if self.path == self.target:
+            return None
+        saved = [name for name in self._files() if name != "config.toml"]
+        if keep and saved:
+            failed = self.target.with_name(self.target.name + ".failed")
+            if failed.is_dir() and _is_run_folder(failed.iterdir()):
+                shutil.rmtree(failed)
+            if not failed.exists():
+                (self.path / OWNER_FILE).unlink(missing_ok=True)
+                os.rename(self.path, failed)
+                self.path = failed
+                return failed
+        shutil.rmtree(self.path, ignore_errors=True)
+        return None
+
+    def _files(self) -> list[str]:
+        return sorted(p.relative_to(self.path).as_posix() for p in self.path.rglob("*")
+                      if p.is_file() and not p.name.startswith(".") and p.name != "metrics.json")
+
+    def _save_metrics(self, metrics: Mapping) -> dict:
+        saved = {**metrics, "warnings": list(self.warnings), "files": self._files()}
+        write_json(self.path / "metrics.json", saved)
+        return saved
+
+    def _draw_figures(self) -> None:
+        for name, draw in self._figures:
+            try:
+                self.figures.mkdir(exist_ok=True)
+                draw(self.figures / f"{name}.png")
+            except Exception as error:  # noqa: BLE001 - a figure never costs the run its results
+                self.warn(f"figure {name} not drawn: {_one_line(error)}")
+                pyplot = sys.modules.get("matplotlib.pyplot")
+                if pyplot is not None:
+                    pyplot.close("all")
+        self._figures = []
+        if self.figures.is_dir() and not any(self.figures.iterdir()):
+            self.figures.rmdir()
+
+    def _put_in_place(self) -> None:
+        (self.path / OWNER_FILE).unlink()
+        target, replaced = self.target, None
+        if target.is_dir() and not any(target.iterdir()):
+            target.rmdir()
+        elif target.exists() and self.overwrite:
+            replaced = Path(tempfile.mkdtemp(prefix=f".{target.name}.replaced-{os.getpid()}-", dir=target.parent))
+            os.rename(target, replaced)
+        elif target.exists():  # another run finished there first: this one takes a free name beside it
+            target = free_path(target)
+        os.rename(self.path, target)
+        self.path = self.target = target
+        if replaced is not None:
+            shutil.rmtree(replaced, ignore_errors=True)
 
 
 def read_metrics(run_dir: str | Path) -> dict:

@@ -23,8 +23,8 @@ from types import ModuleType
 from typing import Any
 
 from hippo.config import anchor_paths, apply_overrides, from_dict, merge_tables, parse_override, read_toml, to_dict
-from hippo.errors import ConfigError
-from hippo.io import RunDir, write_json
+from hippo.errors import ConfigError, DivergenceError
+from hippo.io import DISK_ERRORS, OutputError, RunDir, check_target, default_run_path, write_json
 
 EXPERIMENTS_DIR = Path(__file__).resolve().parent
 
@@ -116,19 +116,57 @@ def _origins(source: str, override_keys: list[str], seed_given: bool):
     return origin
 
 
+def _inputs(name_or_file: str) -> list[Path]:
+    """The user's input file among ``name_or_file`` (none for a preset name)."""
+    path = Path(name_or_file)
+    return [path] if path.is_file() else []
+
+
 def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | None = None,
-                   out: str | Path | None = None, quiet: bool = False) -> tuple[RunDir, dict]:
-    """Resolve, run and save one experiment; returns the run directory and the metrics."""
+                   out: str | Path | None = None, quiet: bool = False, overwrite: bool = False) -> tuple[RunDir, dict]:
+    """Resolve, run and save one experiment.
+
+    The config and the target folder are checked before any work; the run writes into
+    a staging folder that becomes ``out`` only when it has ended (see :mod:`hippo.io`).
+    A failed or interrupted run leaves nothing, except that a diverged simulation keeps
+    what it saved in ``<out>.failed``.
+
+    Args:
+        name_or_file: preset name or path to a TOML file.
+        overrides: ``key=value`` overrides (``--set``).
+        seed: the seed, or ``None`` for the config's.
+        out: the run directory (default: ``runs/<experiment>-<time>-seed<N>``).
+        quiet: no progress bars.
+        overwrite: replace a run already at ``out`` (only once this one is complete).
+
+    Returns:
+        The run directory, in place, and the metrics as saved in ``metrics.json``.
+
+    Raises:
+        ConfigError: bad input (before any work).
+        OutputError: the results could not be written; its ``metrics`` hold what was computed.
+    """
     resolved = resolve(name_or_file, overrides, seed)
     config = resolved.config
-    run_dir = RunDir(out) if out else RunDir.new(config.experiment, config.seed)
-    run_dir.write_config(to_dict(config))
-    start = time.perf_counter()
-    metrics = resolved.module.run(config, run_dir, progress=not quiet)
-    metrics = {"experiment": config.experiment, "seed": config.seed, **metrics}
-    metrics.setdefault("wall_seconds", time.perf_counter() - start)
-    run_dir.write_metrics(metrics)
-    return run_dir, metrics
+    run_dir = RunDir(out if out else default_run_path(config.experiment, config.seed), overwrite,
+                     _inputs(name_or_file))
+    try:
+        run_dir.write_config(to_dict(config))
+        start = time.perf_counter()
+        metrics = resolved.module.run(config, run_dir, progress=not quiet)
+        metrics = {"experiment": config.experiment, "seed": config.seed, **metrics}
+        metrics.setdefault("wall_seconds", time.perf_counter() - start)
+        return run_dir, run_dir.finish(metrics)
+    except OSError as error:
+        run_dir.discard()
+        if error.errno not in DISK_ERRORS:
+            raise
+        raise OutputError(f"cannot write the run directory {run_dir.target}: {error.strerror}") from None
+    except BaseException as error:
+        kept = run_dir.discard(keep=isinstance(error, DivergenceError))
+        if kept is not None:
+            error.kept = kept
+        raise
 
 
 def flatten_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
@@ -144,7 +182,15 @@ def flatten_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
 
 
 def summarise(per_seed: dict[int, dict]) -> dict:
-    """Mean, standard error of the mean and per-seed values of every numeric metric."""
+    """Mean, standard error of the mean, number of finite values and per-seed values of every numeric metric.
+
+    Args:
+        per_seed: seed → metrics of that seed's run.
+
+    Returns:
+        Metric (dotted key) → ``{"mean", "sem", "n", "per_seed"}``; ``mean`` and ``sem``
+        are over the ``n`` finite values (NaN when there are none, ``sem`` when ``n < 2``).
+    """
     flats = {seed: flatten_metrics(metrics) for seed, metrics in per_seed.items()}
     keys = [k for k in next(iter(flats.values()))]
     summary = {}
@@ -154,23 +200,46 @@ def summarise(per_seed: dict[int, dict]) -> dict:
         mean = sum(finite) / len(finite) if finite else math.nan
         spread = (sum((v - mean) ** 2 for v in finite) / (len(finite) - 1)) ** 0.5 if len(finite) > 1 else math.nan
         summary[key] = {"mean": mean, "sem": spread / len(finite) ** 0.5 if len(finite) > 1 else math.nan,
-                        "per_seed": dict(zip([str(seed) for seed in flats], values))}
+                        "n": len(finite), "per_seed": dict(zip([str(seed) for seed in flats], values))}
     return summary
 
 
 def run_seeds(name_or_file: str, seeds: list[int], overrides: list[str] = (), out: str | Path | None = None,
-              quiet: bool = False) -> tuple[Path, dict]:
+              quiet: bool = False, overwrite: bool = False) -> tuple[Path, dict]:
     """Run one experiment for several seeds; writes ``seed<N>/`` run directories and ``summary.json``.
 
-    Returns the study folder and the summary (see :func:`summarise`).
+    Every seed, its config and its folder are checked before the first run starts.
+
+    Args:
+        name_or_file: preset name or path to a TOML file.
+        seeds: the seeds, each ``>= 0`` and given once.
+        overrides: ``key=value`` overrides (``--set``).
+        out: the study folder (default: ``runs/<experiment>-<time>-seeds``).
+        quiet: no progress bars or seed headings.
+        overwrite: replace runs (and a summary) already in the study folder.
+
+    Returns:
+        The study folder and the summary (see :func:`summarise`).
+
+    Raises:
+        ConfigError: a negative or repeated seed, bad input, or a folder that cannot take a run.
     """
-    experiment = resolve(name_or_file, overrides).config.experiment
+    for k, seed in enumerate(seeds):
+        if seed < 0:
+            raise ConfigError("--seeds", "", f"seed {seed} out of range", "integers >= 0")
+        if seed in seeds[:k]:
+            raise ConfigError("--seeds", "", f"seed {seed} given twice", "each seed once")
+    experiment = {resolve(name_or_file, overrides, seed).config.experiment for seed in seeds}.pop()
     root = Path(out) if out else Path("runs") / f"{experiment}-{time.strftime('%Y%m%d-%H%M%S')}-seeds"
+    for seed in seeds:
+        check_target(root / f"seed{seed}", overwrite, _inputs(name_or_file))
+    if (root / "summary.json").exists() and not overwrite:
+        raise ConfigError("--out", "", f"{root} already holds a summary.json", "another folder, or --overwrite")
     per_seed = {}
     for seed in seeds:
         if not quiet:
             print(f"seed {seed}", flush=True)
-        _, per_seed[seed] = run_experiment(name_or_file, overrides, seed, root / f"seed{seed}", quiet)
+        _, per_seed[seed] = run_experiment(name_or_file, overrides, seed, root / f"seed{seed}", quiet, overwrite)
     summary = summarise(per_seed)
     write_json(root / "summary.json", {"experiment": experiment, "seeds": list(seeds), "metrics": summary})
     return root, summary

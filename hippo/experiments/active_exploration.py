@@ -269,8 +269,8 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     finally:
         bar.close()
     run_dir.write_arrays("exploration", arrays)
-    save(plot_trajectories(results, config.coverage_target), run_dir.figure_path("trajectory"))
-    save(plot_likelihoods(results), run_dir.figure_path("likelihood"))
-    save(plot_coverage(results, config.coverage_target), run_dir.figure_path("coverage"))
-    save(plot_kl(results), run_dir.figure_path("kl"))
+    run_dir.figure("trajectory", lambda path: save(plot_trajectories(results, config.coverage_target), path))
+    run_dir.figure("likelihood", lambda path: save(plot_likelihoods(results), path))
+    run_dir.figure("coverage", lambda path: save(plot_coverage(results, config.coverage_target), path))
+    run_dir.figure("kl", lambda path: save(plot_kl(results), path))
     return metrics

@@ -166,9 +166,11 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         "lags": lags, "autocorr_latents": acorr_latents, "autocorr_generated": acorr_generated,
     })
     run_dir.write_arrays("weights", engine.all_weights())
-    figures.loss_curves(training, run_dir.figure_path("loss"))
-    figures.activity(before_inference, before_generation, after_inference, after_generation, run_dir.figure_path("activity"))
-    figures.autocorrelations(lags, acorr_latents, acorr_generated, metrics, run_dir.figure_path("autocorrelation"))
+    run_dir.figure("loss", lambda path: figures.loss_curves(training, path))
+    run_dir.figure("activity", lambda path: figures.activity(before_inference, before_generation, after_inference,
+                                                             after_generation, path))
+    run_dir.figure("autocorrelation", lambda path: figures.autocorrelations(lags, acorr_latents, acorr_generated,
+                                                                            metrics, path))
     return metrics
 
 
@@ -185,6 +187,7 @@ def _spike_raster(config: Config, engine, senses: LatentFeatures, no_senses, run
     spikes, start, switch, _ = figures_spiking.spikes_around_switch(engine, (inputs, INFERENCE), (no_senses, GENERATION),
                                                                     ("hpc", "mec"))
     orders = {"hpc": np.arange(config.senses.n), "mec": np.arange(config.n_mec)}
-    figures_spiking.raster(spikes, orders, start, switch, figures_spiking.pool_size(config.spiking.rate_scale),
-                           run_dir.figure_path("spike_raster"), seed=config.seed)
+    pool = figures_spiking.pool_size(config.spiking.rate_scale)
+    run_dir.figure("spike_raster", lambda path: figures_spiking.raster(spikes, orders, start, switch, pool, path,
+                                                                       seed=config.seed))
     return figures_spiking.raster_arrays(spikes, start)

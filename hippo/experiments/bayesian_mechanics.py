@@ -258,9 +258,9 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
                                           for rule, v in series.items() for name, values in v.items()})
     fixed = {rule: {name: averaged_fixed_point(config, rule, series[rule], span) for name, span in spans.items()}
              for rule in RULES}
-    save(plot_phase_space(series["hebb-decay"], spans, config.switch_time), run_dir.figure_path("phase_space"))
-    save(plot_learning(series["hebb-decay"], fixed["hebb-decay"], spans), run_dir.figure_path("learning"))
-    save(plot_rules(series, fixed, spans), run_dir.figure_path("hebb_vs_oja"))
+    run_dir.figure("phase_space", lambda path: save(plot_phase_space(series["hebb-decay"], spans, config.switch_time), path))
+    run_dir.figure("learning", lambda path: save(plot_learning(series["hebb-decay"], fixed["hebb-decay"], spans), path))
+    run_dir.figure("hebb_vs_oja", lambda path: save(plot_rules(series, fixed, spans), path))
     return metrics
 
 

@@ -190,18 +190,20 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         "test.t": result.t, "test.errors": result.errors, "test.decoded": result.decoded, "test.true": result.true,
         "test.mec": result.mec[:2],
     }
-    figures.decoding(result, env, metrics, run_dir.figure_path("decoding"))
-    figures.error_curve(result, metrics, run_dir.figure_path("error"))
-    figures.loss_curves(training, run_dir.figure_path("loss"))
+    run_dir.figure("decoding", lambda path: figures.decoding(result, env, metrics, path))
+    run_dir.figure("error", lambda path: figures.error_curve(result, metrics, path))
+    run_dir.figure("loss", lambda path: figures.loss_curves(training, path))
     if env.dim == 1:
         maps = ring_attractor.rate_maps(training.signals["mec"][wake], trajectory.position[training.steps[wake]], env,
                                         config.ring.n_bins)
         order = ring_attractor.order_by_peak(maps)
         metrics["ring"] = _ring_indices(config, env, engine, result, order, decoder, setup.still)
         arrays.update(rate_maps=maps, order=order)
-        figures.mec_activity(maps, order, result, run_dir.figure_path("mec_activity"))
-        figures.ring_weights(engine.weight("mec.apical<-mec"), engine.weight("mec.apical<-conjunctive"), order,
-                             config.n_mec, run_dir.figure_path("ring_weights"))
+        run_dir.figure("mec_activity", lambda path: figures.mec_activity(maps, order, result, path))
+        recurrent, conjunctive = engine.weight("mec.apical<-mec"), engine.weight("mec.apical<-conjunctive")
+        run_dir.figure("ring_weights", lambda path: figures.ring_weights(recurrent, conjunctive, order, config.n_mec, path))
+    else:
+        metrics["ring"] = "not measured: the ring analysis needs a 1-D track"
     if config.engine == "spiking":
         arrays.update(_spiking_figures(config, setup, arrays.get("order"), run_dir))
     run_dir.write_arrays("arrays", arrays)
@@ -223,13 +225,14 @@ def _spiking_figures(config: Config, setup: Setup, mec_order, run_dir: RunDir) -
         maps = {layer: ring_attractor.rate_maps(session.signals[f"{layer}.spikes"] / (config.dt * pool), position, env,
                                                 config.ring.n_bins) for layer in ("hpc", "mec")}
         orders["hpc"] = ring_attractor.order_by_peak(maps["hpc"])
-        figures_spiking.spike_rate_maps(maps, orders, run_dir.figure_path("spike_rate_maps"))
+        run_dir.figure("spike_rate_maps", lambda path: figures_spiking.spike_rate_maps(maps, orders, path))
         arrays.update({f"spike_rate_maps.{layer}": m for layer, m in maps.items()})
     spikes, start, switch, steps = figures_spiking.spikes_around_switch(
         engine, (setup.inputs, config.theta), (setup.inputs, GENERATION), ("hpc", "mec"), noise=False, record=("hpc",))
     track = (steps + 1) * config.dt, setup.trajectory.position[steps, 0]
-    figures_spiking.raster(spikes, orders, start, switch, pool, run_dir.figure_path("spike_raster"), seed=config.seed,
-                           position=track if env.dim == 1 else None)
+    run_dir.figure("spike_raster", lambda path: figures_spiking.raster(spikes, orders, start, switch, pool, path,
+                                                                       seed=config.seed,
+                                                                       position=track if env.dim == 1 else None))
     arrays.update(figures_spiking.raster_arrays(spikes, start))
     return arrays
 
