@@ -19,6 +19,7 @@ import numpy as np
 from hippo.analysis.decoding import KNNDecoder, RidgeDecoder, TemplateDecoder, decoding_error
 from hippo.analysis.statistics import sem
 from hippo.config import bounds
+from hippo.errors import ConfigError
 from hippo.theta import GENERATION, ThetaConfig
 from hippo.world.gridworld import Gridworld
 
@@ -44,6 +45,13 @@ class PathIntegrationTestConfig:
     decoder_window: float = field(default=600.0, metadata=bounds(gt=0.0))
     report_times: tuple[float, ...] = (1.0, 2.0, 5.0, 10.0, 20.0)
     horizon_error: float = field(default=0.10, metadata=bounds(gt=0.0))
+
+    def __post_init__(self):
+        outside = [t for t in self.report_times if not 0.0 < t <= self.generative]
+        if outside:
+            raise ConfigError("", "report_times, generative", f"{', '.join(f'{t:g}' for t in outside)} s after the switch "
+                              f"is not measured by a generative test of {self.generative:g} s",
+                              "times > 0 and <= generative")
 
 
 def make_decoder(kind: str, env: Gridworld):

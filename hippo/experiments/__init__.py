@@ -110,7 +110,8 @@ def _origins(source: str, override_keys: list[str], seed_given: bool):
             return "--seed"
         if not key:
             return f"{source} with --set" if override_keys else source
-        related = [o for o in override_keys if o == key or o.startswith(key + ".") or key.startswith(o + ".")]
+        related = [o for o in override_keys for k in key.split(", ")
+                   if o == k or o.startswith(k + ".") or k.startswith((o + ".", o + "["))]
         return "--set" if related else source
 
     return origin

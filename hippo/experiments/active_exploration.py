@@ -25,11 +25,11 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from hippo.agents.exploration import Exploration, explore_gridworld
-from hippo.config import bounds
+from hippo.config import bounds, names_file
 from hippo.io import RunDir
 from hippo.plotting import COLOURS, figure, panel_label, save
 from hippo.progress import Progress
-from hippo.world.gridworld import Gridworld, load_environment
+from hippo.world.gridworld import Gridworld, load_environment, load_environment_setting
 from hippo.world.gridworld_model import cue_outcomes, gridworld_transitions
 
 
@@ -51,7 +51,7 @@ class Config:
 
     experiment: str = "active-exploration"
     seed: int = 0
-    environments: tuple[str, ...] = ("two-rooms", "tem-grid")
+    environments: tuple[str, ...] = field(default=("two-rooms", "tem-grid"), metadata=names_file())
     n_seeds: int = field(default=20, metadata=bounds(min=1))
     agent_steps: int = field(default=1000, metadata=bounds(min=1))
     random_walk_steps: int = field(default=50000, metadata=bounds(min=1))
@@ -274,3 +274,14 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     run_dir.figure("coverage", lambda path: save(plot_coverage(results, config.coverage_target), path))
     run_dir.figure("kl", lambda path: save(plot_kl(results), path))
     return metrics
+
+
+def validate(config: Config) -> None:
+    """Refuse, before any work, an environment that does not exist or is malformed.
+
+    Raises:
+        ConfigError: keyed ``environments[i]`` without a source when there is no such
+            environment; naming the environment file when it is malformed.
+    """
+    for i, name in enumerate(config.environments):
+        load_environment_setting(name, f"environments[{i}]")

@@ -27,6 +27,7 @@ from typing import Literal
 
 import numpy as np
 
+from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.statistics import autocorrelation, decorrelation_time
 from hippo.circuits.engines import make_engine
 from hippo.circuits.rate import Recording
@@ -40,6 +41,7 @@ from hippo.experiments import figures_spiking
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig, train
 from hippo.progress import Progress
+from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
 from hippo.world.senses import LatentFeatures, SensesConfig
 
@@ -134,7 +136,6 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         generated.append(rest.signals["mec"])
     generated = np.concatenate(generated)
 
-    window = int(round(60.0 / (config.dt * config.record_every)))
     trained_latents = senses.latents[start_step:train_stop]
     lags, acorr_latents = autocorrelation(trained_latents, config.dt, config.max_lag)
     if diverged or len(generated) < 2:
@@ -143,10 +144,8 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         _, acorr_generated = autocorrelation(generated, config.dt, config.max_lag)
         acorr_generated = np.pad(acorr_generated, (0, len(acorr_latents) - len(acorr_generated)), constant_values=np.nan)
     metrics = {
-        "loss_hpc_initial": float(training.loss["hpc"][:window].mean()),
-        "loss_hpc_final": float(training.loss["hpc"][-window:].mean()),
-        "loss_mec_initial": float(training.loss["mec"][:window].mean()),
-        "loss_mec_final": float(training.loss["mec"][-window:].mean()),
+        **loss_summary({layer: training.loss[layer] for layer in ("hpc", "mec")}, config.duration,
+                       config.dt * config.record_every),
         "autocorr_time_latents_s": decorrelation_time(lags, acorr_latents),
         "autocorr_time_generated_s": decorrelation_time(lags, acorr_generated),
         "mec_recurrent_spectral_radius": float(np.max(np.abs(np.linalg.eigvals(recurrent)))),
@@ -191,3 +190,28 @@ def _spike_raster(config: Config, engine, senses: LatentFeatures, no_senses, run
     run_dir.figure("spike_raster", lambda path: figures_spiking.raster(spikes, orders, start, switch, pool, path,
                                                                        seed=config.seed))
     return figures_spiking.raster_arrays(spikes, start)
+
+
+def validate(config: Config) -> None:
+    """Refuse, before any work, a run that records nothing to measure, a spiking step that does
+    not divide ``dt``, or arrays that do not fit in memory.
+
+    Raises:
+        ConfigError: keyed by the culprit settings, without a source.
+    """
+    check_recordable(config.duration, config.dt, config.record_every)
+    if config.engine == "spiking":
+        config.spiking.check_network_step(config.dt)
+    n_hpc, n_mec = config.senses.n, config.n_mec
+    sensed_steps = (3 * config.show_duration + config.duration) / config.dt
+    check_memory([
+        # white noise, its spectrum and the filtered latents at once
+        ArrayEstimate("latents", 4 * sensed_steps * config.senses.n_latents * FLOAT_BYTES, "duration, dt"),
+        ArrayEstimate("training record", config.duration / config.dt / config.record_every * (n_hpc + n_mec + 2)
+                      * FLOAT_BYTES, "duration, dt"),
+        ArrayEstimate("generated MEC activity", config.test_duration / config.dt * n_mec * FLOAT_BYTES, "test_duration, dt"),
+        ArrayEstimate("shown activity", 4 * config.show_duration / config.dt * 3 * (n_hpc + n_mec) * FLOAT_BYTES,
+                      "show_duration, dt"),
+        # weights, eligibility traces and the rule's auxiliary values
+        ArrayEstimate("weights", 3 * (2 * n_hpc * n_mec + n_mec * n_mec) * FLOAT_BYTES, "n_mec"),
+    ])

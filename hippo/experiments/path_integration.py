@@ -19,21 +19,24 @@ import numpy as np
 
 from hippo.analysis import ring_attractor
 from hippo.analysis.decoding import chance_error, decoding_error
+from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.path_integration import PathIntegrationTestConfig, make_decoder, run_test
 from hippo.circuits.activations import Activation
 from hippo.circuits.engines import make_engine
 from hippo.circuits.spec import Noise
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network
-from hippo.config import bounds
+from hippo.config import bounds, names_file
+from hippo.errors import ConfigError
 from hippo.experiments import figures_path_integration as figures
 from hippo.experiments import figures_spiking
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig, train
 from hippo.progress import Progress
+from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
-from hippo.world.gridworld import load_environment
-from hippo.world.motion import MotionConfig, generate_motion
+from hippo.world.gridworld import load_environment, load_environment_setting
+from hippo.world.motion import MotionConfig, generate_motion, start_position
 from hippo.world.senses import SensesConfig, VelocityCells, build_senses
 
 CONTROLS = ("none", "no-theta", "no-velocity", "untrained")
@@ -61,7 +64,7 @@ class Config:
     precision: Literal["float32", "float64"] = "float32"
     spiking: SpikingConfig = SpikingConfig(rate_scale=1000.0, max_rate=5000.0)
     control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
-    environment: str = "ring-1m"
+    environment: str = field(default="ring-1m", metadata=names_file())
     duration: float = field(default=7200.0, metadata=bounds(gt=0.0))
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=10, metadata=bounds(min=1))
@@ -167,7 +170,6 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
 
     wake = window & (training.theta > 0.5)
     fit_error = decoding_error(env, decoder.predict(training.signals["hpc"][wake]), trajectory.position[training.steps[wake]])
-    per_minute = int(round(60.0 / (config.dt * config.record_every)))
     metrics = {
         "control": config.control,
         "pi_error_m": {f"{s:g}": result.error_at(s)[0] for s in config.test.report_times},
@@ -176,8 +178,8 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         "pi_horizon_s": result.horizon(config.test.horizon_error),
         "chance_error_m": chance_error(env),
         "decoder_fit_error_m": float(fit_error.mean()),
-        **{f"loss_{layer}_{when}": float(training.loss[layer][part].mean())
-           for layer in ("hpc", "mec") for when, part in (("initial", slice(None, per_minute)), ("final", slice(-per_minute, None)))},
+        **loss_summary({layer: training.loss[layer] for layer in ("hpc", "mec")}, config.duration,
+                       config.dt * config.record_every),
         "sim_seconds": config.duration,
         "wall_seconds": train_wall,
         "us_per_step": 1e6 * train_wall / max(1, int(round(config.duration / config.dt))),
@@ -247,3 +249,41 @@ def _ring_indices(config: Config, env, engine, result, order, decoder, still) ->
     drift = engine.run(config.ring.drift_duration, still, GENERATION, learn=False, noise=False, record=("hpc",))
     ring["drift_m_per_s"] = ring_attractor.drift_m_per_s(decoder.predict(drift.signals["hpc"]), drift.t, env)
     return ring
+
+
+def validate(config: Config) -> None:
+    """Refuse, before any work, settings that cannot run or would measure nothing: a missing or
+    malformed environment, a start outside it, training too short to record or to fill the
+    decoder window, a spiking step that does not divide ``dt``, arrays that do not fit in memory.
+
+    Raises:
+        ConfigError: keyed by the culprit settings, without a source (the environment file's
+            own problems name that file).
+    """
+    env = load_environment_setting(config.environment, "environment")
+    if config.motion.start:
+        try:
+            start_position(env, config.motion, None)
+        except ConfigError as error:
+            raise error.located("", "motion") from None
+    if config.duration > 0:
+        check_recordable(config.duration, config.dt, config.record_every)
+        if config.test.decoder_window > config.duration:
+            raise ConfigError("", "test.decoder_window, duration",
+                              f"a decoder window of {config.test.decoder_window:g} s is longer than the "
+                              f"{config.duration:g} s of training", "decoder_window <= duration")
+    if config.engine == "spiking":
+        config.spiking.check_network_step(config.dt)
+    n_hpc, n_mec, n_velocity = config.senses.n, config.n_mec, 2 * env.dim
+    weight_bytes = 4 if config.precision == "float32" else 8
+    test_steps = config.test.n_trials * (config.test.warmup + config.test.generative) / config.dt
+    check_memory([
+        ArrayEstimate("trajectory", (config.duration + config.ring.drift_duration) / config.dt * (1 + 2 * env.dim)
+                      * FLOAT_BYTES, "duration, dt"),
+        ArrayEstimate("training record", config.duration / config.dt / config.record_every * (n_hpc + n_mec + 2)
+                      * FLOAT_BYTES, "duration, dt"),
+        ArrayEstimate("test record", test_steps * (2 * n_mec + n_hpc + 3 * env.dim) * FLOAT_BYTES, "test.n_trials, dt"),
+        # weights, eligibility traces and the rule's auxiliary values; the conjunctive cells
+        # (n_velocity·n_mec) connect to and from MEC
+        ArrayEstimate("weights", 3 * ((1 + 2 * n_velocity) * n_mec * n_mec + 2 * n_hpc * n_mec) * weight_bytes, "n_mec"),
+    ])

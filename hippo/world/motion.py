@@ -65,23 +65,34 @@ def ornstein_uhlenbeck(n: int, dt: float, mean: float, std: float, tau: float, r
 
 
 def _free_segment(env: Gridworld, x: float) -> tuple[float, float]:
-    """Extent (metres) of the run of free cells containing ``x`` on a 1-D track."""
+    """Extent (metres) of the run of free cells containing ``x`` on a 1-D track with a wall or solid ends.
+
+    On a periodic track the run may cross the join of the ring; its ends are then given
+    unwrapped (the low end below 0 m), so that ``low <= x < high`` always holds.
+    """
     free = env.free[0]
-    col = int(np.clip(x // env.cell_size, 0, len(free) - 1))
+    n = len(free)
+    col = int(np.clip(x // env.cell_size, 0, n - 1))
     left = col
-    while left > 0 and free[left - 1]:
+    while (left > 0 or env.periodic) and free[(left - 1) % n]:
         left -= 1
     right = col
-    while right < len(free) - 1 and free[right + 1]:
+    while (right < n - 1 or env.periodic) and free[(right + 1) % n]:
         right += 1
     return left * env.cell_size, (right + 1) * env.cell_size
 
 
-def _start_position(env: Gridworld, config: MotionConfig, rng: np.random.Generator) -> np.ndarray:
+def _is_open_ring(env: Gridworld) -> bool:
+    """Whether a 1-D track is a periodic ring without walls, which the agent goes round."""
+    return env.periodic and bool(env.free[0].all())
+
+
+def start_position(env: Gridworld, config: MotionConfig, rng: np.random.Generator) -> np.ndarray:
+    """``config.start`` checked against ``env``, or a random free position (metres)."""
     if config.start:
         start = np.asarray(config.start, dtype=float)
         if start.shape != (env.dim,) or not env.is_free(start):
-            raise ConfigError("motion", "start", f"{tuple(config.start)} is not a free position in {env.name}",
+            raise ConfigError("", "start", f"{tuple(config.start)} is not a free position in {env.name}",
                               f"{env.dim} coordinates in metres inside a free cell")
         return start
     cells = env.free_cells
@@ -91,11 +102,11 @@ def _start_position(env: Gridworld, config: MotionConfig, rng: np.random.Generat
 
 
 def smooth_motion_1d(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
-    """OU velocity on a track; periodic worlds wrap, solid segments reflect at their ends."""
-    start = _start_position(env, config, rng)[0]
+    """OU velocity on a track; a ring without walls wraps, walls and solid ends reflect."""
+    start = start_position(env, config, rng)[0]
     velocity = ornstein_uhlenbeck(n_steps, dt, config.speed_mean, config.speed_std, config.coherence_time, rng)
     unfolded = start + np.concatenate([[0.0], np.cumsum(velocity[:-1] * dt)])
-    if env.periodic:
+    if _is_open_ring(env):
         position = np.mod(unfolded, env.size[0])
         signed = velocity
     else:
@@ -103,7 +114,7 @@ def smooth_motion_1d(env: Gridworld, n_steps: int, dt: float, config: MotionConf
         length = high - low
         phase = np.mod(unfolded - low, 2.0 * length)
         forward = phase < length
-        position = low + np.where(forward, phase, 2.0 * length - phase)
+        position = env.wrap(low + np.where(forward, phase, 2.0 * length - phase))
         signed = np.where(forward, velocity, -velocity)
     t = np.arange(n_steps) * dt
     return Trajectory(t, position[:, None], signed[:, None])
@@ -164,7 +175,7 @@ def _integrate_2d(start, speed, turn, heading0, dt, free, cell_size, width, heig
 
 def smooth_motion_2d(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
     """OU speed (folded to ≥ 0) and OU angular velocity; walls reflect the heading."""
-    start = _start_position(env, config, rng)
+    start = start_position(env, config, rng)
     speed = np.abs(ornstein_uhlenbeck(n_steps, dt, config.speed_mean, config.speed_std, config.coherence_time, rng))
     turn = ornstein_uhlenbeck(n_steps, dt, 0.0, config.rotation_std, config.rotation_coherence_time, rng)
     heading0 = rng.uniform(-np.pi, np.pi)
@@ -185,7 +196,7 @@ def random_walk(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, r
     neighbours = [sorted({int(index[r, c]) for r, c in moves[s]} - {s}) or [s] for s in range(len(cells))]
     steps_per_move = max(1, int(round(config.step_interval / dt)))
     n_moves = n_steps // steps_per_move + 1
-    start_cell = env.cell_of(_start_position(env, config, rng))
+    start_cell = env.cell_of(start_position(env, config, rng))
     state = int(index[start_cell[0], start_cell[1]])
     states = np.empty(n_moves, dtype=int)
     choices = rng.random(n_moves)
