@@ -70,10 +70,16 @@ def _cmd_envs(args) -> int:
 
 
 def _cmd_list(args) -> int:
-    from hippo.experiments import list_presets
+    from hippo.describe import list_lines
 
-    for name in list_presets():
-        print(name)
+    print("\n".join(list_lines()))
+    return 0
+
+
+def _cmd_show(args) -> int:
+    from hippo.describe import show_lines
+
+    print("\n".join(show_lines(args.target)))
     return 0
 
 
@@ -157,8 +163,12 @@ def build_parser() -> argparse.ArgumentParser:
     envs.add_argument("--out", help="PNG file to write (default: NAME.png)")
     envs.set_defaults(func=_cmd_envs)
 
-    lst = sub.add_parser("list", help="list runnable experiments and presets")
+    lst = sub.add_parser("list", help="list the experiments, each with its presets, and what they do")
     lst.set_defaults(func=_cmd_list)
+
+    show = sub.add_parser("show", help="print an experiment's keys: value, unit, allowed values, description")
+    show.add_argument("target", help="preset name (see `hippo list`) or path to a TOML file")
+    show.set_defaults(func=_cmd_show)
     _add_sweep_commands(sub)
     return parser
 

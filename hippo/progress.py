@@ -1,9 +1,49 @@
-"""A small text progress bar for long simulations (stderr, at most 5 updates a second)."""
+"""What a long run tells its user while it works: a text progress bar (stderr, at most 5
+updates a second) and a notice before Brian2 compiles the spiking network."""
 
 from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+
+#: Wall minutes Brian2 took to compile the spiking path-integration network from an empty
+#: cache on a 2-core machine (``python benchmarks/bench_spiking.py --cold``).
+COMPILE_MINUTES = 6
+
+
+def announce_compilation(cache: str | Path, stream=None) -> Callable[[], None]:
+    """Say that the spiking network is about to be compiled, unless ``cache`` already holds this version's code.
+
+    Brian2 compiles the network's code once and caches it; a cache that holds no
+    marker of this version of the package is taken as cold.
+
+    Args:
+        cache: Brian2's compiled-code cache folder.
+        stream: where the one-line notice goes (default stderr).
+
+    Returns:
+        The function to call once a simulation has run (so the code is compiled): it
+        marks ``cache`` as holding this version's code.
+    """
+    marker = Path(cache) / f"compiled-hippo-{version('hippo')}"
+    if marker.exists():
+        return lambda: None
+    stream = stream or sys.stderr
+    stream.write(f"compiling the spiking network — once per version of the package, about {COMPILE_MINUTES} min "
+                 f"on a 2-core machine (cache: {cache})\n")
+    stream.flush()
+
+    def compiled() -> None:
+        if not marker.exists():
+            try:
+                marker.write_text("")
+            except OSError:
+                pass  # an unwritable cache only means the notice appears again next time
+
+    return compiled
 
 
 class Progress:

@@ -268,7 +268,7 @@ def test_cli_envs_show_draws_a_png(tmp_path, capsys):
 
 def test_cli_list(capsys):
     assert main(["list"]) == 0
-    assert capsys.readouterr().out.split() == list_presets()
+    assert sorted(line.split()[0] for line in capsys.readouterr().out.splitlines()) == list_presets()
 
 
 def test_cli_run_with_seed_writes_the_run_directory(short_autoencoding, tmp_path, capsys):

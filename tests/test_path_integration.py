@@ -1,58 +1,85 @@
-"""Path integration: the test protocol, the controls, and learning to path-integrate."""
+"""Path integration: the test protocol, the controls, learning to path-integrate, starting from a saved run."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
 
 from hippo.analysis.decoding import RidgeDecoder
-from hippo.analysis.path_integration import PathIntegrationTestConfig, run_test
-from hippo.circuits.activations import Activation
-from hippo.circuits.rate import RateEngine
-from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network
+from hippo.analysis.path_integration import PathIntegrationResult, PathIntegrationTestConfig, run_test
+from hippo.errors import ConfigError, HippoError
 from hippo.experiments import run_experiment
+from hippo.experiments.path_integration import Config, build
+from hippo.protocol import Phase, run_phases
 from hippo.theta import ThetaConfig
-from hippo.world.gridworld import load_environment
-from hippo.world.motion import MotionConfig, generate_motion
-from hippo.world.senses import PlaceCells, VelocityCells
+from hippo.world.senses import SensesConfig
 
 SHORT = ["duration=600", "test.n_trials=6", "test.decoder_window=300", "ring.drift_duration=5"]
-
-
-def _tiny_setup(seed=0):
-    env = load_environment("ring-1m")
-    rng = np.random.default_rng(seed)
-    trajectory = generate_motion(env, 200.0, 0.025, MotionConfig(), rng)
-    senses = PlaceCells.build(env, 20, 0.06, "tiled", 0.0, rng)
-    velocity = VelocityCells(1, 0.5)
-    mec = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"))
-    network = path_integrator_network(20, 20, 2, PyramidalConfig(), mec, 1.0, PathIntegratorProjections(), rng)
-
-    def inputs(start, stop):
-        return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}
-
-    return env, trajectory, network, inputs
+TINY = ["duration=60", "test.n_trials=2", "test.warmup=2", "test.generative=3", "test.report_times=[1, 2]",
+        "test.decoder_window=30",
+        "ring.drift_duration=2", "n_mec=12", "senses.n=16"]
 
 
 def test_protocol_times_shapes_and_true_positions():
-    env, trajectory, network, inputs = _tiny_setup()
-    engine = RateEngine(network, 0.025, seed=0)
-    fit = engine.run(20.0, inputs, ThetaConfig(), learn=False, record=("hpc",))
-    decoder = RidgeDecoder(env).fit(fit.signals["hpc"], trajectory.position[fit.steps])
-    config = PathIntegrationTestConfig(n_trials=3, warmup=2.0, generative=3.0)
-    start = engine.step_count
-    result = run_test(engine, inputs, trajectory.position, decoder, env, ThetaConfig(), config)
+    setup = build(Config(n_mec=20, senses=SensesConfig(n=20), precision="float64"))
+    fit = run_phases(setup.engine, [Phase("fit", 20.0, setup.stream, ThetaConfig(), record=("hpc",))])["fit"]
+    decoder = RidgeDecoder(setup.env).fit(fit.recording.signals["hpc"], fit.positions())
+    config = PathIntegrationTestConfig(n_trials=3, warmup=2.0, generative=3.0, report_times=(1.0, 2.0))
+    result = run_test(setup.engine, setup.test_stream, decoder, ThetaConfig(), config)
     n = int(2.0 / 0.025) + int(3.0 / 0.025)
     assert result.errors.shape == (3, n)
     assert result.decoded.shape == result.true.shape == (3, n, 1)
     assert np.sum(result.t <= 0) == 80 and np.isclose(result.t[80], 0.025) and np.isclose(result.t[-1], 3.0)
-    # trials follow one another along the trajectory, and the true positions are the trajectory's
-    assert np.allclose(result.true[0, :, 0], trajectory.position[start:start + n, 0])
-    assert np.allclose(result.true[1, :, 0], trajectory.position[start + n:start + 2 * n, 0])
+    # trials follow one another along the test stream, and the true positions are its trajectory's
+    test_positions = setup.test_stream.position(0, 3 * n)[:, 0]
+    assert np.allclose(result.true[0, :, 0], test_positions[:n])
+    assert np.allclose(result.true[1, :, 0], test_positions[n:2 * n])
+    assert setup.test_stream.cursor == 3 * n and setup.stream.cursor == 800
     assert np.all((result.errors >= 0) & (result.errors <= 0.5))
     mean, sem = result.error_at(1.0)
-    assert mean == pytest.approx(result.errors[:, 80 + 39].mean()) and sem >= 0
-    assert 0 < result.horizon(0.0) <= 3.0
+    column = result.errors[:, 80 + 39]
+    assert mean == pytest.approx(column.mean()) and sem == pytest.approx(column.std(ddof=1) / np.sqrt(3))
+    # every decoded error is positive, so the mean first exceeds 0 m at the first step after the switch;
+    # errors never exceed 0.5 m, so a 0.5 m horizon is the test's length
+    assert result.horizon(0.0) == pytest.approx(0.025) and result.horizon(0.5) == pytest.approx(3.0)
+
+
+def test_horizon_is_the_first_crossing_of_the_mean_error_after_the_switch():
+    t = np.arange(-3, 8) * 0.5
+    errors = np.array([np.where(t <= 0, 0.5, 0.02 * t), np.where(t <= 0, 0.5, 0.06 * t)])  # mean 0.04·t after 0
+    result = PathIntegrationResult(t, errors, errors[..., None], errors[..., None], errors[..., None])
+    assert result.horizon(0.1) == pytest.approx(3.0)  # 0.04·2.5 = 0.1 is not above; 0.12 at 3 s is
+    assert result.horizon(0.01) == pytest.approx(0.5)
+    assert result.horizon(1.0) == pytest.approx(3.5)  # never crossed: the test's length
+    assert result.error_at(2.0) == pytest.approx((0.08, 0.04))  # s.e.m. of two values: half their difference
+
+
+def test_a_run_started_from_a_saved_state_with_no_training_repeats_its_test(tmp_path):
+    _, first = run_experiment("path-integration", TINY, seed=2, out=tmp_path / "first", quiet=True)
+    _, again = run_experiment("path-integration", TINY + ["duration=0"], out=tmp_path / "again", quiet=True,
+                              start_from=tmp_path / "first")
+    assert again["seed"] == 2 and again["sim_seconds"] == 0
+    assert again["pi_error_m"] == first["pi_error_m"]  # bit-identical
+    assert again["pi_error_before_m"] == first["pi_error_before_m"] and again["ring"] == first["ring"]
+    with np.load(tmp_path / "first" / "weights.npz") as a, np.load(tmp_path / "again" / "weights.npz") as b:
+        assert all(np.array_equal(a[k], b[k]) for k in a.files)
+    # training on from the saved state changes the weights and reads the training stream on
+    _, more = run_experiment("path-integration", TINY + ["duration=30"], out=tmp_path / "more", quiet=True,
+                             start_from=tmp_path / "first")
+    assert more["pi_error_m"] != first["pi_error_m"]
+
+
+def test_starting_from_a_run_of_another_shape_names_the_file_and_the_projection(tmp_path):
+    run_experiment("path-integration", TINY, out=tmp_path / "first", quiet=True)
+    with pytest.raises(HippoError, match=r"first/state.npz: projection 'hpc.apical<-mec' has weights of shape"):
+        run_experiment("path-integration", TINY + ["n_mec=14"], out=tmp_path / "other", quiet=True,
+                       start_from=tmp_path / "first")
+    with pytest.raises(ConfigError, match="no state.npz"):
+        run_experiment("path-integration", TINY, out=tmp_path / "none", quiet=True, start_from=tmp_path)
+    with pytest.raises(ConfigError, match="duration"):
+        run_experiment("path-integration", TINY + ["duration=0"], out=tmp_path / "zero", quiet=True)
+    assert not (tmp_path / "other").exists() and not (tmp_path / "zero").exists()
 
 
 @pytest.mark.slow

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from hippo.analysis.decoding import KNNDecoder, RidgeDecoder, TemplateDecoder, decoding_error
 from hippo.analysis.statistics import sem
@@ -89,26 +90,51 @@ class PathIntegrationResult:
         return float(self.t[after][above[0]]) if len(above) else float(self.t[after][-1])
 
 
-def run_test(engine, inputs, positions: np.ndarray, decoder, env: Gridworld, theta: ThetaConfig,
-             config: PathIntegrationTestConfig, progress=None) -> PathIntegrationResult:
+def run_test(engine, stream, decoder, theta: ThetaConfig, config: PathIntegrationTestConfig,
+             progress=None) -> PathIntegrationResult:
     """Run ``config.n_trials`` trials on ``engine`` (which keeps its weights; learning and noise off).
 
-    ``inputs(start, stop)`` feeds the engine and ``positions`` ``(n_steps, dim)`` gives the
-    true position at every global step; trials follow one another along the trajectory.
+    Each trial is two phases (:mod:`hippo.protocol`) on ``stream`` — ``warmup`` seconds with
+    the gate ``theta``, then ``generative`` seconds of pure generation — read from its
+    cursor on, so trials follow one another along the stream's trajectory; true positions
+    are the stream's at the recorded steps. ``progress(done_trials)`` is called after each trial.
     """
+    from hippo.protocol import Phase, run_phases
+
     decoded, true, errors, mec = [], [], [], []
     for trial in range(config.n_trials):
-        before = engine.run(config.warmup, inputs, theta, learn=False, noise=False, record=("hpc", "mec"))
-        after = engine.run(config.generative, inputs, GENERATION, learn=False, noise=False, record=("hpc", "mec"))
-        hpc = np.vstack([before.signals["hpc"], after.signals["hpc"]])
-        steps = np.concatenate([before.steps, after.steps])
+        records = run_phases(engine, [
+            Phase("warmup", config.warmup, stream, theta, noise=False, record=("hpc", "mec")),
+            Phase("generative", config.generative, stream, GENERATION, noise=False, record=("hpc", "mec")),
+        ])
+        parts = [records["warmup"].recording, records["generative"].recording]
+        hpc = np.vstack([part.signals["hpc"] for part in parts])
+        positions = np.vstack([record.positions() for record in records.values()])
         estimate = decoder.predict(hpc)
         decoded.append(estimate)
-        true.append(positions[steps])
-        errors.append(decoding_error(env, estimate, positions[steps]))
-        mec.append(np.vstack([before.signals["mec"], after.signals["mec"]]))
+        true.append(positions)
+        errors.append(decoding_error(stream.env, estimate, positions))
+        mec.append(np.vstack([part.signals["mec"] for part in parts]))
         if progress is not None:
             progress(trial + 1)
     n_before = int(round(config.warmup / engine.dt))
     t = (np.arange(len(errors[0])) - n_before + 1) * engine.dt
     return PathIntegrationResult(t, np.array(errors), np.array(decoded), np.array(true), np.array(mec))
+
+
+def decoder_state(decoder) -> dict[str, np.ndarray]:
+    """A fitted decoder's parameters as arrays (for a run's ``state.npz``); see :func:`restore_decoder`."""
+    state = {}
+    for key, value in vars(decoder).items():
+        if key == "env" or value is None:
+            continue
+        state[key] = np.asarray(value.data if isinstance(value, cKDTree) else value)
+    return state
+
+
+def restore_decoder(kind: str, env: Gridworld, state: dict[str, np.ndarray]):
+    """The decoder of :func:`decoder_state`, fitted as it was (predictions are bit-identical)."""
+    decoder = make_decoder(kind, env)
+    for key, value in state.items():
+        setattr(decoder, key, cKDTree(value) if key == "tree" else (value.item() if value.ndim == 0 else value))
+    return decoder

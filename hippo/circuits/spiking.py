@@ -56,6 +56,7 @@ from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.state import check_state
 from hippo.errors import DivergenceError
 from hippo.learning import spiking_rule
+from hippo.progress import announce_compilation
 from hippo.theta import ThetaConfig, theta_gate
 
 #: Network steps per Brian2 run (the length of the input and theta tables).
@@ -441,6 +442,7 @@ class SpikingEngine:
         """
         started = time.perf_counter()
         self._configure_brian()
+        compiled = announce_compilation(cache_directory()) if self.config.target == "cython" else (lambda: None)
         n_total = int(round(duration / self.dt))
         chunk = max(1, min(chunk_steps, CHUNK_ROWS))
         plan = self._recording_plan(list(record))
@@ -462,6 +464,7 @@ class SpikingEngine:
                     input_rows[name].append(block[name])
                 before = self._counters()
                 self.brian_network.run(n * self.dt * b2.second, namespace={})
+                compiled()
                 self.step_count += n
                 self.t = self.step_count * self.dt
                 done += n

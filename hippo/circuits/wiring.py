@@ -68,6 +68,21 @@ class PathIntegratorProjections:
     mec_apical_conjunctive: ProjectionConfig = ProjectionConfig(w_init=0.2)
 
 
+#: Names of the velocity directions, in the order of the velocity cells (see ``VelocityCells``).
+DIRECTIONS = ("+x", "-x", "+y", "-y")
+
+
+def conjunctive_blocks(n_mec: int, n_velocity: int) -> dict[str, slice]:
+    """The conjunctive layer's block layout: direction (``"+x"``, ``"-x"``, ``"+y"``, ``"-y"``) →
+    the slice of conjunctive cells pairing every MEC cell with that direction's velocity cell.
+
+    Conjunctive cell ``block.start + j`` pairs MEC cell ``j``; so ``w[:, blocks["+x"]]`` of
+    the ``mec.apical<-conjunctive`` weights is the ``(n_mec, n_mec)`` map from MEC cells
+    moving in +x.
+    """
+    return {DIRECTIONS[d]: slice(d * n_mec, (d + 1) * n_mec) for d in range(n_velocity)}
+
+
 def path_integrator_network(n_features: int, n_mec: int, n_velocity: int, hpc: PyramidalConfig, mec: PyramidalConfig,
                             conjunctive_threshold: float, projections: PathIntegratorProjections,
                             rng: np.random.Generator, velocity_input: bool = True) -> Network:
@@ -87,10 +102,10 @@ def path_integrator_network(n_features: int, n_mec: int, n_velocity: int, hpc: P
     conjunctive = Layer("conjunctive", n_velocity * n_mec, "feedforward", Activation("relu", threshold=conjunctive_threshold))
     fixed = ProjectionConfig(plastic=False)
     w_velocity = np.zeros((n_velocity * n_mec, n_velocity))
-    for d in range(n_velocity):
+    for d, block in enumerate(conjunctive_blocks(n_mec, n_velocity).values()):
         opposite = d + 1 if d % 2 == 0 else d - 1
-        w_velocity[d * n_mec:(d + 1) * n_mec, d] = 1.0
-        w_velocity[d * n_mec:(d + 1) * n_mec, opposite] = -1.0
+        w_velocity[block, d] = 1.0
+        w_velocity[block, opposite] = -1.0
     if not velocity_input:
         w_velocity[:] = 0.0
     w_mec = np.vstack([np.eye(n_mec)] * n_velocity)

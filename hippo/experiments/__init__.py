@@ -15,6 +15,7 @@ example ``path-integration-no-theta.toml``). A user's own TOML file works the sa
 from __future__ import annotations
 
 import importlib
+import inspect
 import math
 import time
 from dataclasses import dataclass
@@ -123,8 +124,19 @@ def _inputs(name_or_file: str) -> list[Path]:
     return [path] if path.is_file() else []
 
 
+def _start_from(name_or_file: str, start_from: str | Path, overrides: list[str], seed: int | None) -> tuple[Path, int | None]:
+    """The run directory to start from, checked, and the seed: the saved run's unless one is given."""
+    path = Path(start_from)
+    if not (path / "state.npz").is_file():
+        raise ConfigError("--from", "", f"{path} holds no state.npz", "the directory of a run of an experiment with a circuit")
+    if seed is None and not any(o.partition("=")[0].strip() == "seed" for o in overrides) and (path / "config.toml").is_file():
+        seed = read_toml(path / "config.toml").get("seed", seed)
+    return path, seed
+
+
 def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | None = None,
-                   out: str | Path | None = None, quiet: bool = False, overwrite: bool = False) -> tuple[RunDir, dict]:
+                   out: str | Path | None = None, quiet: bool = False, overwrite: bool = False,
+                   start_from: str | Path | None = None) -> tuple[RunDir, dict]:
     """Resolve, run and save one experiment.
 
     The config and the target folder are checked before any work; the run writes into
@@ -139,6 +151,8 @@ def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | Non
         out: the run directory (default: ``runs/<experiment>-<time>-seed<N>``).
         quiet: no progress bars.
         overwrite: replace a run already at ``out`` (only once this one is complete).
+        start_from: a run directory whose ``state.npz`` the engine starts from (``--from``);
+            its seed is used unless ``seed`` or a ``seed=`` override is given.
 
     Returns:
         The run directory, in place, and the metrics as saved in ``metrics.json``.
@@ -147,14 +161,20 @@ def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | Non
         ConfigError: bad input (before any work).
         OutputError: the results could not be written; its ``metrics`` hold what was computed.
     """
+    if start_from is not None:
+        start_from, seed = _start_from(name_or_file, start_from, list(overrides), seed)
     resolved = resolve(name_or_file, overrides, seed)
     config = resolved.config
+    starts = {} if start_from is None else {"start_from": start_from}
+    if starts and "start_from" not in inspect.signature(resolved.module.run).parameters:
+        raise ConfigError("--from", "", f"experiment {config.experiment!r} has no circuit to start from",
+                          "an experiment that saves state.npz (autoencoding, path-integration)")
     run_dir = RunDir(out if out else default_run_path(config.experiment, config.seed), overwrite,
                      _inputs(name_or_file))
     try:
         run_dir.write_config(to_dict(config))
         start = time.perf_counter()
-        metrics = resolved.module.run(config, run_dir, progress=not quiet)
+        metrics = resolved.module.run(config, run_dir, progress=not quiet, **starts)
         metrics = {"experiment": config.experiment, "seed": config.seed, **metrics}
         metrics.setdefault("wall_seconds", time.perf_counter() - start)
         return run_dir, run_dir.finish(metrics)

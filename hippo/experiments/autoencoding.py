@@ -5,7 +5,8 @@ learns, by theta-gated wake–sleep local learning, to infer the latents (basal,
 HPC) and to generate them (apical, recurrent). After training, in pure generative mode
 (θ ≡ 0, senses cut off), MEC activity should have the latents' temporal statistics.
 
-Protocol (each phase continues the same network):
+Protocol (phases of :mod:`hippo.protocol`, each continuing the same network and reading
+one latent stream on, :class:`~hippo.world.stream.Stream`):
 1. ``show_duration`` s (60) of inference (θ ≡ 1) and of generation (θ ≡ 0, senses cut off) of the
    untrained network;
 2. ``duration`` seconds of training with the theta gate;
@@ -16,13 +17,14 @@ Measurements. The losses are the mean |basal − apical| rate over the first and
 last minute of training. The decorrelation times (lag where the mean autocorrelation
 first falls below 1/e) are estimated from the latents over the whole training period and
 from MEC somatic activity over the whole generative test; both records are long, so the
-estimates are precise to a few per cent. The latents are drawn only for the phases that
-read the senses, so the training run does not depend on ``test_duration``.
+estimates are precise to a few per cent. The stream draws its latents lazily, as far as
+it is read, so the training run does not depend on ``test_duration``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -38,14 +40,21 @@ from hippo.config import bounds
 from hippo.errors import DivergenceError
 from hippo.experiments import figures_autoencoding as figures
 from hippo.experiments import figures_spiking
+from hippo.experiments.run_state import load_run_state, save_run_state
 from hippo.io import RunDir
-from hippo.learning.schedule import ScheduleConfig, train
-from hippo.progress import Progress
+from hippo.learning.schedule import ScheduleConfig
+from hippo.protocol import Phase, run_phases
 from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
-from hippo.world.senses import LatentFeatures, SensesConfig
+from hippo.world.senses import SensesConfig
+from hippo.world.stream import Stream
 
 SHOWN = ("hpc", "hpc.basal", "hpc.apical", "mec", "mec.basal", "mec.apical")
+
+#: Keys of the run's random draws: ``np.random.default_rng([seed, NETWORK_KEY])`` draws the
+#: initial weights, the stream seeded ``[seed, STREAM_KEY]`` the latents and their mixing
+#: into features; the engine's noise is seeded ``seed + 1``.
+NETWORK_KEY, STREAM_KEY = 0, 1
 
 
 @dataclass(frozen=True)
@@ -82,61 +91,66 @@ class Config:
             raise ValueError("senses.kind must be 'latent' for the autoencoding experiment")
 
 
-def _generate(engine, seconds: float, no_senses, record: tuple[str, ...], sizes: dict) -> tuple[Recording, bool]:
-    """Pure generation for ``seconds``; on divergence, what was recorded before it and ``True``."""
+def _generate(engine, phases: list[Phase], sizes: dict) -> tuple[dict[str, Recording], bool]:
+    """Run generation ``phases``; on divergence, what was recorded before it (empty records for
+    the phases not reached) and ``True``."""
     try:
-        return engine.run(seconds, no_senses, GENERATION, learn=False, record=record), False
+        return {name: record.recording for name, record in run_phases(engine, phases).items()}, False
     except DivergenceError as error:
-        recording = error.recording
-        for name in record:
-            recording.signals.setdefault(name, np.zeros((0, sizes[name])))
-        for layer in ("hpc", "mec"):
-            recording.loss.setdefault(layer, np.zeros(0))
-        return recording, True
+        recordings = {name: record.recording for name, record in error.records.items()}
+        recordings[error.phase.name] = error.recording
+        for phase in phases:
+            recording = recordings.setdefault(phase.name, Recording(np.zeros(0), theta=np.zeros(0),
+                                                                     steps=np.zeros(0, dtype=np.int64)))
+            for name in phase.record:
+                recording.signals.setdefault(name, np.zeros((0, sizes[name])))
+            for layer in ("hpc", "mec"):
+                recording.loss.setdefault(layer, np.zeros(0))
+        return recordings, True
 
 
-def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
-    """Run experiment A and return its metrics (see the module docstring for the protocol)."""
-    rng = np.random.default_rng(config.seed)
-    sensed = 2 * config.show_duration + config.duration + config.show_duration  # the test's generation reads no senses
-    if config.engine == "spiking":
-        sensed += figures_spiking.RASTER_SECONDS[0]
-    n_steps = int(round(sensed / config.dt)) + 1
-    senses = LatentFeatures.build(n_steps, config.dt, config.senses, rng)
-    network = autoencoder_network(senses.n, config.n_mec, config.hpc, config.mec, config.projections, rng)
+def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path | None = None) -> dict:
+    """Run experiment A and return its metrics (see the module docstring for the protocol).
+
+    Writes ``state.npz`` (the engine at the end of training); with ``start_from`` (a run
+    directory) the engine starts from that run's state and the stream goes on where it stopped.
+    """
+    stream = Stream.build(None, config.dt, config.senses, None, [config.seed, STREAM_KEY])
+    network = autoencoder_network(stream.n_features, config.n_mec, config.hpc, config.mec, config.projections,
+                                  np.random.default_rng([config.seed, NETWORK_KEY]))
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, spiking=config.spiking)
-    sizes = {name: (senses.n if name.startswith("hpc") else config.n_mec) for name in SHOWN}
+    saved = load_run_state(start_from, engine) if start_from is not None else {}
+    stream.cursor = int(saved.get("stream_cursor", 0))
+    sizes = {name: (stream.n_features if name.startswith("hpc") else config.n_mec) for name in SHOWN}
+    senses_cut = ("features",)
 
-    def inputs(start, stop):
-        return {"features": senses.encode(None, start, stop)}
+    def shown(name: str, theta: ThetaConfig, seconds: float = config.show_duration, **keys) -> Phase:
+        return Phase(name, seconds, stream, theta, record=SHOWN, **keys)
 
-    def no_senses(start, stop):
-        return {"features": np.zeros((stop - start, senses.n))}
-
-    before_inference = engine.run(config.show_duration, inputs, INFERENCE, learn=False, record=SHOWN)
-    before_generation, _ = _generate(engine, config.show_duration, no_senses, SHOWN, sizes)
-    start_step = engine.step_count
-    bar = Progress(config.duration, "training", enabled=progress)
-    try:
-        training = train(engine, config.duration, inputs, config.theta, config.schedule, record=("hpc", "mec"),
-                         record_every=config.record_every, progress=lambda done, losses: bar.update(done, **losses))
-    finally:
-        bar.close()
-    train_stop = engine.step_count
-    train_wall = engine.last_run_seconds
-    after_inference = engine.run(config.show_duration, inputs, INFERENCE, learn=False, record=SHOWN)
+    records = run_phases(engine, [
+        shown("before_inference", INFERENCE),
+        shown("before_generation", GENERATION, silenced=senses_cut),
+        Phase("training", config.duration, stream, config.theta, learn=True, schedule=config.schedule,
+              record=("hpc", "mec"), record_every=config.record_every, label="training"),
+    ], progress)
+    save_run_state(run_dir, engine.get_state(), network, {"stream_cursor": stream.cursor})
+    records.update(run_phases(engine, [shown("after_inference", INFERENCE)]))
+    before_inference, before_generation, after_inference = (records[name].recording for name in
+                                                            ("before_inference", "before_generation", "after_inference"))
+    training, train_wall = records["training"].recording, records["training"].wall_seconds
     recurrent = engine.weight("mec.apical<-mec").copy()
 
     # generative test: every signal for the first minute (figures), MEC activity throughout
     shown_seconds = min(config.show_duration, config.test_duration)
-    after_generation, diverged = _generate(engine, shown_seconds, no_senses, SHOWN, sizes)
-    generated = [after_generation.signals["mec"]]
-    if not diverged and config.test_duration > shown_seconds:
-        rest, diverged = _generate(engine, config.test_duration - shown_seconds, no_senses, ("mec",), sizes)
-        generated.append(rest.signals["mec"])
-    generated = np.concatenate(generated)
+    test = [shown("after_generation", GENERATION, shown_seconds, silenced=senses_cut)]
+    if config.test_duration > shown_seconds:
+        test.append(Phase("generation", config.test_duration - shown_seconds, stream, GENERATION, silenced=senses_cut,
+                          record=("mec",)))
+    generation, diverged = _generate(engine, test, sizes)
+    after_generation = generation["after_generation"]
+    generated = np.concatenate([recording.signals["mec"] for recording in generation.values()])
 
-    trained_latents = senses.latents[start_step:train_stop]
+    trained_latents = stream.latents(records["training"].start, records["training"].stop)
     lags, acorr_latents = autocorrelation(trained_latents, config.dt, config.max_lag)
     if diverged or len(generated) < 2:
         acorr_generated = np.full_like(acorr_latents, np.nan)
@@ -152,9 +166,9 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         "generation_diverged": diverged,
         "sim_seconds": config.duration,
         "wall_seconds": train_wall,
-        "us_per_step": 1e6 * train_wall / (train_stop - start_step),
+        "us_per_step": 1e6 * train_wall / max(1, records["training"].stop - records["training"].start),
     }
-    raster = _spike_raster(config, engine, senses, no_senses, run_dir) if config.engine == "spiking" else {}
+    raster = _spike_raster(config, engine, stream, run_dir) if config.engine == "spiking" else {}
     run_dir.write_arrays("arrays", {
         **raster,
         **training.arrays("train."),
@@ -173,23 +187,15 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     return metrics
 
 
-def _spike_raster(config: Config, engine, senses: LatentFeatures, no_senses, run_dir: RunDir) -> dict:
-    """Spike rasters of HPC and MEC in inference (θ ≡ 1), then generation (senses cut off); their arrays.
-
-    The inference part reads the last ``RASTER_SECONDS[0]`` seconds of drawn latents.
-    """
-    first_row = len(senses.latents) - int(round(figures_spiking.RASTER_SECONDS[0] / config.dt)) - engine.step_count
-
-    def inputs(start, stop):
-        return {"features": senses.encode(None, first_row + start, first_row + stop)}
-
-    spikes, start, switch, _ = figures_spiking.spikes_around_switch(engine, (inputs, INFERENCE), (no_senses, GENERATION),
-                                                                    ("hpc", "mec"))
+def _spike_raster(config: Config, engine, stream: Stream, run_dir: RunDir) -> dict:
+    """Spike rasters of HPC and MEC in inference (θ ≡ 1), then generation (senses cut off), reading
+    the stream on from where the test left it; their arrays."""
+    raster = figures_spiking.spikes_around_switch(engine, stream, INFERENCE, ("hpc", "mec"), silenced_after=("features",))
     orders = {"hpc": np.arange(config.senses.n), "mec": np.arange(config.n_mec)}
-    pool = figures_spiking.pool_size(config.spiking.rate_scale)
-    run_dir.figure("spike_raster", lambda path: figures_spiking.raster(spikes, orders, start, switch, pool, path,
-                                                                       seed=config.seed))
-    return figures_spiking.raster_arrays(spikes, start)
+    figures_spiking.raster(raster.spikes, orders, raster.start, raster.switch,
+                           figures_spiking.pool_size(config.spiking.rate_scale), run_dir.figure_path("spike_raster"),
+                           seed=config.seed)
+    return figures_spiking.raster_arrays(raster.spikes, raster.start)
 
 
 def validate(config: Config) -> None:

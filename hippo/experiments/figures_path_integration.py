@@ -69,9 +69,14 @@ def mec_activity(maps, order, result, path, trial: int = 0):
     return plotting.save(fig, path)
 
 
-def ring_weights(w_rec, w_conj, order, n, path):
-    """Aligned MEC recurrent and conjunctive weights (ordered cells) and their mean profiles."""
-    blocks = [("MEC → MEC", w_rec), ("conj. (+v) → MEC", w_conj[:, :n]), ("conj. (−v) → MEC", w_conj[:, n:2 * n])]
+def ring_weights(w_rec, w_conj, blocks, order, path):
+    """Aligned MEC recurrent and conjunctive weights (ordered cells) and their mean profiles.
+
+    ``blocks`` is the conjunctive layout (:func:`hippo.circuits.wiring.conjunctive_blocks`).
+    """
+    n = len(w_rec)
+    blocks = [("MEC → MEC", w_rec), ("conj. (+v) → MEC", w_conj[:, blocks["+x"]]),
+              ("conj. (−v) → MEC", w_conj[:, blocks["-x"]])]
     fig, axes = plotting.figure(7.0, 4.2, nrows=2, ncols=3, gridspec_kw={"height_ratios": [2, 1]})
     offsets = ring_attractor.offsets(n)
     for column, (title, weights) in enumerate(blocks):

@@ -13,6 +13,7 @@ phase with learning off. The path-integration test is the same for all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Literal
 
 import numpy as np
@@ -20,26 +21,47 @@ import numpy as np
 from hippo.analysis import ring_attractor
 from hippo.analysis.decoding import chance_error, decoding_error
 from hippo.analysis.losses import check_recordable, loss_summary
-from hippo.analysis.path_integration import PathIntegrationTestConfig, make_decoder, run_test
+from hippo.analysis.path_integration import (
+    PathIntegrationTestConfig,
+    decoder_state,
+    make_decoder,
+    restore_decoder,
+    run_test,
+)
 from hippo.circuits.activations import Activation
 from hippo.circuits.engines import make_engine
 from hippo.circuits.spec import Noise
 from hippo.circuits.spiking_config import SpikingConfig
-from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network
+from hippo.circuits.wiring import (
+    PathIntegratorProjections,
+    PyramidalConfig,
+    conjunctive_blocks,
+    path_integrator_network,
+)
 from hippo.config import bounds, names_file
-from hippo.errors import ConfigError
 from hippo.experiments import figures_path_integration as figures
 from hippo.experiments import figures_spiking
+from hippo.errors import ConfigError
+from hippo.experiments.run_state import load_run_state, save_run_state
 from hippo.io import RunDir
-from hippo.learning.schedule import ScheduleConfig, train
+from hippo.learning.schedule import ScheduleConfig
 from hippo.progress import Progress
-from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
+from hippo.protocol import Phase, run_phases
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
+from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
 from hippo.world.gridworld import load_environment, load_environment_setting
-from hippo.world.motion import MotionConfig, generate_motion, start_position
-from hippo.world.senses import SensesConfig, VelocityCells, build_senses
+from hippo.world.motion import MotionConfig, start_position
+from hippo.world.senses import SensesConfig
+from hippo.world.stream import Stream
 
 CONTROLS = ("none", "no-theta", "no-velocity", "untrained")
+
+#: Keys of the run's random draws: ``np.random.default_rng([seed, NETWORK_KEY])`` draws the
+#: initial weights, streams seeded ``[seed, TRAINING_KEY]`` and ``[seed, TEST_KEY]`` give the
+#: training session (and the place code) and the test session (same code, its own
+#: trajectory), and the engine's noise is seeded ``seed + 1``. The test therefore does not
+#: depend on how long training was.
+NETWORK_KEY, TRAINING_KEY, TEST_KEY = 0, 1, 2
 
 
 @dataclass(frozen=True)
@@ -65,7 +87,7 @@ class Config:
     spiking: SpikingConfig = SpikingConfig(rate_scale=1000.0, max_rate=5000.0)
     control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
     environment: str = field(default="ring-1m", metadata=names_file())
-    duration: float = field(default=7200.0, metadata=bounds(gt=0.0))
+    duration: float = field(default=7200.0, metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=10, metadata=bounds(min=1))
     n_mec: int = field(default=100, metadata=bounds(min=2))
@@ -90,86 +112,106 @@ def _training_theta(config: Config) -> ThetaConfig:
 
 @dataclass
 class Setup:
-    """A built path-integration study: world, whole-run trajectory, encoders and engine.
+    """A built path-integration study: world, training and test streams, and engine.
 
-    ``senses`` may be replaced (e.g. by ``senses.remap(seed)``) between runs: the input
-    functions read the current encoder.
+    Attributes:
+        env: the world.
+        stream: the training session (place code and velocity cells on its trajectory).
+        test_stream: the test session: the same code on an independent trajectory.
+        engine: the rate or spiking engine of the circuit.
     """
 
     env: object
-    trajectory: object
-    senses: object
-    velocity: VelocityCells
+    stream: Stream
+    test_stream: Stream
     engine: object
 
-    def inputs(self, start: int, stop: int) -> dict:
-        """Place features and velocity cells for global steps ``start:stop``."""
-        return {"features": self.senses.encode(self.trajectory, start, stop),
-                "velocity": self.velocity.encode(self.trajectory, start, stop)}
 
-    def still(self, start: int, stop: int) -> dict:
-        """The same with the velocity input silenced (for the drift test)."""
-        return {**self.inputs(start, stop), "velocity": np.zeros((stop - start, self.velocity.n))}
-
-
-def build(config: Config, seconds: float) -> Setup:
-    """World, ``seconds`` of trajectory, encoders, network and engine of ``config``."""
-    rng = np.random.default_rng(config.seed)
+def build(config: Config) -> Setup:
+    """World, streams, network and engine of ``config`` (random draws as :data:`NETWORK_KEY` says)."""
     env = load_environment(config.environment)
-    trajectory = generate_motion(env, seconds + 1.0, config.dt, config.motion, rng)
-    senses = build_senses(env, config.senses, len(trajectory), config.dt, rng)
-    velocity = VelocityCells(env.dim, (abs(config.motion.speed_mean) + config.motion.speed_std) / config.velocity_gain)
-    network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
-                                      config.conjunctive_threshold, config.projections, rng,
+    scale = (abs(config.motion.speed_mean) + config.motion.speed_std) / config.velocity_gain
+    stream = Stream.build(env, config.dt, config.senses, config.motion, [config.seed, TRAINING_KEY], velocity_scale=scale)
+    network = path_integrator_network(stream.n_features, config.n_mec, stream.velocity_cells.n, config.hpc, config.mec,
+                                      config.conjunctive_threshold, config.projections,
+                                      np.random.default_rng([config.seed, NETWORK_KEY]),
                                       velocity_input=config.control != "no-velocity")
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, precision=config.precision,
                          spiking=config.spiking)
-    return Setup(env, trajectory, senses, velocity, engine)
+    return Setup(env, stream, stream.fresh_trajectory([config.seed, TEST_KEY]), engine)
 
 
-def train_network(config: Config, setup: Setup, duration: float, label: str, progress: bool, learn: bool = True):
-    """Train for ``duration`` seconds with the config's theta gate and schedule, showing progress."""
-    bar = Progress(duration, label, enabled=progress)
-    try:
-        return train(setup.engine, duration, setup.inputs, _training_theta(config), config.schedule, learn=learn,
-                     record=("hpc", "mec"), record_every=config.record_every,
-                     progress=lambda done, losses: bar.update(done, **losses))
-    finally:
-        bar.close()
+def training_phase(config: Config, setup: Setup, duration: float | None = None, label: str = "training") -> Phase:
+    """Training (``duration`` seconds, default the config's) with the control's theta gate and the schedule."""
+    return Phase("training", config.duration if duration is None else duration, setup.stream, _training_theta(config),
+                 learn=config.control != "untrained", schedule=config.schedule, record=("hpc", "mec"),
+                 record_every=config.record_every, label=label)
 
 
 def fit_decoder(config: Config, setup: Setup, training):
-    """The test's decoder, fitted on HPC activity of the last ``decoder_window`` seconds of ``training``."""
-    window = training.t > training.t[-1] - config.test.decoder_window
-    positions = setup.trajectory.position[training.steps[window]]
-    return make_decoder(config.test.decoder, setup.env).fit(training.signals["hpc"][window], positions), window
+    """The test's decoder, fitted on HPC activity of the last ``decoder_window`` seconds of the
+    ``training`` record (a :class:`~hippo.protocol.PhaseRecord`); returns it and the window mask."""
+    recording = training.recording
+    window = recording.t > recording.t[-1] - config.test.decoder_window
+    positions = training.positions()[window]
+    return make_decoder(config.test.decoder, setup.env).fit(recording.signals["hpc"][window], positions), window
 
 
 def measure_path_integration(config: Config, setup: Setup, decoder, progress: bool, n_trials: int | None = None):
-    """The path-integration test (``n_trials`` overrides the config's number of trials)."""
+    """The path-integration test on the test stream (``n_trials`` overrides the config's number of trials)."""
     test_config = config.test if n_trials is None else replace(config.test, n_trials=n_trials)
     bar = Progress(test_config.n_trials, "path-integration test", enabled=progress)
     try:
-        return run_test(setup.engine, setup.inputs, setup.trajectory.position, decoder, setup.env, config.theta,
-                        test_config, progress=lambda done: bar.update(done))
+        return run_test(setup.engine, setup.test_stream, decoder, config.theta, test_config,
+                        progress=lambda done: bar.update(done))
     finally:
         bar.close()
 
 
-def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
-    """Train, test path integration and (on 1-D tracks) analyse the ring; return the metrics."""
-    test_seconds = config.test.n_trials * (config.test.warmup + config.test.generative)
-    spiking_seconds = config.spike_map_duration + sum(figures_spiking.RASTER_SECONDS) if config.engine == "spiking" else 0.0
-    setup = build(config, config.duration + test_seconds + config.test.warmup + config.ring.drift_duration + spiking_seconds)
-    env, trajectory, engine = setup.env, setup.trajectory, setup.engine
+def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path | None = None) -> dict:
+    """Train, test path integration and (on 1-D tracks) analyse the ring; return the metrics.
+
+    Writes ``state.npz`` (the engine at the end of training, the test's decoder and the
+    MEC rate maps; see :mod:`hippo.experiments.run_state`). With ``start_from`` (a run
+    directory) the engine starts from that run's state and the training stream goes on
+    where it stopped; with ``duration = 0`` the test then repeats that run's test.
+
+    Raises:
+        ConfigError: ``duration`` is 0 without ``start_from``.
+    """
+    if config.duration == 0 and start_from is None:
+        raise ConfigError("--set", "duration", "0 s of training leaves nothing to test",
+                          "> 0 s, or 0 with --from RUN_DIR (test a saved run's network)")
+    setup = build(config)
+    env, engine = setup.env, setup.engine
+    saved = load_run_state(start_from, engine) if start_from is not None else {}
+    setup.stream.cursor = int(saved.get("training_cursor", 0))
     label = f"training ({config.control})" if config.control != "none" else "training"
-    training = train_network(config, setup, config.duration, label, progress, learn=config.control != "untrained")
-    train_wall = engine.last_run_seconds
-    decoder, window = fit_decoder(config, setup, training)
+    training = run_phases(engine, [training_phase(config, setup, label=label)], progress)["training"]
+    end_of_training = engine.get_state()
+    recording, positions = training.recording, training.positions()
+    trained = len(recording.t) > 0
+    if trained:
+        decoder, window = fit_decoder(config, setup, training)
+    else:
+        decoder, window = restore_decoder(config.test.decoder, env, saved["decoder"]), np.zeros(0, dtype=bool)
+    wake = window & (recording.theta > 0.5)
+    maps = order = None
+    if env.dim == 1:
+        if trained:
+            maps = ring_attractor.rate_maps(recording.signals["mec"][wake], positions[wake], env, config.ring.n_bins)
+            order = ring_attractor.order_by_peak(maps)
+        else:
+            maps, order = saved["rate_maps"], saved["order"]
+    extra = {"decoder": decoder_state(decoder), "training_cursor": setup.stream.cursor}
+    if maps is not None:
+        extra.update(rate_maps=maps, order=order)
+    save_run_state(run_dir, end_of_training, engine.network, extra)
     result = measure_path_integration(config, setup, decoder, progress)
 
-    wake = window & (training.theta > 0.5)
-    fit_error = decoding_error(env, decoder.predict(training.signals["hpc"][wake]), trajectory.position[training.steps[wake]])
+    fit_error = (decoding_error(env, decoder.predict(recording.signals["hpc"][wake]), positions[wake]).mean()
+                 if wake.any() else np.nan)
+    record_dt = config.dt * config.record_every
     metrics = {
         "control": config.control,
         "pi_error_m": {f"{s:g}": result.error_at(s)[0] for s in config.test.report_times},
@@ -177,37 +219,36 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         "pi_error_before_m": float(result.errors[:, result.t <= 0].mean()),
         "pi_horizon_s": result.horizon(config.test.horizon_error),
         "chance_error_m": chance_error(env),
-        "decoder_fit_error_m": float(fit_error.mean()),
-        **loss_summary({layer: training.loss[layer] for layer in ("hpc", "mec")}, config.duration,
-                       config.dt * config.record_every),
+        "decoder_fit_error_m": float(fit_error),
+        **(loss_summary({layer: recording.loss[layer] for layer in ("hpc", "mec")}, config.duration, record_dt) if trained
+           else {f"loss_{layer}_{when}": float("nan") for layer in ("hpc", "mec") for when in ("initial", "final")}),
         "sim_seconds": config.duration,
-        "wall_seconds": train_wall,
-        "us_per_step": 1e6 * train_wall / max(1, int(round(config.duration / config.dt))),
+        "wall_seconds": training.wall_seconds,
+        "us_per_step": (1e6 * training.wall_seconds / (training.stop - training.start)) if trained else float("nan"),
     }
     arrays = {
-        "train.t": training.t, "train.loss.hpc": training.loss["hpc"], "train.loss.mec": training.loss["mec"],
-        "decoder_window.t": training.t[window], "decoder_window.theta": training.theta[window],
-        "decoder_window.hpc": training.signals["hpc"][window], "decoder_window.mec": training.signals["mec"][window],
-        "decoder_window.position": trajectory.position[training.steps[window]],
+        "train.t": recording.t, "train.loss.hpc": recording.loss["hpc"], "train.loss.mec": recording.loss["mec"],
+        "decoder_window.t": recording.t[window], "decoder_window.theta": recording.theta[window],
+        "decoder_window.hpc": recording.signals["hpc"][window], "decoder_window.mec": recording.signals["mec"][window],
+        "decoder_window.position": positions[window],
         "test.t": result.t, "test.errors": result.errors, "test.decoded": result.decoded, "test.true": result.true,
         "test.mec": result.mec[:2],
     }
     run_dir.figure("decoding", lambda path: figures.decoding(result, env, metrics, path))
     run_dir.figure("error", lambda path: figures.error_curve(result, metrics, path))
-    run_dir.figure("loss", lambda path: figures.loss_curves(training, path))
+    if trained:
+        run_dir.figure("loss", lambda path: figures.loss_curves(recording, path))
     if env.dim == 1:
-        maps = ring_attractor.rate_maps(training.signals["mec"][wake], trajectory.position[training.steps[wake]], env,
-                                        config.ring.n_bins)
-        order = ring_attractor.order_by_peak(maps)
-        metrics["ring"] = _ring_indices(config, env, engine, result, order, decoder, setup.still)
+        metrics["ring"] = _ring_indices(config, setup, result, order, decoder)
         arrays.update(rate_maps=maps, order=order)
         run_dir.figure("mec_activity", lambda path: figures.mec_activity(maps, order, result, path))
+        blocks = conjunctive_blocks(config.n_mec, setup.stream.velocity_cells.n)
         recurrent, conjunctive = engine.weight("mec.apical<-mec"), engine.weight("mec.apical<-conjunctive")
-        run_dir.figure("ring_weights", lambda path: figures.ring_weights(recurrent, conjunctive, order, config.n_mec, path))
+        run_dir.figure("ring_weights", lambda path: figures.ring_weights(recurrent, conjunctive, blocks, order, path))
     else:
         metrics["ring"] = "not measured: the ring analysis needs a 1-D track"
     if config.engine == "spiking":
-        arrays.update(_spiking_figures(config, setup, arrays.get("order"), run_dir))
+        arrays.update(_spiking_figures(config, setup, order, run_dir))
     run_dir.write_arrays("arrays", arrays)
     run_dir.write_arrays("weights", engine.all_weights())
     return metrics
@@ -215,39 +256,47 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
 
 def _spiking_figures(config: Config, setup: Setup, mec_order, run_dir: RunDir) -> dict:
     """Spike-count rate maps (1-D worlds) from a theta-mode session without learning, and
-    spike rasters around a switch to generative mode; returns their arrays."""
-    engine, env = setup.engine, setup.env
+    spike rasters around a switch to generative mode, on the test stream; returns their arrays."""
+    engine, env, stream = setup.engine, setup.env, setup.test_stream
     pool = figures_spiking.pool_size(config.spiking.rate_scale)
     orders = {"hpc": np.arange(config.senses.n), "mec": np.arange(config.n_mec) if mec_order is None else mec_order}
     arrays = {}
-    session = engine.run(config.spike_map_duration, setup.inputs, config.theta, learn=False,
-                         record=("hpc.spikes", "mec.spikes"), record_every=1)
+    session = run_phases(engine, [Phase("spike maps", config.spike_map_duration, stream, config.theta,
+                                        record=("hpc.spikes", "mec.spikes"))])["spike maps"]
     if env.dim == 1:
-        position = setup.trajectory.position[session.steps]
-        maps = {layer: ring_attractor.rate_maps(session.signals[f"{layer}.spikes"] / (config.dt * pool), position, env,
-                                                config.ring.n_bins) for layer in ("hpc", "mec")}
+        position = session.positions()
+        maps = {layer: ring_attractor.rate_maps(session.recording.signals[f"{layer}.spikes"] / (config.dt * pool),
+                                                position, env, config.ring.n_bins) for layer in ("hpc", "mec")}
         orders["hpc"] = ring_attractor.order_by_peak(maps["hpc"])
         run_dir.figure("spike_rate_maps", lambda path: figures_spiking.spike_rate_maps(maps, orders, path))
         arrays.update({f"spike_rate_maps.{layer}": m for layer, m in maps.items()})
-    spikes, start, switch, steps = figures_spiking.spikes_around_switch(
-        engine, (setup.inputs, config.theta), (setup.inputs, GENERATION), ("hpc", "mec"), noise=False, record=("hpc",))
-    track = (steps + 1) * config.dt, setup.trajectory.position[steps, 0]
-    run_dir.figure("spike_raster", lambda path: figures_spiking.raster(spikes, orders, start, switch, pool, path,
-                                                                       seed=config.seed,
-                                                                       position=track if env.dim == 1 else None))
-    arrays.update(figures_spiking.raster_arrays(spikes, start))
+    raster = figures_spiking.spikes_around_switch(engine, stream, config.theta, ("hpc", "mec"), noise=False, record=("hpc",))
+    track = raster.t, stream.position_at(raster.steps)[:, 0]
+    run_dir.figure("spike_raster", lambda path: figures_spiking.raster(
+        raster.spikes, orders, raster.start, raster.switch, pool, path, seed=config.seed,
+        position=track if env.dim == 1 else None))
+    arrays.update(figures_spiking.raster_arrays(raster.spikes, raster.start))
     return arrays
 
 
-def _ring_indices(config: Config, env, engine, result, order, decoder, still) -> dict:
-    """Ring-attractor indices of the trained weights, bump score in generation, zero-velocity drift (1-D tracks)."""
-    n = config.n_mec
+def _ring_indices(config: Config, setup: Setup, result, order, decoder) -> dict:
+    """Ring-attractor indices of the trained weights, bump score in generation, zero-velocity drift (1-D tracks).
+
+    The drift test runs on the test stream with the velocity input silenced: a theta-mode
+    warm-up, then pure generation.
+    """
+    engine, n = setup.engine, config.n_mec
     w_conj = engine.weight("mec.apical<-conjunctive")
-    ring = ring_attractor.ring_indices(engine.weight("mec.apical<-mec"), w_conj[:, :n], w_conj[:, n:2 * n], order)
+    blocks = conjunctive_blocks(n, setup.stream.velocity_cells.n)
+    ring = ring_attractor.ring_indices(engine.weight("mec.apical<-mec"), w_conj[:, blocks["+x"]], w_conj[:, blocks["-x"]],
+                                       order)
     ring["bump_score"] = ring_attractor.bump_score(result.mec[:, result.t > 0].reshape(-1, n), order)
-    engine.run(config.test.warmup, still, config.theta, learn=False, noise=False)
-    drift = engine.run(config.ring.drift_duration, still, GENERATION, learn=False, noise=False, record=("hpc",))
-    ring["drift_m_per_s"] = ring_attractor.drift_m_per_s(decoder.predict(drift.signals["hpc"]), drift.t, env)
+    still = dict(stream=setup.test_stream, silenced=("velocity",), noise=False)
+    drift = run_phases(engine, [
+        Phase("drift warm-up", config.test.warmup, theta=config.theta, **still),
+        Phase("drift", config.ring.drift_duration, theta=GENERATION, record=("hpc",), **still),
+    ])["drift"].recording
+    ring["drift_m_per_s"] = ring_attractor.drift_m_per_s(decoder.predict(drift.signals["hpc"]), drift.t, setup.env)
     return ring
 
 

@@ -33,26 +33,12 @@ class ScheduleConfig:
             return np.ones(1)
         return self.final_factor ** (np.arange(self.segments) / max(1, self.segments - 1))
 
+    def segment_steps(self, n_steps: int) -> list[tuple[float, int]]:
+        """``(learning-rate factor, steps)`` of each segment of a training of ``n_steps`` steps.
 
-def train(engine, duration: float, inputs, theta, schedule: ScheduleConfig, learn: bool = True, record=(),
-          record_every: int = 1, progress=None):
-    """Run ``engine`` for ``duration`` seconds with the schedule's learning rates; returns the joined recording.
-
-    ``progress(done_seconds, losses)`` is called as the run advances; the engine's
-    learning rates are left at the last segment's value.
-    """
-    from hippo.circuits.rate import Recording
-
-    factors = schedule.factors()
-    seconds = np.diff(np.round(np.linspace(0.0, duration / engine.dt, len(factors) + 1))) * engine.dt
-    parts, done, wall = [], 0.0, 0.0
-    for factor, length in zip(factors, seconds):
-        engine.scale_learning_rates(float(factor))
-        offset = done
-        part = engine.run(length, inputs, theta, learn=learn, record=record, record_every=record_every,
-                          progress=None if progress is None else (lambda d, losses: progress(offset + d, losses)))
-        parts.append(part)
-        done += length
-        wall += engine.last_run_seconds
-    engine.last_run_seconds = wall
-    return Recording.concatenate(parts)
+        The protocol driver (:func:`hippo.protocol.run_phases`) runs a phase with a schedule
+        segment by segment; the engine's rates stay at the last segment's factor.
+        """
+        factors = self.factors()
+        bounds_ = np.round(np.linspace(0.0, n_steps, len(factors) + 1)).astype(np.int64)
+        return [(float(f), int(n)) for f, n in zip(factors, np.diff(bounds_))]

@@ -106,18 +106,38 @@ def smooth_motion_1d(env: Gridworld, n_steps: int, dt: float, config: MotionConf
     start = start_position(env, config, rng)[0]
     velocity = ornstein_uhlenbeck(n_steps, dt, config.speed_mean, config.speed_std, config.coherence_time, rng)
     unfolded = start + np.concatenate([[0.0], np.cumsum(velocity[:-1] * dt)])
-    if _is_open_ring(env):
-        position = np.mod(unfolded, env.size[0])
-        signed = velocity
-    else:
-        low, high = _free_segment(env, start)
-        length = high - low
-        phase = np.mod(unfolded - low, 2.0 * length)
-        forward = phase < length
-        position = env.wrap(low + np.where(forward, phase, 2.0 * length - phase))
-        signed = np.where(forward, velocity, -velocity)
+    position, signed = fold_onto_track(env, track_segment(env, start), unfolded, velocity)
     t = np.arange(n_steps) * dt
     return Trajectory(t, position[:, None], signed[:, None])
+
+
+def track_segment(env: Gridworld, x: float) -> tuple[float, float]:
+    """The stretch (metres) an agent starting at ``x`` moves on: the whole track on a ring
+    without walls, else the run of free cells containing ``x`` (across the join of a periodic track)."""
+    return (0.0, float(env.size[0])) if _is_open_ring(env) else _free_segment(env, x)
+
+
+def fold_onto_track(env: Gridworld, segment: tuple[float, float], unfolded: np.ndarray,
+                    velocity: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions and signed velocities on a track from unfolded positions (metres) and velocities (m/s).
+
+    A ring without walls wraps; otherwise the agent reflects at the ends of ``segment``
+    (walls or solid ends: the velocity's sign flips), and positions on a periodic track are
+    wrapped into it. The result depends on ``unfolded`` only modulo :func:`track_period`.
+    """
+    low, high = segment
+    if _is_open_ring(env):
+        return np.mod(unfolded, env.size[0]), velocity
+    length = high - low
+    phase = np.mod(unfolded - low, 2.0 * length)
+    forward = phase < length
+    position = env.wrap(low + np.where(forward, phase, 2.0 * length - phase))
+    return position, np.where(forward, velocity, -velocity)
+
+
+def track_period(env: Gridworld, segment: tuple[float, float]) -> float:
+    """Metres of unfolded motion after which :func:`fold_onto_track` repeats."""
+    return float(env.size[0]) if _is_open_ring(env) else 2.0 * (segment[1] - segment[0])
 
 
 @njit(cache=True)
@@ -143,8 +163,12 @@ def _move_blocked(x, y, nx, ny, free, cell_size, width, height):
 
 
 @njit(cache=True)
-def _integrate_2d(start, speed, turn, heading0, dt, free, cell_size, width, height, periodic):
-    """Integrate heading and position; a move into a wall reflects the blocked velocity component."""
+def integrate_2d(start, speed, turn, heading0, dt, free, cell_size, width, height, periodic):
+    """Integrate heading and position; a move into a wall reflects the blocked velocity component.
+
+    Returns positions ``(n, 2)``, velocities ``(n, 2)`` and the state after the last step
+    ``[x, y, heading]``, from which the path continues.
+    """
     n = speed.shape[0]
     position = np.empty((n, 2))
     velocity = np.empty((n, 2))
@@ -170,7 +194,7 @@ def _integrate_2d(start, speed, turn, heading0, dt, free, cell_size, width, heig
                 vx, vy, nx, ny = 0.0, 0.0, x, y
         velocity[k, 0], velocity[k, 1] = vx, vy
         x, y = nx, ny
-    return position, velocity
+    return position, velocity, np.array([x, y, heading])
 
 
 def smooth_motion_2d(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
@@ -180,7 +204,7 @@ def smooth_motion_2d(env: Gridworld, n_steps: int, dt: float, config: MotionConf
     turn = ornstein_uhlenbeck(n_steps, dt, 0.0, config.rotation_std, config.rotation_coherence_time, rng)
     heading0 = rng.uniform(-np.pi, np.pi)
     width, height = env.size
-    position, velocity = _integrate_2d(start, speed, turn, heading0, dt, env.free, env.cell_size, width, height, env.periodic)
+    position, velocity, _ = integrate_2d(start, speed, turn, heading0, dt, env.free, env.cell_size, width, height, env.periodic)
     return Trajectory(np.arange(n_steps) * dt, position, velocity)
 
 
@@ -190,10 +214,8 @@ def random_walk(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, r
     Between moves the agent rests at the cell centre (velocity 0); the velocity of a
     move step is the displacement divided by ``dt``.
     """
-    cells = env.free_cells
     index = env.state_index()
-    moves = np.stack([env.step_cell(cells, np.full(len(cells), a)) for a in range(1, 5)], axis=1)  # (n_free, 4, 2)
-    neighbours = [sorted({int(index[r, c]) for r, c in moves[s]} - {s}) or [s] for s in range(len(cells))]
+    neighbours = free_neighbours(env)
     steps_per_move = max(1, int(round(config.step_interval / dt)))
     n_moves = n_steps // steps_per_move + 1
     start_cell = env.cell_of(start_position(env, config, rng))
@@ -206,6 +228,14 @@ def random_walk(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, r
         state = options[int(choices[k] * len(options))]
     per_step = np.repeat(states, steps_per_move)[:n_steps]
     return trajectory_from_cells(env, per_step, dt)
+
+
+def free_neighbours(env: Gridworld) -> list[list[int]]:
+    """For each free cell (index into ``env.free_cells``), the free cells one move away (itself if none)."""
+    cells = env.free_cells
+    index = env.state_index()
+    moves = np.stack([env.step_cell(cells, np.full(len(cells), a)) for a in range(1, 5)], axis=1)  # (n_free, 4, 2)
+    return [sorted({int(index[r, c]) for r, c in moves[s]} - {s}) or [s] for s in range(len(cells))]
 
 
 def trajectory_from_cells(env: Gridworld, states: np.ndarray, dt: float) -> Trajectory:

@@ -1,0 +1,235 @@
+"""What ``hippo list`` and ``hippo show`` print: experiments, their presets and their keys.
+
+Every description is read from where it is already written: an experiment's is the
+first line of its module's docstring, a preset's the first sentence of the comment at
+the top of its TOML file, a key's the comment beside it in the experiment's defaults
+file, else the ``Attributes:`` entry of the dataclass that holds it. A key's unit is
+read from its description (seconds → s, metres → m, Hz, m/s, rad/s), its allowed values
+from its type (``Literal`` choices, numbers, integers, true/false) and the bounds in its
+field metadata (:func:`hippo.config.bounds`).
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import inspect
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+from hippo.experiments import EXPERIMENTS_DIR, list_presets, resolve
+from hippo.config import read_toml
+
+#: Descriptions of the keys every experiment has (see :mod:`hippo.experiments`).
+COMMON_KEYS = {"experiment": "the experiment these keys configure",
+               "seed": "seed of every random draw: the same seed gives the same numbers"}
+
+#: Words of a description that name a unit, and the unit's symbol (first match wins).
+UNIT_WORDS = (("m/s", "m/s"), ("rad/s", "rad/s"), ("Hz", "Hz"), ("seconds", "s"), ("second", "s"),
+              ("metres", "m"), ("metre", "m"))
+
+
+@dataclass(frozen=True)
+class KeyRow:
+    """One key of an experiment's configuration, as ``hippo show`` prints it.
+
+    Attributes:
+        key: dotted key (as ``--set`` takes it).
+        value: the value the run would use, as TOML text.
+        default: the experiment's default, as TOML text.
+        unit: unit symbol, or ``"-"`` when none is documented.
+        allowed: the values allowed.
+        description: what the key does.
+    """
+
+    key: str
+    value: str
+    default: str
+    unit: str
+    allowed: str
+    description: str
+
+
+def module_description(experiment: str) -> str:
+    """First line of the docstring of experiment ``experiment``'s module (read, not imported)."""
+    path = EXPERIMENTS_DIR / f"{experiment.replace('-', '_')}.py"
+    docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+    return docstring.strip().splitlines()[0].rstrip(".") if docstring.strip() else ""
+
+
+def preset_description(path: Path) -> str:
+    """First sentence of the comment block at the top of a preset's TOML file."""
+    lines = []
+    for line in path.read_text().splitlines():
+        if not line.startswith("#"):
+            break
+        text = line.lstrip("#").strip()
+        if not text:
+            break
+        lines.append(text)
+    text = " ".join(lines)
+    match = re.search(r"^(.+?[.!?])(\s|$)", text)
+    return (match.group(1) if match else text).rstrip(".")
+
+
+def experiments() -> dict[str, list[str]]:
+    """Experiment name → its presets (the other TOML files naming it), both sorted."""
+    grouped: dict[str, list[str]] = {}
+    for name in list_presets():
+        experiment = read_toml(EXPERIMENTS_DIR / f"{name}.toml").get("experiment", name)
+        grouped.setdefault(experiment, [])
+        if name != experiment:
+            grouped[experiment].append(name)
+    return dict(sorted(grouped.items()))
+
+
+def list_lines() -> list[str]:
+    """``hippo list``: each experiment with its description, its presets indented below it."""
+    grouped = experiments()
+    width = max(len(name) + 2 for names in grouped.values() for name in names) if grouped else 0
+    width = max([width] + [len(name) for name in grouped]) + 2
+    lines = []
+    for experiment, presets in grouped.items():
+        lines.append(f"{experiment:{width}s}{module_description(experiment)}")
+        for preset in presets:
+            lines.append(f"  {preset:{width - 2}s}{preset_description(EXPERIMENTS_DIR / f'{preset}.toml')}")
+    return lines
+
+
+def _toml_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ",".join(_toml_text(v) for v in value) + "]"
+    if value is None:
+        return "none"
+    return str(value)
+
+
+def _split_comment(line: str) -> tuple[str, str]:
+    """``line`` without its comment, and the comment (quotes respected)."""
+    quote = None
+    for i, char in enumerate(line):
+        if quote:
+            quote = None if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "#":
+            return line[:i], line[i + 1:].strip()
+    return line, ""
+
+
+def toml_comments(path: Path) -> dict[str, str]:
+    """Dotted key → the comment on its line in TOML file ``path``."""
+    comments, table = {}, ""
+    for line in path.read_text().splitlines():
+        body, comment = _split_comment(line)
+        body = body.strip()
+        header = re.fullmatch(r"\[([\w.-]+)\]", body)
+        if header:
+            table = header.group(1) + "."
+        elif "=" in body and comment:
+            comments[table + body.split("=", 1)[0].strip()] = comment
+    return comments
+
+
+def attribute_docs(cls: type) -> dict[str, str]:
+    """Field name → its entry in the ``Attributes:`` section of ``cls``'s docstring."""
+    docs, current, inside = {}, None, False
+    for line in inspect.cleandoc(cls.__doc__ or "").splitlines():
+        if line.strip() == "Attributes:":
+            inside = True
+            continue
+        if not inside:
+            continue
+        entry = re.fullmatch(r"    (\w+)(?: \([^)]*\))?: (.*)", line)
+        if entry:
+            current = entry.group(1)
+            docs[current] = entry.group(2).strip()
+        elif line.startswith("        ") and current:
+            docs[current] += " " + line.strip()
+        elif line.strip():
+            break
+    return docs
+
+
+def _allowed(tp: Any, metadata: dict) -> str:
+    origin = get_origin(tp)
+    if origin is Literal:
+        return " | ".join(repr(a) for a in get_args(tp))
+    if origin in (typing.Union, types.UnionType):
+        options = [_allowed(a, metadata) for a in get_args(tp) if a is not type(None)]
+        return " or ".join(options) + (" or none" if type(None) in get_args(tp) else "")
+    if origin in (tuple, list):
+        args = [a for a in get_args(tp) if a is not Ellipsis]
+        return f"list of {_allowed(args[0], {}) if args else 'values'}"
+    if tp is bool:
+        return "true | false"
+    name = {int: "integer", float: "number", str: "text"}.get(tp, getattr(tp, "__name__", str(tp)))
+    limits = [f"> {metadata['gt']:g}" if metadata.get("gt") is not None else "",
+              f">= {metadata['min']:g}" if metadata.get("min") is not None else "",
+              f"<= {metadata['max']:g}" if metadata.get("max") is not None else ""]
+    return " ".join([name, " and ".join(limit for limit in limits if limit)]).strip()
+
+
+def _unit(description: str) -> str:
+    for word, symbol in UNIT_WORDS:
+        if re.search(rf"(?<![\w/]){re.escape(word)}(?![\w/])", description):
+            return symbol
+    return "-"
+
+
+def _leaves(config: Any, prefix: str = ""):
+    """(dotted key, value, field, owning dataclass) of every non-table value of ``config``."""
+    hints = typing.get_type_hints(type(config))
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value):
+            yield from _leaves(value, f"{key}.")
+        else:
+            yield key, value, hints[f.name], f, type(config)
+
+
+def key_rows(name_or_file: str) -> list[KeyRow]:
+    """Every key of the resolved configuration of a preset or TOML file, with the experiment's defaults."""
+    resolved = resolve(name_or_file)
+    experiment = resolved.config.experiment
+    defaults = {key: value for key, value, *_ in _leaves(resolve(experiment).config)}
+    comments = toml_comments(EXPERIMENTS_DIR / f"{experiment}.toml")
+    rows = []
+    for key, value, tp, f, owner in _leaves(resolved.config):
+        parent = key.rsplit(".", 1)[0] if "." in key else ""
+        description = (COMMON_KEYS.get(key) or comments.get(key) or attribute_docs(owner).get(f.name)
+                       or comments.get(parent) or (inspect.cleandoc(owner.__doc__ or "").split("\n")[0] if parent else ""))
+        description = description.replace("``", "")
+        rows.append(KeyRow(key, _toml_text(value), _toml_text(defaults.get(key)), _unit(description),
+                           _allowed(tp, dict(f.metadata)), description))
+    return rows
+
+
+def show_lines(name_or_file: str) -> list[str]:
+    """``hippo show``: a header, then one line per key: key, value, unit, allowed values, description."""
+    rows = key_rows(name_or_file)
+    resolved = resolve(name_or_file)
+    experiment = resolved.config.experiment
+    path = EXPERIMENTS_DIR / f"{name_or_file}.toml"
+    about = preset_description(path) if path.exists() else module_description(experiment)
+    key_width = max(len(r.key) for r in rows) + 2
+    value_width = max(len(r.value) for r in rows) + 2
+    allowed_width = min(30, max(len(r.allowed) for r in rows)) + 2
+    lines = [f"# {name_or_file}: {about}" if about else f"# {name_or_file}",
+             f"# {'key':{key_width - 2}s}{'value':{value_width}s}{'unit':7s}{'allowed':{allowed_width}s}description"]
+    for r in rows:
+        note = f" (default {r.default})" if r.default != r.value else ""
+        lines.append(f"{r.key:{key_width}s}{r.value:{value_width}s}{r.unit:7s}{r.allowed:{allowed_width - 2}s}  "
+                     f"{r.description}{note}")
+    return lines
