@@ -45,11 +45,15 @@ WORLDS = {
 }
 
 
-@pytest.fixture(scope="module", params=list(WORLDS))
+SEEDS = (1, 2, 3)
+
+
+@pytest.fixture(scope="module", params=[(world, seed) for world in WORLDS for seed in SEEDS], ids=str)
 def dataset(request):
-    env = load_environment(request.param)
-    n_side, width, tolerance = WORLDS[request.param]
-    rng = np.random.default_rng(1)
+    world, seed = request.param
+    env = load_environment(world)
+    n_side, width, tolerance = WORLDS[world]
+    rng = np.random.default_rng(seed)
     centres = field_centres(env, n_side)
     train = uniform_positions(env, 6000, rng)
     test = uniform_positions(env, 1000, rng)
@@ -73,10 +77,10 @@ def test_decoders_recover_position(dataset, decoder_class):
     assert error.mean() < dataset["tolerance"][decoder_class]
 
 
-@pytest.fixture(scope="module")
-def ring_data():
+@pytest.fixture(scope="module", params=(2, 3, 4))
+def ring_data(request):
     env = load_environment("ring-1m")
-    rng = np.random.default_rng(2)
+    rng = np.random.default_rng(request.param)
     centres = field_centres(env, 100)
     train = uniform_positions(env, 6000, rng)
     near_wrap = np.mod(rng.uniform(-0.02, 0.02, size=(500, 1)), 1.0)
@@ -90,7 +94,7 @@ def test_ring_decoding_across_the_wrap_point(ring_data, decoder_class):
     predicted = decoder.predict(place_activity(env, true, centres, 0.06, 0.1, rng))
     assert np.all((predicted >= 0) & (predicted < 1.0))
     error = decoding_error(env, predicted, true)
-    assert error.max() < 0.03  # no jump of a whole metre at the wrap point
+    assert error.max() < 0.1  # no jump of a whole metre at the wrap point (noise alone stays near 0.03)
     assert error.mean() < 0.01
 
 
