@@ -1,0 +1,122 @@
+"""The activity bump on a ring: population-vector decoding and bump width.
+
+Cell ``i`` has a preferred position ``x_i`` on a ring of length ``L`` (metres), e.g. the
+circular centre of mass of its rate map (:func:`preferred_positions`). At each time step
+the rates ``r_i`` (negative values count as zero) give
+
+- the population-vector position ``x̂ = (L / 2π) · arg Σ_i r_i e^{i 2π x_i / L}``
+  (:func:`population_vector`);
+- the circular spread ``σ = (L / 2π) · √(−2 ln R)`` with ``R = |Σ_i r_i e^{i 2π x_i / L}| / Σ_i r_i``
+  (:func:`circular_spread`): the standard deviation, in metres, of a wrapped Gaussian
+  bump with the same ``R``;
+- the full width at half maximum (:func:`fwhm`): the width in metres of the arc around
+  the most active cell over which the rate stays above half way between the step's
+  lowest and highest rate, with linear interpolation between cells.
+
+A step whose rates are all zero (or all equal, for the FWHM) has no bump and gives NaN.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hippo.errors import HippoError
+
+
+def _phases(preferred: np.ndarray, length: float) -> np.ndarray:
+    """Unit complex numbers ``(N,)`` of the preferred positions on the ring."""
+    return np.exp(2j * np.pi * np.asarray(preferred, dtype=float) / length)
+
+
+def _rates(rates: np.ndarray, preferred: np.ndarray) -> np.ndarray:
+    """Rates as ``(T, N)``, negative values set to zero."""
+    rates = np.asarray(rates, dtype=float)
+    if rates.ndim == 1:
+        rates = rates[None, :]
+    if rates.ndim != 2 or rates.shape[1] != len(preferred):
+        raise HippoError(f"rates must have shape (T, {len(preferred)}) to match the preferred positions, "
+                         f"got {rates.shape}")
+    return np.clip(rates, 0.0, None)
+
+
+def _resultant(rates: np.ndarray, preferred: np.ndarray, length: float) -> tuple[np.ndarray, np.ndarray]:
+    """``Σ r e^{iθ}`` ``(T,)`` and ``Σ r`` ``(T,)`` of rates ``(T, N)``."""
+    rates = _rates(rates, preferred)
+    return rates @ _phases(preferred, length), rates.sum(axis=1)
+
+
+def preferred_positions(rate_maps: np.ndarray, length: float) -> np.ndarray:
+    """Circular centre of mass of each cell's rate map, in metres.
+
+    Args:
+        rate_maps: ``(N, n_bins)`` mean rates in ``n_bins`` equal bins spanning ``[0, L)``
+            (e.g. :func:`hippo.analysis.ring_attractor.rate_maps`); NaN bins (never
+            visited) and negative rates count as zero.
+        length: ring length in metres.
+
+    Returns:
+        ``(N,)`` positions in ``[0, L)``; NaN for a cell that is silent everywhere.
+    """
+    maps = np.clip(np.nan_to_num(np.asarray(rate_maps, dtype=float)), 0.0, None)
+    centres = (np.arange(maps.shape[1]) + 0.5) * length / maps.shape[1]
+    resultant = maps @ _phases(centres, length)
+    position = np.mod(np.angle(resultant) * length / (2 * np.pi), length)
+    return np.where(maps.sum(axis=1) > 0, position, np.nan)
+
+
+def population_vector(rates: np.ndarray, preferred: np.ndarray, length: float) -> np.ndarray:
+    """Population-vector positions ``(T,)`` in metres, in ``[0, L)``.
+
+    Args:
+        rates: ``(T, N)`` rates (or ``(N,)`` for one step).
+        preferred: ``(N,)`` preferred positions in metres.
+        length: ring length in metres.
+    """
+    resultant, total = _resultant(rates, preferred, length)
+    position = np.mod(np.angle(resultant) * length / (2 * np.pi), length)
+    return np.where(total > 0, position, np.nan)
+
+
+def circular_spread(rates: np.ndarray, preferred: np.ndarray, length: float) -> np.ndarray:
+    """Circular spread ``σ = (L / 2π) √(−2 ln R)`` ``(T,)`` of the bump, in metres.
+
+    ``inf`` when the population vector cancels exactly (``R = 0``); uniform activity,
+    where ``R`` vanishes up to rounding, gives a spread larger than the ring. NaN for a
+    silent step. Arguments as in :func:`population_vector`.
+    """
+    resultant, total = _resultant(rates, preferred, length)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.abs(resultant) / total
+        return np.where(total > 0, length / (2 * np.pi) * np.sqrt(-2 * np.log(np.minimum(r, 1.0))), np.nan)
+
+
+def fwhm(rates: np.ndarray, preferred: np.ndarray, length: float) -> np.ndarray:
+    """Full width at half maximum ``(T,)`` of the bump, in metres.
+
+    Cells are put in order of preferred position. From the most active cell, the arc is
+    followed both ways to the first cell whose rate falls below half way between the
+    step's minimum and maximum; each crossing is placed by linear interpolation between
+    that cell and its neighbour. Arguments as in :func:`population_vector`.
+    """
+    preferred = np.asarray(preferred, dtype=float)
+    order = np.argsort(np.mod(preferred, length), kind="stable")
+    rates = _rates(rates, preferred)[:, order]
+    position = np.mod(preferred[order], length)
+    n_steps, n = rates.shape
+    peak = np.argmax(rates, axis=1)
+    low, high = rates.min(axis=1), rates.max(axis=1)
+    half = (low + high) / 2
+    width = np.zeros(n_steps)
+    for direction in (1, -1):
+        index = (peak[:, None] + direction * np.arange(n)[None, :]) % n  # cells away from the peak, one way
+        along = np.take_along_axis(rates, index, axis=1)
+        distance = np.mod(direction * (position[index] - position[peak][:, None]), length)  # metres from the peak
+        below = along < half[:, None]
+        first = np.argmax(below, axis=1)  # first cell below half; exists unless the step is flat
+        first = np.maximum(first, 1)
+        rows = np.arange(n_steps)
+        inside_rate, outside_rate = along[rows, first - 1], along[rows, first]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fraction = (inside_rate - half) / (inside_rate - outside_rate)
+        width += distance[rows, first - 1] + fraction * (distance[rows, first] - distance[rows, first - 1])
+    return np.where(high > low, width, np.nan)
