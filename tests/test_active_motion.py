@@ -8,11 +8,12 @@ from hippo.world.gridworld import load_environment
 from hippo.world.motion import MotionConfig, generate_motion
 
 
-def test_active_inference_motion_stays_in_free_space_and_is_seeded():
+@pytest.mark.parametrize("seed", [3, 4, 5])
+def test_active_inference_motion_stays_in_free_space_and_is_seeded(seed):
     env = load_environment("two-rooms")
     config = MotionConfig(kind="active-inference", speed_mean=0.2)
-    first = generate_motion(env, 60.0, 0.025, config, np.random.default_rng(3))
-    again = generate_motion(env, 60.0, 0.025, config, np.random.default_rng(3))
+    first = generate_motion(env, 60.0, 0.025, config, np.random.default_rng(seed))
+    again = generate_motion(env, 60.0, 0.025, config, np.random.default_rng(seed))
     assert first.position.shape == (2400, 2)
     assert np.array_equal(first.position, again.position)
     assert env.is_free(first.position).all()
