@@ -7,6 +7,7 @@ Each function draws one figure from the result of an analysis in :mod:`hippo.ana
 
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 from scipy.stats import norm
 
@@ -28,6 +29,11 @@ def gain_curve(curve: GainCurve, path, speed_mean: float, speed_std: float, tole
     Panel b: bump velocity against commanded velocity with the identity line; the title
     gives the speed-weighted |gain − 1| and the largest speed integrated within tolerance.
     """
+    with plt.rc_context(plotting.STYLE):
+        return _gain_curve(curve, path, speed_mean, speed_std, tolerance)
+
+
+def _gain_curve(curve, path, speed_mean, speed_std, tolerance):
     summary = gain_curve_summary(curve, gaussian_weights(curve, speed_mean, speed_std), tolerance)
     fig, axes = plotting.figure(6.2, 2.5, ncols=2)
     ax = axes[0]
@@ -48,7 +54,7 @@ def gain_curve(curve: GainCurve, path, speed_mean: float, speed_std: float, tole
     ax.set_xlabel("commanded velocity (m/s)")
     ax.set_ylabel("gain (bump / commanded velocity)")
     handles = ax.get_legend_handles_labels()[0] + density.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, loc="lower center")
+    ax.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=3, borderaxespad=0)
     plotting.panel_label(ax, "a")
     ax = axes[1]
     limit = np.max(np.abs(curve.velocities))
@@ -56,7 +62,7 @@ def gain_curve(curve: GainCurve, path, speed_mean: float, speed_std: float, tole
     ax.plot(curve.velocities, curve.bump_velocities, "o", ms=3, color=plotting.COLOURS["mec"], label="bump")
     ax.set_xlabel("commanded velocity (m/s)")
     ax.set_ylabel("bump velocity (m/s)")
-    ax.set_title(f"weighted |gain − 1| = {summary['gain_error_speed_weighted']:.3f}; "
+    ax.set_title(f"speed-weighted |gain − 1| = {summary['gain_error_speed_weighted']:.3f}\n"
                  f"within ±{tolerance * 100:g} % up to {summary['max_integrated_speed_m_per_s']:.1f} m/s")
     ax.legend(loc="upper left")
     plotting.panel_label(ax, "b")
@@ -65,6 +71,11 @@ def gain_curve(curve: GainCurve, path, speed_mean: float, speed_std: float, tole
 
 def error_decomposition(decomposition: ErrorDecomposition, path):
     """Signed error against true displacement with the fitted gain error (a); residual MSD with the 2Dτ fit (b)."""
+    with plt.rc_context(plotting.STYLE):
+        return _error_decomposition(decomposition, path)
+
+
+def _error_decomposition(decomposition, path):
     fig, axes = plotting.figure(6.2, 2.5, ncols=2)
     ax = axes[0]
     change = (decomposition.signed_error - decomposition.signed_error[:, :1]).ravel()
@@ -84,13 +95,13 @@ def error_decomposition(decomposition: ErrorDecomposition, path):
     ax.plot(tau, msd * 1e4, color=plotting.COLOURS["mec"], label="residual MSD")
     fitted = (tau >= start) & (tau <= stop)
     line = 2 * decomposition.diffusion_m2_per_s * tau[fitted] + decomposition.msd_offset_m2
-    ax.plot(tau[fitted], line * 1e4, color="k", lw=0.8, ls="--",
-            label=f"2Dτ + m₀, D = {decomposition.diffusion_m2_per_s:.2e} ± {decomposition.diffusion_sem:.1e} m²/s")
+    ax.plot(tau[fitted], line * 1e4, color="k", lw=0.8, ls="--", label="2Dτ + m₀")
     if start > tau[0] or stop < tau[-1]:
         ax.axvspan(start, stop, color="#eeeeee", lw=0, zorder=-1)
     ax.set_xlabel("time since switch τ (s)")
     ax.set_ylabel("MSD (cm²)")
-    ax.set_title(f"drift {decomposition.drift_m_per_s * 100:+.2f} ± {decomposition.drift_sem * 100:.2f} cm/s")
+    ax.set_title(f"D = {decomposition.diffusion_m2_per_s:.2e} ± {decomposition.diffusion_sem:.1e} m²/s\n"
+                 f"drift {decomposition.drift_m_per_s * 100:+.2f} ± {decomposition.drift_sem * 100:.2f} cm/s")
     ax.legend(loc="upper left")
     plotting.panel_label(ax, "b")
     return plotting.save(fig, path)
@@ -98,6 +109,11 @@ def error_decomposition(decomposition: ErrorDecomposition, path):
 
 def persistence(result: Persistence, path, title: str = "MEC population vectors"):
     """Persistence diagram with each dimension's threshold (a) and the longest lifetimes per dimension (b)."""
+    with plt.rc_context(plotting.STYLE):
+        return _persistence(result, path, title)
+
+
+def _persistence(result, path, title):
     fig, axes = plotting.figure(6.2, 2.6, ncols=2)
     finite_deaths = np.concatenate([d[np.isfinite(d[:, 1]), 1] for d in result.diagrams])
     top = 1.1 * finite_deaths.max(initial=0.0) or 1.0
@@ -115,7 +131,8 @@ def persistence(result: Persistence, path, title: str = "MEC population vectors"
     ax.set_xlabel("birth")
     ax.set_ylabel("death (dotted: never)")
     ax.legend(loc="lower right")
-    ax.set_title(f"{title}: Betti numbers {tuple(result.betti)}")
+    ax.set_title("persistence diagram")
+    fig.suptitle(f"{title} ({result.n_points} points): Betti numbers {tuple(result.betti)}")
     plotting.panel_label(ax, "a")
     ax = axes[1]
     for k, diagram in enumerate(result.diagrams[1:], start=1):
@@ -125,7 +142,7 @@ def persistence(result: Persistence, path, title: str = "MEC population vectors"
         ax.axhline(result.thresholds[k], color=colour, lw=0.6, ls="--")
     ax.set_xlabel("rank")
     ax.set_ylabel("lifetime (dashed: threshold)")
-    ax.set_title(f"{result.n_points} points")
+    ax.set_title("longest bars")
     if len(result.diagrams) > 1:
         ax.legend(loc="upper right")
     plotting.panel_label(ax, "b")
