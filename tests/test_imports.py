@@ -1,16 +1,21 @@
-"""The package's import graph has no cycle, and ``import hippo`` stays cheap.
+"""The package's imports have no cycle, and importing ``hippo`` and its sub-packages stays cheap.
 
-Every module of ``hippo`` is parsed with :mod:`ast` (nothing is imported) and each
-``import hippo…`` / ``from hippo… import …`` statement becomes an edge, wherever it is:
-at module level, inside a function, or under ``if TYPE_CHECKING``. Deferred imports
-count: deferring an import keeps a costly dependency (Brian2) off the import path, but a
-cycle through it is still two modules that cannot be read, tested or replaced one
-without the other; deferring only hides it until run time. An edge goes to the module
-named; a package's own ``__init__`` (run first by Python when a submodule is imported)
-is not an edge from its submodules, since a package that re-exports its modules would
-otherwise be a cycle with each of them. Any other package on the way to the module named
-is an edge: importing ``hippo.learning.rules`` from ``hippo.circuits.rate`` runs
-``hippo/learning/__init__.py`` and whatever it imports.
+Every module of ``hippo`` is parsed with :mod:`ast` (nothing is imported); each
+``import hippo…`` / ``from hippo… import …`` statement is an edge to the module it names.
+Two graphs are checked:
+
+* **Dependencies** — every import, at module level or inside a function. Deferred imports
+  count: deferring keeps a costly dependency (Brian2) off the import path, but a cycle
+  through a deferred import is still two modules that cannot be read, tested or replaced
+  one without the other; deferring only hides it until run time.
+* **Import time** — what Python runs when a module is imported: its module-level imports,
+  and the ``__init__`` of every package on the way to a module it names (importing
+  ``hippo.learning.rules`` from ``hippo.circuits.rate`` runs ``hippo/learning/__init__.py``
+  first), except its own packages, which are already being imported. A cycle here means
+  a module can see another one half-initialised.
+
+Package ``__init__`` edges are left out of the first graph: a package's face re-exports
+its modules, and a deferred import that reaches a package runs long after it was set up.
 """
 
 from __future__ import annotations
@@ -44,29 +49,37 @@ def _resolve(name: str, modules: dict[str, Path]) -> str | None:
     return None
 
 
-def imports_of(module: str, path: Path, modules: dict[str, Path]) -> set[str]:
-    """Modules of the package that ``module`` imports anywhere in its source."""
-    is_package = path.name == "__init__.py"
-    found = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom):
-            if node.level:
-                base = module if is_package else module.rpartition(".")[0]
-                for _ in range(node.level - 1):
-                    base = base.rpartition(".")[0]
-                origin = f"{base}.{node.module}" if node.module else base
-            else:
-                origin = node.module or ""
-            # ``from package import submodule`` imports the submodule; ``from module import name`` the module.
-            names = [f"{origin}.{alias.name}" if f"{origin}.{alias.name}" in modules else origin for alias in node.names]
-        for name in names:
+def _imported_names(node: ast.AST, module: str, is_package: bool, modules: dict[str, Path]) -> list[str]:
+    if isinstance(node, ast.Import):
+        return [alias.name for alias in node.names]
+    if node.level:
+        base = module if is_package else module.rpartition(".")[0]
+        for _ in range(node.level - 1):
+            base = base.rpartition(".")[0]
+        origin = f"{base}.{node.module}" if node.module else base
+    else:
+        origin = node.module or ""
+    # ``from package import submodule`` imports the submodule; ``from module import name`` the module.
+    return [f"{origin}.{alias.name}" if f"{origin}.{alias.name}" in modules else origin for alias in node.names]
+
+
+def _import_nodes(tree: ast.AST, deferred: bool = False):
+    """``(node, deferred)`` for every import statement; deferred ones are inside a function."""
+    for child in ast.iter_child_nodes(tree):
+        if isinstance(child, (ast.Import, ast.ImportFrom)):
+            yield child, deferred
+        else:
+            yield from _import_nodes(child, deferred or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)))
+
+
+def imports_of(module: str, path: Path, modules: dict[str, Path]) -> tuple[set[str], set[str]]:
+    """Modules of the package that ``module`` imports at module level, and inside functions."""
+    found: tuple[set[str], set[str]] = (set(), set())
+    for node, deferred in _import_nodes(ast.parse(path.read_text(), str(path))):
+        for name in _imported_names(node, module, path.name == "__init__.py", modules):
             target = _resolve(name, modules)
             if target is not None and target != module:
-                found.add(target)
-                found.update(_packages_run_first(target, module, modules))
+                found[deferred].add(target)
     return found
 
 
@@ -78,10 +91,24 @@ def _packages_run_first(target: str, importer: str, modules: dict[str, Path]) ->
     return {package for package in ancestors - own if package in modules}
 
 
-def import_graph() -> dict[str, set[str]]:
-    """Edges ``module → modules it imports`` over the whole package."""
+def dependency_graph() -> dict[str, set[str]]:
+    """Edges ``module → modules it imports`` anywhere, over the whole package."""
     modules = package_modules()
-    return {module: imports_of(module, path, modules) for module, path in modules.items()}
+    graph = {}
+    for module, path in modules.items():
+        module_level, deferred = imports_of(module, path, modules)
+        graph[module] = module_level | deferred
+    return graph
+
+
+def import_time_graph() -> dict[str, set[str]]:
+    """Edges ``module → modules Python runs when importing it`` (module-level imports and their packages)."""
+    modules = package_modules()
+    graph = {}
+    for module, path in modules.items():
+        module_level, _ = imports_of(module, path, modules)
+        graph[module] = module_level | {p for t in module_level for p in _packages_run_first(t, module, modules)}
+    return graph
 
 
 def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
@@ -116,17 +143,24 @@ def test_the_cycle_finder_reports_a_cycle_and_accepts_a_tree():
     assert find_cycle({"a": {"b", "c"}, "b": {"c"}, "c": set()}) is None
 
 
-def test_edges_come_from_module_level_and_deferred_imports():
-    graph = import_graph()
-    assert "hippo.config" in graph["hippo.experiments"]  # module level
-    assert "hippo.circuits.spiking" in graph["hippo.circuits.engines"]  # inside a function
-    assert "hippo.learning" in graph["hippo.circuits.rate"]  # the package run before hippo.learning.rules
-    assert "hippo.circuits" not in graph["hippo.circuits.rate"]  # its own package
+def test_edges_of_both_graphs():
+    dependencies, import_time = dependency_graph(), import_time_graph()
+    assert "hippo.config" in dependencies["hippo.experiments"]  # module level
+    assert "hippo.circuits.spiking" in dependencies["hippo.circuits.engines"]  # inside a function
+    assert "hippo.circuits.spiking" not in import_time["hippo.circuits.engines"]
+    assert "hippo.learning" in import_time["hippo.circuits.rate"]  # run before hippo.learning.rules
+    assert "hippo.circuits" not in import_time["hippo.circuits.rate"]  # its own package
+    assert "hippo.learning" not in dependencies["hippo.circuits.rate"]
 
 
-def test_the_package_has_no_import_cycle():
-    cycle = find_cycle(import_graph())
+def test_no_module_depends_on_itself_through_its_imports():
+    cycle = find_cycle(dependency_graph())
     assert cycle is None, "import cycle: " + " → ".join(cycle)
+
+
+def test_no_module_is_imported_half_initialised():
+    cycle = find_cycle(import_time_graph())
+    assert cycle is None, "import-time cycle: " + " → ".join(cycle)
 
 
 def test_importing_hippo_and_its_subpackages_does_not_import_brian2():
