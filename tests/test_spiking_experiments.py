@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hippo.experiments import path_integration, resolve, run_experiment
+from hippo.protocol import Phase, run_phases
 
 
 def _run(name, overrides, tmp_path, engine):
@@ -31,7 +32,8 @@ def test_autoencoding_on_both_engines_gives_the_same_metrics_and_figures(tmp_pat
 
 @pytest.mark.slow
 def test_path_integration_on_the_spiking_engine_writes_rasters_and_spike_rate_maps(tmp_path):
-    overrides = ["duration=20", "test.n_trials=1", "test.warmup=2", "test.generative=2", "test.decoder_window=10",
+    overrides = ["duration=20", "test.n_trials=1", "test.warmup=2", "test.generative=2", "test.report_times=[1, 2]",
+                 "test.decoder_window=10",
                  "n_mec=20", "senses.n=30", "spike_map_duration=20", "ring.drift_duration=2"]
     rate_dir, rate = _run("path-integration", overrides, tmp_path, "rate")
     spiking_dir, spiking = _run("path-integration", overrides, tmp_path, "spiking")
@@ -58,7 +60,7 @@ def test_spiking_presets_take_their_settings_from_the_experiment_toml(preset):
 
 def test_path_integration_builds_its_spiking_engine_with_the_configured_settings():
     config = resolve("path-integration-spiking", ["spiking.target=numpy", "n_mec=10", "senses.n=10"]).config
-    setup = path_integration.build(config, seconds=1.0)
+    setup = path_integration.build(config)
     assert setup.engine.config == config.spiking
-    recording = setup.engine.run(0.5, setup.inputs, config.theta, record=("mec.spikes",))
-    assert recording.signals["mec.spikes"].shape == (20, 10)
+    record = run_phases(setup.engine, [Phase("run", 0.5, setup.stream, config.theta, record=("mec.spikes",))])["run"]
+    assert record.recording.signals["mec.spikes"].shape == (20, 10)

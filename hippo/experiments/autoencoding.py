@@ -192,9 +192,9 @@ def _spike_raster(config: Config, engine, stream: Stream, run_dir: RunDir) -> di
     the stream on from where the test left it; their arrays."""
     raster = figures_spiking.spikes_around_switch(engine, stream, INFERENCE, ("hpc", "mec"), silenced_after=("features",))
     orders = {"hpc": np.arange(config.senses.n), "mec": np.arange(config.n_mec)}
-    figures_spiking.raster(raster.spikes, orders, raster.start, raster.switch,
-                           figures_spiking.pool_size(config.spiking.rate_scale), run_dir.figure_path("spike_raster"),
-                           seed=config.seed)
+    pool = figures_spiking.pool_size(config.spiking.rate_scale)
+    run_dir.figure("spike_raster", lambda path: figures_spiking.raster(raster.spikes, orders, raster.start, raster.switch,
+                                                                       pool, path, seed=config.seed))
     return figures_spiking.raster_arrays(raster.spikes, raster.start)
 
 
