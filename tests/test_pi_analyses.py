@@ -247,6 +247,8 @@ def test_bump_without_a_bump():
     assert np.isnan(bump.circular_spread(rates, preferred, RING)[0])
     assert bump.circular_spread(rates, preferred, RING)[1] > RING  # uniform: R vanishes up to rounding
     assert np.all(np.isnan(bump.fwhm(rates, preferred, RING)))
+    with pytest.raises(HippoError, match="finite"):
+        bump.population_vector(rates, np.where(preferred > 0.5, np.nan, preferred), RING)
 
 
 def test_preferred_positions_from_rate_maps():

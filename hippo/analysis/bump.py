@@ -30,6 +30,8 @@ def _phases(preferred: np.ndarray, length: float) -> np.ndarray:
 
 def _rates(rates: np.ndarray, preferred: np.ndarray) -> np.ndarray:
     """Rates as ``(T, N)``, negative values set to zero."""
+    if not np.all(np.isfinite(preferred)):
+        raise HippoError("preferred positions must be finite (leave out cells that are silent everywhere)")
     rates = np.asarray(rates, dtype=float)
     if rates.ndim == 1:
         rates = rates[None, :]
