@@ -40,8 +40,8 @@ def record_path(sweep_dir: Path, run_id: str) -> Path:
 
 
 def is_complete(path: Path) -> bool:
-    """Whether ``path`` is a finished run directory (its ``metrics.json``, written last, exists)."""
-    return (Path(path) / "metrics.json").is_file()
+    """Whether ``path`` is a finished run directory (see :func:`hippo.io.is_complete`)."""
+    return hippo_io.is_complete(path)
 
 
 def read_record(sweep_dir: Path, run_id: str) -> dict | None:
@@ -82,7 +82,8 @@ def execute(run: PlannedRun, experiment: str, sweep_dir: str | Path, figures: bo
 
     Returns:
         The record: the planned run's fields plus ``status`` (``"done"`` or ``"failed"``),
-        ``wall_seconds``, ``worker`` (host:pid), ``version``, ``error`` and ``traceback``.
+        ``wall_seconds``, ``worker`` (host:pid), ``version``, ``error``, ``traceback`` and,
+        for a diverged run, ``kept``: the folder holding what it saved before failing.
     """
     from hippo.experiments import run_experiment
     from hippo.plotting import figures_skipped
@@ -106,6 +107,9 @@ def execute(run: PlannedRun, experiment: str, sweep_dir: str | Path, figures: bo
                 run_experiment(experiment, list(run.overrides), run.seed, target, True)
     except Exception as error:  # noqa: BLE001 - any failure of one run is recorded, the sweep goes on
         outcome.update(status=FAILED, error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
+        kept = getattr(error, "kept", None)
+        if kept is not None:
+            outcome["kept"] = str(kept)
     else:
         outcome["status"] = DONE
     outcome["wall_seconds"] = time.perf_counter() - start

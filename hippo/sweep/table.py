@@ -82,7 +82,9 @@ def collect(sweep_dir: str | Path) -> pd.DataFrame:
     for folder, pattern in (("runs", "*"), ("records", "*.json")):
         for path in sorted((sweep_dir / folder).glob(pattern)):
             run_id = path.stem if folder == "records" else path.name
-            if not run_id.startswith(".") and run_id not in planned and run_id not in run_ids:
+            if run_id.startswith(".") or run_id.endswith(".failed") or run_id in planned or run_id in run_ids:
+                continue
+            if folder == "records" or path.is_dir():
                 run_ids.append(run_id)
     rows = [_row(sweep_dir, run_id, swept_keys, planned.get(run_id)) for run_id in run_ids]
     columns = ["run_id", "seed", *swept_keys, *FIXED_COLUMNS[2:]]
