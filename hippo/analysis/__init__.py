@@ -1,11 +1,22 @@
-"""Analyses of recorded activity: decoding, ring attractors, path integration."""
+"""Analyses of recorded activity: decoding, ring-attractor structure, path-integration tests, statistics.
 
-from hippo.analysis.bump import circular_spread, fwhm, population_vector, preferred_positions
-from hippo.analysis.error_decomposition import (
-    ErrorDecomposition, ErrorHorizon, decompose_errors, error_horizon, error_horizons,
-)
-from hippo.analysis.topology import Persistence, persistent_homology
-from hippo.analysis.velocity_gain import (
-    GainCurve, empirical_weights, gain_curve, gain_curve_summary, gaussian_weights, max_integrated_speed,
-    measure_gain_curve, probe_velocities, speed_weighted_gain_error,
-)
+Public names (imported on first use)::
+
+    from hippo.analysis import TemplateDecoder, decoding_error, rate_maps, ring_indices
+"""
+
+from hippo._exports import lazy_exports
+
+_EXPORTS = {
+    **dict.fromkeys(["KNNDecoder", "RidgeDecoder", "TemplateDecoder", "chance_error", "decoding_error"],
+                    "hippo.analysis.decoding"),
+    **dict.fromkeys(["bump_score", "drift_m_per_s", "order_by_peak", "rate_maps", "ring_indices"],
+                    "hippo.analysis.ring_attractor"),
+    **dict.fromkeys(["PathIntegrationResult", "PathIntegrationTestConfig", "run_test"], "hippo.analysis.path_integration"),
+    **dict.fromkeys(["autocorrelation", "decorrelation_time", "sem"], "hippo.analysis.statistics"),
+    **dict.fromkeys(["error_horizon", "error_horizons"], "hippo.analysis.error_decomposition"),
+    **dict.fromkeys(["gain_curve", "measure_gain_curve"], "hippo.analysis.velocity_gain"),
+    "persistent_homology": "hippo.analysis.topology",
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
