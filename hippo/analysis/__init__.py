@@ -1,4 +1,4 @@
-"""Analyses of recorded activity: decoding, ring-attractor structure, path-integration tests, statistics.
+"""Analyses of recorded activity: decoding, ring attractors, path integration, statistics.
 
 Public names (imported on first use)::
 
@@ -14,9 +14,13 @@ _EXPORTS = {
                     "hippo.analysis.ring_attractor"),
     **dict.fromkeys(["PathIntegrationResult", "PathIntegrationTestConfig", "run_test"], "hippo.analysis.path_integration"),
     **dict.fromkeys(["autocorrelation", "decorrelation_time", "sem"], "hippo.analysis.statistics"),
-    **dict.fromkeys(["error_horizon", "error_horizons"], "hippo.analysis.error_decomposition"),
-    **dict.fromkeys(["gain_curve", "measure_gain_curve"], "hippo.analysis.velocity_gain"),
-    "persistent_homology": "hippo.analysis.topology",
+    **dict.fromkeys(["circular_spread", "fwhm", "population_vector", "preferred_positions"], "hippo.analysis.bump"),
+    **dict.fromkeys(["ErrorDecomposition", "ErrorHorizon", "decompose_errors", "error_horizon", "error_horizons"],
+                    "hippo.analysis.error_decomposition"),
+    **dict.fromkeys(["Persistence", "persistent_homology"], "hippo.analysis.topology"),
+    **dict.fromkeys(["GainCurve", "empirical_weights", "gain_curve", "gain_curve_summary", "gaussian_weights",
+                     "max_integrated_speed", "measure_gain_curve", "probe_velocities", "speed_weighted_gain_error"],
+                    "hippo.analysis.velocity_gain"),
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
