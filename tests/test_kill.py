@@ -1,0 +1,54 @@
+"""A run killed (SIGKILL) at any moment never leaves a folder that looks complete and is not."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+from hippo.io import STAGING, is_complete, read_metrics
+
+# A path-integration run of ten test trials that takes a few wall seconds.
+SHORT = ["duration=20", "test.n_trials=10", "test.warmup=1", "test.generative=1", "test.decoder_window=10",
+         "test.report_times=[1]", "ring.drift_duration=1", "n_mec=10", "senses.n=20"]
+KILLS = 5
+
+
+def _command(out: Path, seed: int) -> list[str]:
+    command = [sys.executable, "-m", "hippo", "run", "path-integration", "--quiet", "--seed", str(seed),
+               "--out", str(out), "--overwrite"]
+    for override in SHORT:
+        command += ["--set", override]
+    return command
+
+
+def _assert_nothing_looks_complete_that_is_not(folder: Path) -> None:
+    for entry in folder.iterdir():
+        if STAGING.match(entry.name):
+            assert not is_complete(entry)
+        else:  # a folder under a real name is a whole run
+            assert is_complete(entry), sorted(p.name for p in entry.rglob("*"))
+
+
+def test_sigkill_at_random_moments_never_leaves_a_run_that_looks_complete(tmp_path):
+    out = tmp_path / "run"
+    started = time.perf_counter()
+    subprocess.run(_command(out, 0), check=True, capture_output=True, timeout=120)
+    length = time.perf_counter() - started  # start-up, simulation, figures and renaming
+    assert is_complete(out)
+    moments = np.random.default_rng(20).uniform(0.0, length, size=KILLS)
+    for seed, moment in enumerate(moments, start=1):
+        process = subprocess.Popen(_command(out, seed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(moment)
+        process.kill()
+        process.wait()
+        _assert_nothing_looks_complete_that_is_not(tmp_path)
+        if out.exists():  # (absent only if killed between moving the old run aside and renaming the new one)
+            assert read_metrics(out)["seed"] in range(seed + 1)  # the old run, or this one if it had finished
+    result = subprocess.run(_command(out, 99), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert is_complete(out) and read_metrics(out)["seed"] == 99
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # the killed runs' staging folders are gone
