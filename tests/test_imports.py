@@ -24,6 +24,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -192,6 +193,13 @@ def test_public_names_are_the_objects_of_their_modules():
     assert PublicStream is Stream and public_explore is explore_gridworld
     with pytest.raises(AttributeError, match="no attribute 'Nowhere'"):
         getattr(hippo.world, "Nowhere")
+
+
+def test_every_package_is_installed():
+    with (PACKAGE_ROOT.parent / "pyproject.toml").open("rb") as handle:
+        listed = set(tomllib.load(handle)["tool"]["setuptools"]["packages"])
+    packages = {module for module, path in package_modules().items() if path.name == "__init__.py"}
+    assert packages <= listed, f"missing from pyproject.toml [tool.setuptools] packages: {sorted(packages - listed)}"
 
 
 def test_importing_hippo_and_its_subpackages_does_not_import_brian2():
