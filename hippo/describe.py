@@ -208,8 +208,9 @@ def key_rows(name_or_file: str) -> list[KeyRow]:
     rows = []
     for key, value, tp, f, owner in _leaves(resolved.config):
         parent = key.rsplit(".", 1)[0] if "." in key else ""
+        summary = inspect.cleandoc(owner.__doc__ or "").split("\n")[0] if parent else ""
         description = (COMMON_KEYS.get(key) or comments.get(key) or attribute_docs(owner).get(f.name)
-                       or comments.get(parent) or (inspect.cleandoc(owner.__doc__ or "").split("\n")[0] if parent else ""))
+                       or comments.get(parent) or summary)
         description = description.replace("``", "")
         rows.append(KeyRow(key, _toml_text(value), _toml_text(defaults.get(key)), _unit(description),
                            _allowed(tp, dict(f.metadata)), description))

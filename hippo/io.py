@@ -209,7 +209,8 @@ def is_complete(path: str | Path) -> bool:
     files = metrics.get("files") if isinstance(metrics, dict) else None
     if not isinstance(files, list) or "config.toml" not in files:
         return False
-    return all(isinstance(name, str) and ".." not in Path(name).parts and _readable_whole(path / name) for name in files)
+    return all(isinstance(name, str) and ".." not in Path(name).parts and _readable_whole(path / name)
+               for name in files)
 
 
 def _alive(pid: int) -> bool:
@@ -268,7 +269,8 @@ def clean_stale(parent: str | Path) -> list[Path]:
 
 
 def _is_run_folder(entries: Iterable[Path]) -> bool:
-    return all(RUN_FILES.match(entry.name) or (entry.name.startswith(".") and ".tmp" in entry.name) for entry in entries)
+    return all(RUN_FILES.match(entry.name) or (entry.name.startswith(".") and ".tmp" in entry.name)
+               for entry in entries)
 
 
 def check_target(target: str | Path, overwrite: bool = False, inputs: Iterable[str | Path] = ()) -> None:
@@ -295,7 +297,8 @@ def check_target(target: str | Path, overwrite: bool = False, inputs: Iterable[s
             raise ConfigError("--out", "", f"{shown} is not a run directory (it holds {other})",
                               "a new or empty folder, or a run directory with --overwrite")
         if entries and not overwrite:
-            raise ConfigError("--out", "", f"{shown} already holds a run", "another folder, or --overwrite to replace it")
+            raise ConfigError("--out", "", f"{shown} already holds a run",
+                              "another folder, or --overwrite to replace it")
         for source in inputs:
             if resolved in Path(source).resolve().parents:
                 raise ConfigError("--out", "", f"{shown} holds the run's own input {source}", "another folder")

@@ -4,8 +4,9 @@ An experiment is a module ``hippo.experiments.<name>`` (hyphens in the name beco
 underscores) that defines
 
 * ``Config`` — a frozen dataclass with at least the fields ``experiment`` and ``seed``;
-* ``run(config, run_dir, progress) -> dict`` — runs the study, writes arrays and figures
-  into ``run_dir`` and returns the metrics.
+* ``run(config, run_dir, progress) -> dict`` — runs the study, writes its arrays with
+  ``run_dir.write_arrays``, hands each figure to ``run_dir.figure`` (drawn only once the
+  results are saved) and returns the metrics.
 
 Its defaults live in ``<name>.toml`` beside the module. Any other TOML file in this
 folder is a *preset*: it names its ``experiment`` and overrides some defaults (for
