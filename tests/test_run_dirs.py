@@ -154,7 +154,7 @@ def test_is_complete_checks_every_file_the_run_wrote(finished, tmp_path):
 # ------------------------------------------------------------ the input file is safe
 def test_a_run_never_writes_over_its_own_input(tmp_path, monkeypatch, capsys):
     study = tmp_path / "study.toml"
-    text = '# my study, with comments\nexperiment = "path-integration"\nduration = 20.0\n'
+    text = '# my study, with comments\nexperiment = "path-integration"\ncontrol = "untrained"\n'
     study.write_text(text)
     monkeypatch.chdir(tmp_path)
     for extra in ([], ["--overwrite"]):
