@@ -47,9 +47,9 @@ def test_every_experiment_and_variant_is_covered():
 def test_default_toml_equals_the_dataclass_defaults(experiment):
     config_class = _module(experiment).Config
     from_toml = from_dict(config_class, _preset(experiment), f"{experiment}.toml")
-    difference = {key: (value, _flatten(to_dict(config_class())).get(key))
-                  for key, value in _flatten(to_dict(from_toml)).items()
-                  if value != _flatten(to_dict(config_class())).get(key)}
+    in_toml, in_class = _flatten(to_dict(from_toml)), _flatten(to_dict(config_class()))
+    difference = {key: (in_toml.get(key), in_class.get(key)) for key in in_toml.keys() | in_class.keys()
+                  if in_toml.get(key) != in_class.get(key)}
     assert not difference, f"{experiment}.toml against Config() (toml, dataclass): {difference}"
     assert from_toml == config_class()
 

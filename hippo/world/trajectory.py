@@ -56,11 +56,13 @@ def through_cells(env: Gridworld, cells: np.ndarray, step_time: float, t: np.nda
     path = np.concatenate([centres[:1], centres[0] + np.cumsum(env.displacement(centres[1:], centres[:-1]), axis=0)])
     knots = np.arange(len(cells)) * step_time
     position = np.stack([np.interp(t, knots, path[:, d]) for d in range(path.shape[1])], axis=-1)
-    dt = t[1] - t[0] if len(t) > 1 else 0.0
-    sigma = smoothing * step_time / dt if len(t) > 1 else 0.0
-    if sigma > 0:
-        position = gaussian_filter1d(position, sigma, axis=0, mode="nearest")
-    velocity = np.gradient(position, dt, axis=0) if len(t) > 1 else np.zeros_like(position)
+    if len(t) > 1:
+        dt = t[1] - t[0]
+        if smoothing > 0:
+            position = gaussian_filter1d(position, smoothing * step_time / dt, axis=0, mode="nearest")
+        velocity = np.gradient(position, dt, axis=0)
+    else:
+        velocity = np.zeros_like(position)
     wrapped = env.wrap(position)
     # np.mod of a tiny negative number gives the period itself: fold it to 0.
     wrapped = np.where(wrapped >= env.size, 0.0, wrapped) if env.periodic else wrapped
