@@ -76,6 +76,13 @@ class OutputError(HippoError):
 
 
 def _umask() -> int:
+    """The process's umask, read without changing it where Linux reports it (other threads keep theirs)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
