@@ -52,3 +52,15 @@ def test_sigkill_at_random_moments_never_leaves_a_run_that_looks_complete(tmp_pa
     assert result.returncode == 0, result.stderr
     assert is_complete(out) and read_metrics(out)["seed"] == 99
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # the killed runs' staging folders are gone
+
+
+def test_sigterm_during_a_run_removes_its_staging_folder(tmp_path):
+    out = tmp_path / "run"
+    process = subprocess.Popen(_command(out, 0), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while not any(STAGING.match(p.name) for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    process.terminate()
+    _, err = process.communicate(timeout=60)
+    assert process.returncode == 130 and err == "interrupted\n"
+    assert list(tmp_path.iterdir()) == []
