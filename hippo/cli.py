@@ -30,7 +30,8 @@ def _cmd_run(args) -> int:
     from hippo.experiments import run_experiment, run_seeds
 
     if args.seeds:
-        root, summary = run_seeds(args.target, args.seeds, args.set or [], args.out, args.quiet, args.overwrite)
+        root, summary = run_seeds(args.target, args.seeds, args.set or [], args.out, args.quiet, args.overwrite,
+                                  args.workers)
         if not args.quiet:
             print(f"  {'metric':36s} {'mean':>10s} {'s.e.m.':>10s}   per seed")
             for key, row in summary.items():
@@ -154,6 +155,9 @@ def build_parser() -> argparse.ArgumentParser:
                                    "it must be new or empty unless --overwrite")
     run.add_argument("--overwrite", action="store_true",
                      help="replace a run already at --out, once the new run is complete")
+    run.add_argument("--workers", type=int, metavar="N",
+                     help="with --seeds: worker processes (default: one per seed, at most one per core; "
+                          "1 runs the seeds one after another)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or metrics listing")
     run.set_defaults(func=_cmd_run)
 

@@ -310,3 +310,20 @@ def test_plot_sweep_draws_a_metric_against_a_swept_key_and_refuses_unknown_colum
     assert (sweep_dir / "figures" / "loss_vs_model.alpha.png").stat().st_size > 1000
     assert main(["plot-sweep", str(sweep_dir), "--x", "model.alpah", "--y", "loss"]) == 2
     assert "model.alpha" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------- hippo run --seeds
+
+
+def test_seeds_on_two_workers_give_the_numbers_of_seeds_run_one_after_another(tmp_path, capsys):
+    command = ["run", "bayesian-mechanics", "--seeds", "0", "1", "--quiet"]
+    for key, value in SHORT.items():
+        command += ["--set", f"{key}={value}"]
+    assert main([*command, "--workers", "2", "--out", str(tmp_path / "parallel")]) == 0
+    assert main([*command, "--workers", "1", "--out", str(tmp_path / "serial")]) == 0
+    summaries = [json.loads((tmp_path / name / "summary.json").read_text()) for name in ("parallel", "serial")]
+    assert summaries[0]["seeds"] == summaries[1]["seeds"] == [0, 1]
+    metrics = [{k: v for k, v in s["metrics"].items() if k != "wall_seconds"} for s in summaries]
+    assert metrics[0] == metrics[1]
+    assert main([*command, "--workers", "0", "--out", str(tmp_path / "none")]) == 2
+    assert "--workers" in capsys.readouterr().err

@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import math
+import os
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -226,11 +227,18 @@ def summarise(per_seed: dict[int, dict]) -> dict:
     return summary
 
 
+def seed_metrics(name_or_file: str, overrides: list[str], seed: int, out: str, quiet: bool, overwrite: bool) -> dict:
+    """:func:`run_experiment` of one seed, returning only its metrics (a task for parallel workers)."""
+    return run_experiment(name_or_file, overrides, seed, out, quiet, overwrite)[1]
+
+
 def run_seeds(name_or_file: str, seeds: list[int], overrides: list[str] = (), out: str | Path | None = None,
-              quiet: bool = False, overwrite: bool = False) -> tuple[Path, dict]:
+              quiet: bool = False, overwrite: bool = False, workers: int | None = None) -> tuple[Path, dict]:
     """Run one experiment for several seeds; writes ``seed<N>/`` run directories and ``summary.json``.
 
-    Every seed, its config and its folder are checked before the first run starts.
+    Every seed, its config and its folder are checked before the first run starts. The
+    seeds run in parallel on local worker processes (see :mod:`hippo.sweep.backends`);
+    a seed that fails does not stop the others, and its error is raised once they end.
 
     Args:
         name_or_file: preset name or path to a TOML file.
@@ -239,6 +247,8 @@ def run_seeds(name_or_file: str, seeds: list[int], overrides: list[str] = (), ou
         out: the study folder (default: ``runs/<experiment>-<time>-seeds``).
         quiet: no progress bars or seed headings.
         overwrite: replace runs (and a summary) already in the study folder.
+        workers: worker processes (default: one per seed, at most one per core); 1 runs
+            the seeds one after another in this process.
 
     Returns:
         The study folder and the summary (see :func:`summarise`).
@@ -246,6 +256,8 @@ def run_seeds(name_or_file: str, seeds: list[int], overrides: list[str] = (), ou
     Raises:
         ConfigError: a negative or repeated seed, bad input, or a folder that cannot take a run.
     """
+    if workers is not None and workers < 1:
+        raise ConfigError("--workers", "", f"invalid value {workers}", "an integer >= 1")
     for k, seed in enumerate(seeds):
         if seed < 0:
             raise ConfigError("--seeds", "", f"seed {seed} out of range", "integers >= 0")
@@ -257,11 +269,19 @@ def run_seeds(name_or_file: str, seeds: list[int], overrides: list[str] = (), ou
         check_target(root / f"seed{seed}", overwrite, _inputs(name_or_file))
     if (root / "summary.json").exists() and not overwrite:
         raise ConfigError("--out", "", f"{root} already holds a summary.json", "another folder, or --overwrite")
-    per_seed = {}
-    for seed in seeds:
-        if not quiet:
-            print(f"seed {seed}", flush=True)
-        _, per_seed[seed] = run_experiment(name_or_file, overrides, seed, root / f"seed{seed}", quiet, overwrite)
+    from hippo.sweep.backends import run_tasks
+
+    workers = workers or min(len(seeds), os.cpu_count() or 1)
+    tasks = [(name_or_file, list(overrides), seed, str((root / f"seed{seed}").resolve()), quiet or workers > 1,
+              overwrite) for seed in seeds]
+    finished = {seeds[task.index]: task for task in run_tasks(seed_metrics, tasks, workers)}
+    for seed, task in finished.items():
+        if not quiet and task.error is None:
+            print(f"seed {seed}: done", flush=True)
+    errors = [task.error for task in finished.values() if task.error is not None]
+    if errors:
+        raise errors[0]
+    per_seed = {seed: finished[seed].result for seed in seeds}
     summary = summarise(per_seed)
     write_json(root / "summary.json", {"experiment": experiment, "seeds": list(seeds), "metrics": summary})
     return root, summary

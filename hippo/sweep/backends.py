@@ -124,6 +124,42 @@ def dask_client(workers: int, scheduler: str | None = None, cluster: ClusterSpec
             yield client
 
 
+def numba_cache_is_warm() -> bool:
+    """Whether numba's cache for this version of the package already holds compiled kernels."""
+    import hippo
+
+    return any(Path(hippo.NUMBA_CACHE).rglob("*.nbi"))
+
+
+def run_tasks(function: Callable, tasks: list[tuple], workers: int, scheduler: str | None = None,
+              cluster: ClusterSpec | None = None, brian2_cache: str | None = None) -> Iterator[Finished]:
+    """Run ``function(*args)`` for every tuple of ``tasks``; yields each as it finishes.
+
+    With one worker and neither ``scheduler`` nor ``cluster`` the tasks run in this
+    process, one after another. Otherwise they run on Dask: when numba's cache is cold
+    the first task runs in this process before the others fan out, so that workers
+    never compile the same kernels at once.
+
+    Args:
+        function: a module-level function (it is sent to the workers by reference).
+        tasks: its argument tuples.
+        workers: local worker processes (at most one per task is started).
+        scheduler: address ``tcp://HOST:PORT`` of a running Dask scheduler.
+        cluster: batch jobs to start the workers in.
+        brian2_cache: shared Brian2 cache folder each worker copies (see :class:`WorkerSetup`).
+    """
+    if workers == 1 and not scheduler and cluster is None:
+        yield from in_process(function, tasks)
+        return
+    first = 1 if tasks and not numba_cache_is_warm() else 0
+    yield from in_process(function, tasks[:first])
+    if len(tasks) > first:
+        with dask_client(min(workers, len(tasks) - first), scheduler, cluster) as client:
+            for finished in on_dask(client, function, tasks[first:], brian2_cache):
+                finished.index += first
+                yield finished
+
+
 def in_process(function: Callable, tasks: list[tuple]) -> Iterator[Finished]:
     """Run the tasks one after another in this process (no Dask; for debugging)."""
     for index, args in enumerate(tasks):

@@ -73,13 +73,6 @@ class Progress:
         self.stream.flush()
 
 
-def numba_cache_is_warm() -> bool:
-    """Whether numba's cache for this version of the package already holds compiled kernels."""
-    import hippo
-
-    return any(Path(hippo.NUMBA_CACHE).rglob("*.nbi"))
-
-
 def _brian2_cache(runs: list[PlannedRun]) -> str | None:
     """The shared Brian2 cache folder when any run uses the spiking engine, else ``None``."""
     if not any(run.engine == "spiking" for run in runs):
@@ -139,19 +132,9 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
     if not quiet:
         print(f"sweep {sweep_dir}: {len(runs)} runs, {len(runs) - len(todo)} already finished or failed, "
               f"{len(todo)} to run", file=sys.stderr, flush=True)
-    local = workers == 1 and not scheduler and spec.cluster is None
-    first = [] if local or not todo or numba_cache_is_warm() else todo[:1]
-    for run in first:
-        progress.finished(run.run_id, execute(run, spec.experiment, sweep_dir, figures))
-    rest = todo[len(first):]
-    tasks = [(run, spec.experiment, str(sweep_dir), figures) for run in rest]
-    if rest and local:
-        results = backends.in_process(execute, tasks)
-        _follow(results, rest, sweep_dir, progress)
-    elif rest:
-        with backends.dask_client(workers, scheduler, spec.cluster) as client:
-            results = backends.on_dask(client, execute, tasks, _brian2_cache(rest))
-            _follow(results, rest, sweep_dir, progress)
+    tasks = [(run, spec.experiment, str(sweep_dir), figures) for run in todo]
+    results = backends.run_tasks(execute, tasks, workers, scheduler, spec.cluster, _brian2_cache(todo))
+    _follow(results, todo, sweep_dir, progress)
     table = collect(sweep_dir)
     parquet, _ = write_table(sweep_dir, table)
     counts = table[table["run_id"].isin({run.run_id for run in runs})]["status"].value_counts()
