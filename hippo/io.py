@@ -359,6 +359,7 @@ class RunDir:
         self.warnings: list[str] = []
         self._figures: list[tuple[str, Callable[[Path], object]]] = []
         self._write_error: OSError | None = None
+        self._created = [p for p in (self.target.parent, *self.target.parent.parents) if not p.exists()]
         check_target(self.target, overwrite, inputs)
         parent = self.target.parent
         try:
@@ -446,6 +447,11 @@ class RunDir:
                 self.path = failed
                 return failed
         shutil.rmtree(self.path, ignore_errors=True)
+        for folder in self._created:  # the folders made for this run, innermost first, if still empty
+            try:
+                folder.rmdir()
+            except OSError:
+                break
         return None
 
     def _files(self) -> list[str]:

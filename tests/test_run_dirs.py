@@ -94,9 +94,10 @@ def test_a_failed_run_leaves_no_folder(tmp_path, monkeypatch, failure):
         raise failure
 
     monkeypatch.setattr(path_integration, "run", failing)
-    with pytest.raises(type(failure)):
-        run_experiment("path-integration", TINY, out=tmp_path / "run", quiet=True)
-    assert list(tmp_path.iterdir()) == []
+    for out in (tmp_path / "run", tmp_path / "new" / "folders" / "run"):
+        with pytest.raises(type(failure)):
+            run_experiment("path-integration", TINY, out=out, quiet=True)
+        assert list(tmp_path.iterdir()) == []
 
 
 def test_a_run_that_diverged_keeps_what_it_saved_beside_the_target_never_as_a_run(tmp_path, monkeypatch, capsys):
