@@ -24,46 +24,34 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
-from hippo.circuits.rate import RateEngine
-from hippo.circuits.wiring import path_integrator_network
-from hippo.experiments import resolve
-from hippo.world.gridworld import load_environment
-from hippo.world.motion import generate_motion
-from hippo.world.senses import VelocityCells, build_senses
+from hippo.experiments import path_integration, resolve
 
 
 def measure(minutes: float, repeats: int, quiet: bool = False) -> dict[str, float]:
     """Best microseconds per step of ``repeats`` runs per precision with this process's ``hippo``."""
     config = resolve("path-integration").config
-    rng = np.random.default_rng(0)
-    env = load_environment(config.environment)
     seconds = 60.0 * minutes
-    trajectory = generate_motion(env, seconds + 1.0, config.dt, config.motion, rng)
-    senses = build_senses(env, config.senses, len(trajectory), config.dt, rng)
-    velocity = VelocityCells(env.dim, abs(config.motion.speed_mean) + config.motion.speed_std)
-
-    def inputs(start, stop):
-        return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}
-
     n_steps = int(round(seconds / config.dt))
-    if not quiet:
-        print(f"experiment-B network: {senses.n} features, HPC {senses.n}, MEC {config.n_mec}, "
-              f"{velocity.n} velocity cells, {velocity.n * config.n_mec} conjunctive cells; dt = {config.dt * 1e3:g} ms")
-        print(f"{minutes:g} simulated minutes = {n_steps} steps; best of {repeats}")
     result = {}
     for precision in ("float32", "float64"):
         best = float("inf")
-        for _ in range(repeats):
-            network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
-                                              config.conjunctive_threshold, config.projections, np.random.default_rng(1))
-            engine = RateEngine(network, config.dt, seed=1, precision=precision)
-            engine.run(config.dt, inputs, config.theta)  # compile outside the timing
+        for repeat in range(repeats):
+            setup = path_integration.build(replace(config, precision=precision))
+            engine, stream = setup.engine, setup.stream
+            if not quiet and precision == "float32" and repeat == 0:
+                print(f"experiment-B network: {stream.n_features} features, HPC {stream.n_features}, MEC {config.n_mec}, "
+                      f"{stream.velocity_cells.n} velocity cells, {stream.velocity_cells.n * config.n_mec} conjunctive "
+                      f"cells; dt = {config.dt * 1e3:g} ms")
+                print(f"{minutes:g} simulated minutes = {n_steps} steps; best of {repeats}")
+            stream.position(0, n_steps)  # the trajectory is drawn outside the timing (features are computed in it)
+            # the engine starts at step 0 and runs on without gaps: its steps are the stream's
+            engine.run(config.dt, stream.inputs, config.theta)  # compile outside the timing
             start = time.perf_counter()
-            engine.run(seconds - config.dt, inputs, config.theta, record=("hpc", "mec"), record_every=config.record_every)
+            engine.run(seconds - config.dt, stream.inputs, config.theta, record=("hpc", "mec"),
+                       record_every=config.record_every)
             best = min(best, time.perf_counter() - start)
         result[precision] = 1e6 * best / n_steps
         if not quiet:
@@ -79,7 +67,8 @@ def compare(other: Path, minutes: float, repeats: int) -> None:
     for _ in range(repeats):
         for label, tree in trees.items():
             env = dict(os.environ, PYTHONPATH=str(tree))
-            done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--worker", "--minutes", str(minutes)],
+            script = tree / "benchmarks" / Path(__file__).name  # each tree sets its network up its own way
+            done = subprocess.run([sys.executable, str(script), "--worker", "--minutes", str(minutes)],
                                   env=env, cwd=tempfile.gettempdir(), check=True, capture_output=True, text=True)
             for precision, us in json.loads(done.stdout.strip().splitlines()[-1]).items():
                 best[label, precision] = min(best[label, precision], us)

@@ -32,39 +32,27 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import replace
 
-import numpy as np
-
-from hippo.circuits.spiking import CHUNK_ROWS, SpikingConfig, SpikingEngine, cache_directory
-from hippo.circuits.wiring import path_integrator_network
-from hippo.experiments import resolve
-from hippo.world.gridworld import load_environment
-from hippo.world.motion import generate_motion
-from hippo.world.senses import VelocityCells, build_senses
+from hippo.circuits.spiking import CHUNK_ROWS, SpikingConfig, cache_directory
+from hippo.experiments import path_integration, resolve
 
 
-def _setup(seconds: float, target: str):
+def _setup(target: str):
+    """The experiment's config, its spiking settings with Brian2 ``target``, and the built study.
+
+    The engine starts at step 0 and runs on without gaps, so the training stream's
+    ``inputs`` are read at the engine's own steps.
+    """
     config = resolve("path-integration").config
-    spiking = getattr(config, "spiking", SpikingConfig())
-    spiking = SpikingConfig(**{**spiking.__dict__, "target": target})
-    rng = np.random.default_rng(0)
-    env = load_environment(config.environment)
-    trajectory = generate_motion(env, seconds + 2.0, config.dt, config.motion, rng)
-    senses = build_senses(env, config.senses, len(trajectory), config.dt, rng)
-    velocity = VelocityCells(env.dim, abs(config.motion.speed_mean) + config.motion.speed_std)
-
-    def inputs(start, stop):
-        return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}
-
-    network = path_integrator_network(senses.n, config.n_mec, velocity.n, config.hpc, config.mec,
-                                      config.conjunctive_threshold, config.projections, np.random.default_rng(1))
-    return config, spiking, network, inputs
+    spiking = replace(getattr(config, "spiking", SpikingConfig()), target=target)
+    return config, spiking, path_integration.build(replace(config, engine="spiking", spiking=spiking))
 
 
 def _cython(seconds: float) -> dict:
-    config, spiking, network, inputs = _setup(seconds, "cython")
     start = time.perf_counter()
-    engine = SpikingEngine(network, config.dt, seed=1, config=spiking)
+    config, spiking, setup = _setup("cython")
+    engine, inputs, network = setup.engine, setup.stream.inputs, setup.engine.network
     engine.run(config.dt, inputs, config.theta)
     first = time.perf_counter() - start
     rec = engine.run(seconds, inputs, config.theta, record=("hpc", "mec", "hpc.spikes", "mec.spikes", "conjunctive.spikes"),
@@ -79,8 +67,8 @@ def _standalone(seconds: float) -> dict:
 
     directory = cache_directory().parent / "brian2-standalone-benchmark"
     b2.set_device("cpp_standalone", build_on_run=False, directory=str(directory))
-    config, spiking, network, inputs = _setup(seconds, "cython")
-    engine = SpikingEngine(network, config.dt, seed=1, config=spiking)
+    config, spiking, setup = _setup("cython")
+    engine, inputs = setup.engine, setup.stream.inputs
     n = int(round(seconds / config.dt))
     engine.set_modes(learn=True, noise=True)
     engine.load_steps(inputs, config.theta, n)
