@@ -237,6 +237,11 @@ def test_a_sweep_runs_through_an_existing_scheduler_and_its_workers(tmp_path):
         records = [json.loads(p.read_text()) for p in (tmp_path / "sweep" / "records").glob("*.json")]
         assert len(records) == 4 and {r["status"] for r in records} == {"done"}
         assert {int(r["worker"].rsplit(":", 1)[1]) for r in records} <= worker_pids
+        with Client(address, timeout=60) as client:
+            caches = client.run(lambda: os.environ.get("HIPPO_CACHE"))
+            threads = client.run(lambda: __import__("numba").get_num_threads())
+        assert len(set(caches.values())) == 2 and all(Path(c).is_dir() for c in caches.values())
+        assert set(threads.values()) == {1}
     finally:
         for process in processes:
             process.kill()

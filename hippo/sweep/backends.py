@@ -66,7 +66,9 @@ class WorkerSetup(WorkerPlugin):
         self.folder = tempfile.mkdtemp(prefix="hippo-worker-")
         os.environ["HIPPO_CACHE"] = self.folder
         if self.brian2_cache and Path(self.brian2_cache).is_dir():
-            shutil.copytree(self.brian2_cache, Path(self.folder) / "hippo" / "brian2-cython")
+            from hippo.circuits.spiking import cache_directory
+
+            shutil.copytree(self.brian2_cache, cache_directory(), dirs_exist_ok=True)
 
     def teardown(self, worker) -> None:
         if self.folder:
