@@ -31,7 +31,7 @@ def main() -> None:
     names = [name for name in (args.only or EXPERIMENTS) if name in list_presets()]
     for name in names:
         print(f"{name} ...", flush=True)
-        run_dir, _ = run_experiment(name, seed=args.seed, out=out / "runs" / name, quiet=True)
+        run_dir, _ = run_experiment(name, seed=args.seed, out=out / "runs" / name, quiet=True, overwrite=True)
         target = out / name
         target.mkdir(parents=True, exist_ok=True)
         for figure in sorted(run_dir.figures.glob("*.png")):
