@@ -22,8 +22,9 @@ from hippo.learning.rules import rule_parameters
 from hippo.learning.spiking_rule import rule_constants
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
 from hippo.world.gridworld import load_environment
-from hippo.world.motion import MotionConfig, generate_motion
-from hippo.world.senses import LatentFeatures, PlaceCells, SensesConfig, VelocityCells
+from hippo.world.motion import MotionConfig
+from hippo.world.senses import SensesConfig
+from hippo.world.stream import Stream
 
 DT = 0.025
 FAST = SpikingConfig(target="numpy")
@@ -172,10 +173,11 @@ def test_weight_decay_pauses_with_plasticity():
 
 
 def _autoencoder(seed, n_features=12, n_mec=3):
-    rng = np.random.default_rng(seed)
-    senses = LatentFeatures.build(4000, DT, SensesConfig(kind="latent", n=n_features, n_latents=n_mec), rng)
-    network = autoencoder_network(n_features, n_mec, PyramidalConfig(), PyramidalConfig(), AutoencoderProjections(), rng)
-    return network, lambda start, stop: {"features": senses.encode(None, start, stop)}
+    """A small autoencoder and the inputs of a latent stream (engines run it from step 0 without gaps)."""
+    stream = Stream.build(None, DT, SensesConfig(kind="latent", n=n_features, n_latents=n_mec), None, seed)
+    network = autoencoder_network(n_features, n_mec, PyramidalConfig(), PyramidalConfig(), AutoencoderProjections(),
+                                  np.random.default_rng(seed))
+    return network, stream.inputs
 
 
 def test_rate_and_spiking_engines_run_the_same_description():
@@ -212,19 +214,12 @@ def test_same_seed_same_spikes():
 
 def test_short_spiking_training_reduces_the_loss():
     """40 s of theta-gated training of a small path integrator: MEC's dendrites learn to predict its soma."""
-    env = load_environment("ring-1m")
-    rng = np.random.default_rng(0)
-    trajectory = generate_motion(env, 60.0, DT, MotionConfig(), rng)
-    senses = PlaceCells.build(env, 20, 0.06, "tiled", 0.0, rng)
-    velocity = VelocityCells(1, 0.5)
+    stream = Stream.build(load_environment("ring-1m"), DT, SensesConfig(n=20), MotionConfig(), 0, velocity_scale=0.5)
     mec = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"))
-    network = path_integrator_network(20, 20, 2, PyramidalConfig(), mec, 1.0, PathIntegratorProjections(), rng)
-
-    def inputs(start, stop):
-        return {"features": senses.encode(trajectory, start, stop), "velocity": velocity.encode(trajectory, start, stop)}
-
+    network = path_integrator_network(20, 20, 2, PyramidalConfig(), mec, 1.0, PathIntegratorProjections(),
+                                      np.random.default_rng(0))
     engine = SpikingEngine(network, DT, seed=0, config=SpikingConfig(target="numpy", eta_scale=2.0))
-    rec = engine.run(40.0, inputs, ThetaConfig(), record_every=40)
+    rec = engine.run(40.0, stream.inputs, ThetaConfig(), record_every=40)  # from step 0: the stream's steps
     first, last = rec.loss["mec"][:8].mean(), rec.loss["mec"][-8:].mean()
     assert last < 0.7 * first
 
