@@ -84,3 +84,19 @@ def test_weights_and_figures_are_written(short_autoencoding):
 def test_autoencoding_needs_latent_senses():
     with pytest.raises(ConfigError, match="senses.kind must be 'latent'"):
         resolve("autoencoding", ["senses.kind=place"])
+
+
+def test_a_run_started_from_a_saved_state_goes_on_from_the_trained_network(short_autoencoding, tmp_path):
+    """The continued run's first losses are those of a trained network: as low as the saved run's last ones."""
+    from hippo.errors import HippoError
+    from hippo.experiments import run_experiment
+
+    saved = short_autoencoding.run_dir.path
+    _, more = run_experiment("autoencoding", ["duration=60", "test_duration=10", "show_duration=10"],
+                             out=tmp_path / "more", quiet=True, start_from=saved)
+    first = short_autoencoding.metrics
+    assert more["seed"] == first["seed"]
+    for layer in ("hpc", "mec"):
+        assert more[f"loss_{layer}_initial"] < 0.5 * (first[f"loss_{layer}_initial"] + first[f"loss_{layer}_final"])
+    with pytest.raises(HippoError, match=r"state.npz: projection 'hpc.apical<-mec' has weights of shape"):
+        run_experiment("autoencoding", ["duration=60", "n_mec=6"], out=tmp_path / "other", quiet=True, start_from=saved)

@@ -145,3 +145,22 @@ def test_streams_refuse_what_they_cannot_give():
         latent.position(0, 10)
     with pytest.raises(ValueError, match="local steps"):
         _stream("ring").inputs(5, 2)
+
+
+def test_active_inference_motion_comes_in_episodes_whatever_chunks_are_read(monkeypatch):
+    """A curious agent's path, drawn in exploration episodes (shortened here to 30 s)."""
+    import hippo.world.stream as stream_module
+
+    monkeypatch.setattr(stream_module, "ACTIVE_INFERENCE_EPISODE", 30.0)
+    env = load_environment("tem-grid")
+    motion = MotionConfig(kind="active-inference", speed_mean=0.2)
+
+    def build():
+        return Stream.build(env, DT, SensesConfig(n=20), motion, 7, velocity_scale=0.3)
+
+    n = 2 * BLOCK_STEPS + 10  # more than three episodes of 1200 steps
+    whole = build().inputs(0, n)
+    chunked = _read_in_chunks(build(), n, np.random.default_rng(3))
+    assert all(np.array_equal(whole[name], chunked[name]) for name in whole)
+    position = build().position(0, n)
+    assert np.all(env.is_free(position)) and len(np.unique(env.cell_of(position), axis=0)) > 5
