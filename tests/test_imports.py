@@ -168,7 +168,7 @@ def test_no_module_is_imported_half_initialised():
 
 
 SUBPACKAGES = ("hippo.world", "hippo.learning", "hippo.learning.active_inference", "hippo.circuits", "hippo.analysis",
-               "hippo.agents", "hippo.experiments")
+               "hippo.agents", "hippo.experiments", "hippo.sweep")
 
 
 def test_every_public_name_of_a_subpackage_resolves():

@@ -8,10 +8,14 @@ each into its own run directory, and writes ``results.parquet`` / ``results.csv`
 and :func:`plot_sweep` draws.
 """
 
-from hippo.sweep.plot import plot_sweep
-from hippo.sweep.runner import SweepOutcome, describe, run_sweep
-from hippo.sweep.spec import ClusterSpec, PlannedRun, SweepSpec, load_sweep, plan
-from hippo.sweep.table import collect, read_table, write_table
+from hippo._exports import lazy_exports
 
-__all__ = ["ClusterSpec", "PlannedRun", "SweepOutcome", "SweepSpec", "collect", "describe", "load_sweep", "plan",
-           "plot_sweep", "read_table", "run_sweep", "write_table"]
+# Imported on first use: the runner brings in Dask, which ``hippo collect`` does not need.
+_EXPORTS = {
+    "plot_sweep": "hippo.sweep.plot",
+    **dict.fromkeys(["SweepOutcome", "describe", "run_sweep"], "hippo.sweep.runner"),
+    **dict.fromkeys(["ClusterSpec", "PlannedRun", "SweepSpec", "load_sweep", "plan"], "hippo.sweep.spec"),
+    **dict.fromkeys(["collect", "read_table", "write_table"], "hippo.sweep.table"),
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
