@@ -113,3 +113,20 @@ def test_multi_seed_study_summarises_every_seed(tmp_path):
     assert list(one_second["per_seed"].values()) == pytest.approx(per_seed)
     assert one_second["mean"] == pytest.approx(np.mean(per_seed))
     assert one_second["sem"] == pytest.approx(np.std(per_seed, ddof=1) / np.sqrt(2))
+
+
+@pytest.mark.parametrize("kind", ["ridge", "template", "knn"])
+def test_a_decoder_saved_as_arrays_predicts_exactly_as_the_fitted_one(kind, tmp_path):
+    from hippo.analysis.path_integration import decoder_state, make_decoder, restore_decoder
+    from hippo.world.gridworld import load_environment
+
+    env = load_environment("ring-1m")
+    rng = np.random.default_rng(4)
+    position = rng.random((400, 1))
+    activity = np.exp(-((position - np.linspace(0, 1, 12)) ** 2) / 0.01) + 0.05 * rng.standard_normal((400, 12))
+    fitted = make_decoder(kind, env).fit(activity, position)
+    np.savez(tmp_path / "decoder.npz", **decoder_state(fitted))
+    with np.load(tmp_path / "decoder.npz") as saved:
+        restored = restore_decoder(kind, env, {key: saved[key] for key in saved.files})
+    probe = activity[::7] + 0.1 * rng.standard_normal(activity[::7].shape)
+    assert np.array_equal(restored.predict(probe), fitted.predict(probe))

@@ -6,7 +6,9 @@ underscores) that defines
 * ``Config`` — a frozen dataclass with at least the fields ``experiment`` and ``seed``;
 * ``run(config, run_dir, progress) -> dict`` — runs the study, writes its arrays with
   ``run_dir.write_arrays``, hands each figure to ``run_dir.figure`` (drawn only once the
-  results are saved) and returns the metrics.
+  results are saved) and returns the metrics. An experiment with a circuit also saves
+  its engine's state (:mod:`hippo.experiments.run_state`) and takes ``start_from`` (a run
+  directory) to start from another run's saved state (``hippo run NAME --from RUN_DIR``).
 
 Its defaults live in ``<name>.toml`` beside the module. Any other TOML file in this
 folder is a *preset*: it names its ``experiment`` and overrides some defaults (for

@@ -252,6 +252,7 @@ class Stream:
         senses_config, motion_config: how it was built (for :meth:`moved_to`).
         encoder: place or cue cells (``PlaceCells`` / ``CueCells``) or a :class:`LatentCode`.
         velocity_cells: velocity encoder, or ``None`` for a stream without velocity input.
+        seed: what the stream was seeded with (see :meth:`build`).
         cursor: the next local step a phase reads when it does not say where to start;
             phases that read the stream advance it.
     """
