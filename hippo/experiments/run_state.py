@@ -66,6 +66,9 @@ def load_run_state(run_path: str | Path, engine) -> dict:
         if arrays[key].shape != projection.weights.shape:
             raise HippoError(f"{path}: projection {projection.name!r} has weights of shape {arrays[key].shape} "
                              f"in the saved run, {projection.weights.shape} in this configuration")
+        if not projection.plastic and not np.array_equal(arrays[key], projection.weights.astype(arrays[key].dtype)):
+            raise HippoError(f"{path}: fixed projection {projection.name!r} differs from this configuration's "
+                             "(a run of another control or wiring); start from a run of the same network")
     if str(arrays.get("network_digest", "")) != network_digest(engine.network):
         raise HippoError(f"{path}: the saved network's layers differ from this configuration's "
                          f"(digest {arrays.get('network_digest', 'missing')}, expected {network_digest(engine.network)})")
