@@ -26,9 +26,10 @@ import pytest
 from hippo.cli import main
 from hippo.errors import ConfigError
 from hippo.io import is_complete
-from hippo.sweep import collect, load_sweep, plan, plot_sweep, run_sweep
+from hippo.sweep import collect, load_sweep, plan, run_sweep
 from hippo.sweep.backends import batch_cluster
 from hippo.sweep.plot import summary
+from hippo.sweep.spec import MAX_ID_LENGTH, make_run_id
 
 SHORT = {"duration": 3.0, "switch_time": 1.0, "stream.frequency_before": 2.0, "stream.frequency_after": 1.0,
          "solver.horizon": 1.0}
@@ -62,6 +63,13 @@ def test_plan_is_the_cartesian_product_times_seeds_with_distinct_ids(tmp_path):
     first = runs[0]
     assert first.run_id.startswith("bayesian-mechanics_model.alpha=0.4_model.gamma=0.1_seed0_")
     assert "model.alpha=0.4" in first.overrides and "duration=3.0" in first.overrides
+
+
+def test_a_run_id_too_long_for_a_file_name_is_shortened_and_stays_unique():
+    swept = {f"projections.some_long_projection_name_{k}.plasticity.eta": 0.001 * k for k in range(8)}
+    ids = {make_run_id("path-integration", swept, seed, f"{seed:08x}") for seed in range(3)}
+    assert len(ids) == 3 and all(len(i) <= MAX_ID_LENGTH for i in ids)
+    assert make_run_id("x", {"a.b": 0.5}, 2, "abcd1234") == "x_a.b=0.5_seed2_abcd1234"
 
 
 def test_run_id_changes_with_any_fixed_key(tmp_path):
@@ -101,6 +109,9 @@ def test_an_invalid_value_at_one_grid_point_names_the_point(tmp_path):
     ('[sweep]\nexperiment = "bayesian-mechanics"\nseeds = [0]\nout = "x"\n[cluster]\nkind = "slurm"\ncores = 1\n'
      'memory = "1GB"\nwalltime = "1h"\n', "cluster.walltime"),
     ('[sweeps]\n', "sweeps"),
+    ('[sweep]\nexperiment = "bayesian-mechanics"\nseeds = [0]\nout = "x"\n[grid]\n"model.alpha" = [0.1, 0.1]\n',
+     "grid.model.alpha"),
+    ('set = 3\n[sweep]\nexperiment = "bayesian-mechanics"\nseeds = [0]\nout = "x"\n', "set"),
 ])
 def test_a_malformed_sweep_file_names_the_key(tmp_path, text, key):
     path = tmp_path / "bad.toml"
@@ -252,6 +263,7 @@ def test_a_sweep_runs_through_an_existing_scheduler_and_its_workers(tmp_path):
 # ---------------------------------------------------------------- batch clusters
 
 
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use")  # the dashboard then takes another port
 def test_the_slurm_job_script_of_a_cluster_table(tmp_path):
     pytest.importorskip("dask_jobqueue")
     extra = ('[cluster]\nkind = "slurm"\ncores = 8\nmemory = "16GB"\nwalltime = "04:00:00"\njobs = 3\n'

@@ -41,6 +41,8 @@ SWEEP_KEYS = ("experiment", "seeds", "out")
 CLUSTER_KEYS = ("kind", "cores", "memory", "walltime", "jobs", "account", "queue", "lifetime", "job_directives",
                 "prologue")
 CLUSTER_KINDS = ("slurm", "pbs")
+#: Longest run id (file names may have 255 bytes; the staging folder adds about 30).
+MAX_ID_LENGTH = 200
 
 
 @dataclass(frozen=True)
@@ -198,6 +200,9 @@ def load_sweep(path: str | Path) -> SweepSpec:
         raise ConfigError(source, "sweep.seeds", f"repeated seeds in {seeds!r}", "each seed once")
     if not isinstance(table["out"], str) or not table["out"]:
         raise ConfigError(source, "sweep.out", f"invalid value {table['out']!r}", "a folder path")
+    for name in ("set", "grid"):
+        if not isinstance(data.get(name, {}), Mapping):
+            raise ConfigError(source, name, "expected a table", f"[{name}] with dotted keys")
     fixed = _flatten(data.get("set", {}))
     if "seed" in fixed:
         raise ConfigError(source, "set.seed", "the seed is swept by sweep.seeds")
@@ -207,6 +212,8 @@ def load_sweep(path: str | Path) -> SweepSpec:
             raise ConfigError(source, "grid.seed", "the seed is swept by sweep.seeds")
         if not isinstance(values, list) or not values:
             raise ConfigError(source, f"grid.{key}", f"invalid value {values!r}", "a non-empty list of values")
+        if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
+            raise ConfigError(source, f"grid.{key}", f"repeated values in {values!r}", "each value once")
     grid = {key: tuple(values) for key, values in grid.items()}
     cluster = _cluster(data["cluster"], source) if "cluster" in data else None
     return SweepSpec(source, experiment, tuple(seeds), Path(table["out"]),
@@ -217,11 +224,24 @@ def _value_label(value: Any) -> str:
     """A short, file-name-safe text of a swept value."""
     if isinstance(value, float):
         text = f"{value:g}"
-    elif isinstance(value, Mapping):
-        text = "-".join(f"{k}{_value_label(v)}" for k, v in value.items())
     else:
-        text = json.dumps(value) if not isinstance(value, str) else value
+        text = value if isinstance(value, str) else json.dumps(value)
     return re.sub(r"[^A-Za-z0-9.+-]+", "_", text).strip("_")[:40]
+
+
+def make_run_id(experiment: str, swept: dict[str, Any], seed: int, digest: str) -> str:
+    """The name of a run's directory: experiment, swept values, seed and config digest.
+
+    Swept keys are named in full (``hpc.basal_noise.scale=0.01``), by their last part
+    when that is too long for a file name, and left out when even that is: the digest
+    alone tells runs apart.
+    """
+    for name in (lambda key: key, lambda key: key.rsplit(".", 1)[-1]):
+        labels = [f"{name(key)}={_value_label(value)}" for key, value in swept.items()]
+        text = "_".join([experiment, *labels, f"seed{seed}", digest])
+        if len(text) <= MAX_ID_LENGTH:
+            return text
+    return f"{experiment}_seed{seed}_{digest}"
 
 
 def config_digest(config: Any) -> str:
@@ -249,10 +269,10 @@ def plan(spec: SweepSpec) -> list[PlannedRun]:
             try:
                 config = resolve(spec.experiment, list(overrides), seed).config
             except ConfigError as error:
-                where = f"{spec.source} ({', '.join(f'{k}={v!r}' for k, v in swept.items()) or 'fixed keys'})"
-                raise ConfigError(where, error.key, error.problem, error.allowed) from None
+                point = ", ".join(f"{k}={v!r}" for k, v in swept.items()) or "fixed keys"
+                origin = "" if error.source == "--set" else f"; {error.source}"
+                raise ConfigError(f"{spec.source} ({point}{origin})", error.key, error.problem, error.allowed) from None
             digest = config_digest(config)
-            labels = [f"{key}={_value_label(value)}" for key, value in swept.items()]
-            run_id = "_".join([config.experiment, *labels, f"seed{seed}", digest])
-            runs.append(PlannedRun(run_id, seed, swept, overrides, digest, getattr(config, "engine", None)))
+            runs.append(PlannedRun(make_run_id(config.experiment, swept, seed, digest), seed, swept, overrides, digest,
+                                   getattr(config, "engine", None)))
     return runs
