@@ -95,3 +95,26 @@ def test_a_protocol_that_cannot_run_is_refused_before_anything_runs(phase, messa
     assert setup.engine.step_count == 0 and setup.stream.cursor == 0
     with pytest.raises(HippoError, match="used twice"):
         run_phases(setup.engine, [good, good])
+
+
+def test_a_diverging_phase_reports_what_was_recorded_before_it():
+    """A runaway recurrent loop in generation: linear MEC whose equal recurrent weights (0.26) give a growth of
+    4 % per step, so the rates overflow after about 18 000 steps, several chunks into the phase."""
+    from hippo.circuits.rate import RateEngine
+    from hippo.circuits.spec import ProjectionConfig
+    from hippo.circuits.wiring import AutoencoderProjections, PyramidalConfig, autoencoder_network
+    from hippo.errors import DivergenceError
+    from hippo.world.stream import Stream
+
+    stream = Stream.build(None, 0.025, SensesConfig(kind="latent", n=8, n_latents=2), None, 0)
+    runaway = AutoencoderProjections(mec_apical_mec=ProjectionConfig(w_init=0.0, w_mean=0.52, plastic=False))
+    network = autoencoder_network(8, 4, PyramidalConfig(), PyramidalConfig(), runaway, np.random.default_rng(0))
+    engine = RateEngine(network, 0.025, seed=0)
+    with pytest.raises(DivergenceError) as raised:
+        run_phases(engine, [Phase("sensing", 1.0, stream, INFERENCE, record=("mec",)),
+                            Phase("generating", 1200.0, stream, GENERATION, silenced=("features",), record=("mec",),
+                                  noise=False)])
+    error = raised.value
+    assert list(error.records) == ["sensing"] and error.phase.name == "generating"
+    steps = error.recording.steps
+    assert len(steps) > 0 and steps[0] == 40 and np.array_equal(steps, np.arange(40, 40 + len(steps)))
