@@ -142,7 +142,7 @@ def _convert(value: Any, tp: Any, source: str, key: str, finite: bool = True) ->
     if dataclasses.is_dataclass(tp):
         if not isinstance(value, Mapping):
             raise ConfigError(source, key, f"expected a table, got {value!r}")
-        return from_dict(tp, value, source, prefix=key)
+        return from_dict(variant(tp, value, source, key), value, source, prefix=key)
     if origin in (tuple, list):
         args = get_args(tp)
         if not isinstance(value, (list, tuple)):
@@ -277,8 +277,57 @@ def apply_overrides(cls: type, data: Mapping, overrides: list[str]) -> dict:
             if sub is None:
                 raise ConfigError("--set", ".".join(parts[: depth + 1]), "is not a table")
             node = node.setdefault(part, {})
-            target_cls = sub
+            target_cls = variant(sub, node, "--set", ".".join(parts[: depth + 1]))
+        _keep_variant_keys(cls, result, parts)
     return result
+
+
+def variant(cls: type, table: Mapping, source: str, key: str) -> type:
+    """The dataclass a table stands for: ``cls`` itself, or the variant its tag names.
+
+    A dataclass with a ``variants()`` classmethod (name → dataclass) and a class
+    attribute ``TAG`` (the tag field's name) is a tagged union: the table's value of the
+    tag names the variant (the first variant when the table has no tag). A key that only
+    other variants have is reported as not applying to the variant named.
+    """
+    if not hasattr(cls, "variants"):
+        return cls
+    options = cls.variants()
+    name = table.get(cls.TAG, next(iter(options)))
+    if name not in options:
+        raise ConfigError(source, f"{key}.{cls.TAG}" if key else cls.TAG, f"unknown value {name!r}", ", ".join(options))
+    chosen = options[name]
+    allowed = field_names(chosen)
+    for other in options.values():
+        for field in table:
+            if field not in allowed and field in field_names(other):
+                raise ConfigError(source, f"{key}.{field}" if key else field,
+                                  f"does not apply to {cls.TAG} {name!r}", ", ".join(allowed))
+    return chosen
+
+
+def _keep_variant_keys(cls: type, data: dict, parts: list[str]) -> None:
+    """After ``--set`` changed a tagged table's tag, drop the keys of the table's former variant.
+
+    Switching the variant on the command line (``plasticity.rule=bayesian-mechanics``)
+    replaces the file's choice, so the parameters only the former variant has go with
+    it; keys the new variant shares are kept.
+    """
+    node, target = data, cls
+    for depth, part in enumerate(parts):
+        sub = _dataclass_in(typing.get_type_hints(target).get(part))
+        last = depth == len(parts) - 1
+        if sub is not None and hasattr(sub, "variants") and isinstance(node.get(part), Mapping):
+            table = node[part]
+            if (last and sub.TAG in table) or (depth == len(parts) - 2 and parts[-1] == sub.TAG):
+                options = sub.variants()
+                keep = field_names(options.get(table.get(sub.TAG), sub))
+                node[part] = {k: v for k, v in table.items() if k in keep or k not in
+                              {f for option in options.values() for f in field_names(option)}}
+                return
+        if last or sub is None or not isinstance(node.get(part), Mapping):
+            return
+        node, target = node[part], variant(sub, node[part], "--set", ".".join(parts[: depth + 1]))
 
 
 def merge_tables(base: Mapping, top: Mapping) -> dict:

@@ -6,14 +6,15 @@ import pytest
 from hippo.circuits.activations import Activation
 from hippo.circuits.rate import RateEngine
 from hippo.circuits.spec import Layer, Network, Plasticity, Projection
-from hippo.learning.prediction_error import (
+from hippo.learning.prediction_error import local_error, prediction_error_step
+from hippo.learning.rules import (
     DALE_EXCITATORY,
     DALE_INHIBITORY,
     DALE_NONE,
-    local_error,
-    prediction_error_step,
+    RULES,
+    apply_dale,
+    parameter_row,
 )
-from hippo.learning.rules import apply_rule, rule_parameters
 from hippo.theta import GENERATION, INFERENCE
 
 N_POST, N_PRE = 3, 5
@@ -30,7 +31,6 @@ def _train(target_w, steps, eta, l1=0.0, l2=0.0, dale=DALE_NONE, target_b=None, 
     bias = target_b is not None
     W = np.zeros((N_POST, N_PRE + bias)) if w0 is None else w0.copy()
     P = np.zeros_like(W)
-    delta = np.zeros(N_POST)
     ones = np.ones(N_POST)
     errors, mean_w = np.empty(steps), np.zeros_like(W)
     for k in range(steps):
@@ -38,8 +38,9 @@ def _train(target_w, steps, eta, l1=0.0, l2=0.0, dale=DALE_NONE, target_b=None, 
         soma = target_w @ x + (target_b if bias else 0.0)
         comp = W[:, :N_PRE] @ x + (W[:, N_PRE] if bias else 0.0)
         errors[k] = np.mean((soma - comp) ** 2)
-        local_error(soma, comp, ones, delta)
-        prediction_error_step(W, P, delta, x, bias, DECAY, eta, l1, l2, dale)
+        delta = local_error(soma, comp, ones)
+        prediction_error_step(W, P, delta, x, bias, DECAY, eta, l1, l2)
+        apply_dale(W, dale)
         if dale == DALE_EXCITATORY:
             assert W.min() >= 0.0
         elif dale == DALE_INHIBITORY:
@@ -64,12 +65,10 @@ def test_local_error_includes_the_activation_slope():
     act = Activation("sigmoid", threshold=0.2, gain=2.0)
     v = np.array([-1.0, 0.2, 1.5])
     soma, comp = np.array([0.9, 0.1, 0.4]), act(v)
-    out = np.empty(3)
-    local_error(soma, comp, act.derivative(v), out)
+    out = local_error(soma, comp, act.derivative(v))
     assert np.allclose(out, (soma - comp) * act.derivative(v))
     relu = Activation("relu", threshold=0.5)
-    out_relu = np.empty(3)
-    local_error(soma, relu(v), relu.derivative(v), out_relu)
+    out_relu = local_error(soma, relu(v), relu.derivative(v))
     assert out_relu[0] == 0.0 and out_relu[1] == 0.0  # below threshold: no learning
     assert out_relu[2] == pytest.approx(0.4 - 1.0)
 
@@ -78,11 +77,11 @@ def test_trace_low_pass_filters_the_hebbian_term():
     W, P = np.zeros((2, 3)), np.zeros((2, 3))
     delta, pre = np.array([1.0, -2.0]), np.array([0.5, 1.0, 0.0])
     for k in range(1, 6):
-        prediction_error_step(W, P, delta, pre, False, DECAY, 0.0, 0.0, 0.0, DALE_NONE)
+        prediction_error_step(W, P, delta, pre, False, DECAY, 0.0, 0.0, 0.0)
         assert np.allclose(P, (1 - (1 - DECAY) ** k) * np.outer(delta, pre))
     assert np.all(W == 0.0)  # η = 0: no weight change
     # the weight step is η·P
-    prediction_error_step(W, P, delta, pre, False, DECAY, 0.1, 0.0, 0.0, DALE_NONE)
+    prediction_error_step(W, P, delta, pre, False, DECAY, 0.1, 0.0, 0.0)
     assert np.allclose(W, 0.1 * P)
 
 
@@ -92,7 +91,7 @@ def test_l2_alone_decays_the_weights_geometrically():
     W, P = W0.copy(), np.zeros_like(W0)
     eta, l2 = 0.01, 0.5
     for _ in range(100):
-        prediction_error_step(W, P, np.zeros(N_POST), rng.normal(size=N_PRE), True, DECAY, eta, 0.0, l2, DALE_NONE)
+        prediction_error_step(W, P, np.zeros(N_POST), rng.normal(size=N_PRE), True, DECAY, eta, 0.0, l2)
     assert np.allclose(W, W0 * (1 - eta * l2) ** 100)
 
 
@@ -109,10 +108,10 @@ def test_l1_alone_moves_weights_to_zero_at_a_constant_rate():
     W, P = W0.copy(), np.zeros_like(W0)
     eta, l1 = 0.01, 0.1  # steps of 1e-3
     for _ in range(20):
-        prediction_error_step(W, P, np.zeros(1), np.ones(3), False, DECAY, eta, l1, 0.0, DALE_NONE)
+        prediction_error_step(W, P, np.zeros(1), np.ones(3), False, DECAY, eta, l1, 0.0)
     assert np.allclose(W, [[0.03, -0.01, 0.0]])
     for _ in range(100):
-        prediction_error_step(W, P, np.zeros(1), np.ones(3), False, DECAY, eta, l1, 0.0, DALE_NONE)
+        prediction_error_step(W, P, np.zeros(1), np.ones(3), False, DECAY, eta, l1, 0.0)
     assert np.abs(W).max() <= eta * l1 + 1e-12
 
 
@@ -128,26 +127,27 @@ def test_dale_law_keeps_the_sign_and_learns_the_best_signed_fit(dale, sign):
 
 def test_dale_law_clips_a_single_step():
     W, P = np.array([[0.001, 0.02]]), np.zeros((1, 2))
-    prediction_error_step(W, P, np.array([-1.0]), np.array([1.0, -1.0]), False, 1.0, 0.01, 0.0, 0.0, DALE_EXCITATORY)
+    prediction_error_step(W, P, np.array([-1.0]), np.array([1.0, -1.0]), False, 1.0, 0.01, 0.0, 0.0)
+    apply_dale(W, DALE_EXCITATORY)
     assert np.allclose(W, [[0.0, 0.03]]) and W[0, 0] == 0.0  # the step past zero stops at zero
     W, P = np.array([[-0.001, -0.02]]), np.zeros((1, 2))
-    prediction_error_step(W, P, np.array([1.0]), np.array([1.0, -1.0]), False, 1.0, 0.01, 0.0, 0.0, DALE_INHIBITORY)
+    prediction_error_step(W, P, np.array([1.0]), np.array([1.0, -1.0]), False, 1.0, 0.01, 0.0, 0.0)
+    apply_dale(W, DALE_INHIBITORY)
     assert np.allclose(W, [[0.0, -0.03]]) and W[0, 0] == 0.0
 
 
-def test_apply_rule_runs_the_prediction_error_rule_with_its_parameters():
+def test_the_registered_step_runs_the_prediction_error_rule_with_its_parameters():
     plasticity = Plasticity(eta=0.02, l1=0.001, l2=0.003, tau_trace=0.2)
-    params = rule_parameters(plasticity, "excitatory", 0.025)
-    assert params[:5] == pytest.approx([0.125, 0.02, 0.001, 0.003, DALE_EXCITATORY])
+    params = parameter_row(plasticity, 0.025)
+    assert params == pytest.approx([0.02, 0.001, 0.003, 0.125])  # [η, λ1, λ2, dt/τ_P]
     rng = np.random.default_rng(7)
     W = np.abs(rng.normal(size=(N_POST, N_PRE + 1)))
     delta, pre = rng.normal(size=N_POST), rng.normal(size=N_PRE)
-    W1, P1, A1 = W.copy(), np.zeros_like(W), np.zeros_like(W)
-    apply_rule(0, W1, P1, A1, delta, pre, np.zeros(N_POST), True, params)
+    W1, S1 = W.copy(), np.zeros((1,) + W.shape)
+    RULES["prediction-error"].step(W1, S1, delta, pre, np.zeros(N_POST), True, params)
     W2, P2 = W.copy(), np.zeros_like(W)
-    prediction_error_step(W2, P2, delta, pre, True, 0.125, 0.02, 0.001, 0.003, DALE_EXCITATORY)
-    assert np.array_equal(W1, W2) and np.array_equal(P1, P2)
-    assert np.all(A1 == 0.0)
+    prediction_error_step(W2, P2, delta, pre, True, 0.125, 0.02, 0.001, 0.003)
+    assert np.array_equal(W1, W2) and np.array_equal(S1[0], P2)
 
 
 # ------------------------------------------------------ inside the rate engine

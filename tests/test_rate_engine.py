@@ -278,7 +278,7 @@ def test_make_engine_and_reset_state():
     engine.run(1.0, inputs, ThetaConfig())
     weights = engine.all_weights()
     engine.reset_state()
-    assert np.all(engine.rate == 0) and np.all(engine.traces == 0) and np.all(engine.noise_state == 0)
+    assert np.all(engine.rate == 0) and np.all(engine.rule_state == 0) and np.all(engine.noise_state == 0)
     assert all(np.array_equal(w, weights[k]) for k, w in engine.all_weights().items())
 
 

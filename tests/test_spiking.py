@@ -18,7 +18,7 @@ from hippo.circuits.spec import Layer, Network, Plasticity, Projection
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine, activation_code, cache_directory
 from hippo.circuits.wiring import (AutoencoderProjections, PathIntegratorProjections, PyramidalConfig,
                                    autoencoder_network, path_integrator_network)
-from hippo.learning.rules import rule_parameters
+from hippo.learning.rules import parameter_row
 from hippo.learning.spiking_rule import rule_constants
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
 from hippo.world.gridworld import load_environment
@@ -104,9 +104,9 @@ def test_spike_times_are_in_engine_time_across_runs():
 def test_rule_constants_are_the_rate_rule_parameters():
     plasticity = Plasticity(eta=0.004, l1=0.001, l2=0.005, tau_trace=0.2)
     constants = rule_constants(plasticity, DT)
-    decay, eta, l1, l2 = rule_parameters(plasticity, "none", DT)[:4]
+    eta, l1, l2, decay = parameter_row(plasticity, DT)
     assert constants == {"decay": decay, "eta": eta, "l1": l1, "l2": l2}
-    with pytest.raises(ValueError, match="prediction-error"):
+    with pytest.raises(ValueError, match="no translation of the 'bayesian-mechanics' rule"):
         SpikingEngine(_neuron(apical_plastic=Plasticity(rule="bayesian-mechanics")), DT, config=FAST)
 
 

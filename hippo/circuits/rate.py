@@ -16,19 +16,28 @@ local prediction error and the presynaptic rates it read.
 from __future__ import annotations
 
 import copy
+import hashlib
+import importlib.util
+import inspect
 import json
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
+import numba
 import numpy as np
-from numba import njit
 
 from hippo.circuits.activations import activate
+from hippo.circuits.compartments import ou_coefficients, ou_step, soma_potential
 from hippo.circuits.spec import Network
 from hippo.circuits.state import check_state
 from hippo.errors import DivergenceError
-from hippo.learning.rules import N_PARAMETERS, RULE_CODES, apply_rule, rule_parameters
+from hippo.io import write_text
+from hippo.learning import rules
+from hippo.learning.prediction_error import local_error
 from hippo.theta import ThetaConfig, theta_gate
 
 KIND_INPUT, KIND_FEEDFORWARD, KIND_PYRAMIDAL = 0, 1, 2
@@ -146,9 +155,8 @@ class RateEngine:
             act=np.array([c[1].code for c in comp_specs], dtype=np.int64),
             threshold=np.array([c[1].threshold for c in comp_specs], real),
             gain=np.array([c[1].gain for c in comp_specs], real),
-            noise_decay=np.array([np.exp(-dt / c[2].tau) if c[2] else 0.0 for c in comp_specs], real),
-            noise_kick=np.array([c[2].scale * np.sqrt(1.0 - np.exp(-2.0 * dt / c[2].tau)) if c[2] else 0.0
-                                 for c in comp_specs], real),
+            noise_decay=np.array([ou_coefficients(c[2].scale, c[2].tau, dt)[0] if c[2] else 0.0 for c in comp_specs], real),
+            noise_kick=np.array([ou_coefficients(c[2].scale, c[2].tau, dt)[1] if c[2] else 0.0 for c in comp_specs], real),
             noise_col=noise_col,
         )
         self._layer = dict(
@@ -170,9 +178,22 @@ class RateEngine:
         w_sizes = [p.weights.size for p in projections]
         w_offset = np.cumsum([0] + w_sizes)
         self.weights = np.concatenate([p.weights.ravel() for p in projections]).astype(real) if projections else np.zeros(0, real)
-        self.traces = np.zeros_like(self.weights)
-        self.aux = np.zeros_like(self.weights)
         self.w_offset = {p.name: (w_offset[i], p.weights.shape) for i, p in enumerate(projections)}
+
+        # learning rules: the ones this network uses (in registry order), each projection's
+        # parameter row and its per-synapse state slots in one buffer
+        used = {p.plasticity.rule for p in projections if p.plastic}
+        self.rule_names = [name for name in rules.RULES if name in used]
+        rows = [rules.parameter_row(p.plasticity, dt) if p.plastic else np.zeros(0) for p in projections]
+        params = np.zeros((len(projections), max([rules.N_SHARED] + [len(r) for r in rows])), real)
+        for i, row in enumerate(rows):
+            params[i, :len(row)] = row
+        self.rule_slots = {p.name: rules.rule_named(p.plasticity.rule).slots for p in projections if p.plastic}
+        n_slots = [len(self.rule_slots.get(p.name, ())) for p in projections]
+        state_offset = np.cumsum([0] + [k * p.weights.size for k, p in zip(n_slots, projections)])
+        self.rule_state = np.zeros(state_offset[-1], real)
+        self._kernel = compiled_kernel(self.rule_names)
+        self._state_offset = {p.name: int(state_offset[i]) for i, p in enumerate(projections)}
         comp_of = [self.comp_index[(p.target, p.compartment)] for p in projections]
         first = np.searchsorted(comp_of, np.arange(len(comp_specs) + 1)) if projections else np.zeros(len(comp_specs) + 1, dtype=np.int64)
 
@@ -194,12 +215,14 @@ class RateEngine:
             comp=np.array(comp_of, dtype=np.int64),
             layer=np.array([evaluated_before[p.target] for p in projections], dtype=np.int64),
             plastic=np.array([p.plastic for p in projections], dtype=np.bool_),
-            rule=np.array([RULE_CODES[p.plasticity.rule] if p.plastic else -1 for p in projections], dtype=np.int64),
-            params=np.array([rule_parameters(p.plasticity, p.dale, dt) if p.plastic else np.zeros(N_PARAMETERS)
-                             for p in projections], real).reshape(len(projections), N_PARAMETERS),
+            rule=np.array([self.rule_names.index(p.plasticity.rule) if p.plastic else -1 for p in projections], dtype=np.int64),
+            dale=np.array([rules.DALE_CODES[p.dale] for p in projections], dtype=np.int64),
+            params=params,
+            state_offset=np.asarray(state_offset[:-1], dtype=np.int64),
+            n_slots=np.array(n_slots, dtype=np.int64),
         )
         self.learning_enabled = {p.name: p.plastic for p in projections}
-        self._base_eta = self._proj["params"][:, 1].copy()
+        self._base_rate = self._proj["params"][:, rules.LEARNING_RATE].copy()
         self._learning_rate_factor = np.array(1.0)
 
     # ------------------------------------------------------------------ weights
@@ -226,22 +249,21 @@ class RateEngine:
         self._apply_learning_rate_factor(factor)
 
     def _apply_learning_rate_factor(self, factor: float) -> None:
-        self._proj["params"][:, 1] = self._base_eta * factor
+        self._proj["params"][:, rules.LEARNING_RATE] = self._base_rate * factor
 
     def reset_state(self) -> None:
         """Zero all rates, compartment states, noise and traces (weights kept)."""
-        for array in (self.rate, self.prev_rate, self.comp_rate, self.comp_dphi, self.noise_state, self.traces, self.aux):
+        for array in (self.rate, self.prev_rate, self.comp_rate, self.comp_dphi, self.noise_state, self.rule_state):
             array[:] = 0.0
 
     # ------------------------------------------------------------------- state
     def _rule_slots(self) -> dict[str, np.ndarray]:
         """``"<projection>:<slot>" -> view`` of every plastic projection's per-synapse rule state."""
         slots = {}
-        for p in self.projections:
-            if p.plastic:
-                offset, shape = self.w_offset[p.name]
-                buffer, slot = (self.traces, "trace") if p.plasticity.rule == "prediction-error" else (self.aux, "momentum")
-                slots[f"{p.name}:{slot}"] = buffer[offset: offset + shape[0] * shape[1]].reshape(shape)
+        for name, names in self.rule_slots.items():
+            offset, shape = self._state_offset[name], self.w_offset[name][1]
+            block = self.rule_state[offset: offset + len(names) * shape[0] * shape[1]].reshape((len(names),) + shape)
+            slots.update({f"{name}:{slot}": block[k] for k, slot in enumerate(names)})
         return slots
 
     def _state_arrays(self) -> dict[str, np.ndarray]:
@@ -289,7 +311,7 @@ class RateEngine:
     def copy(self) -> "RateEngine":
         """An independent engine in this engine's state: running either leaves the other unchanged."""
         twin = copy.copy(self)
-        for name in ("rate", "prev_rate", "comp_rate", "comp_dphi", "noise_state", "weights", "traces", "aux",
+        for name in ("rate", "prev_rate", "comp_rate", "comp_dphi", "noise_state", "weights", "rule_state",
                      "_learning_rate_factor"):
             setattr(twin, name, getattr(self, name).copy())
         twin._proj = {key: value.copy() for key, value in self._proj.items()}
@@ -391,17 +413,18 @@ class RateEngine:
 
     def _step(self, n_steps, step0, inputs, theta, normals, learn, noise, record_every, rate_idx, comp_idx,
               out_rate, out_comp, out_loss, out_theta):
-        _run_chunk(
+        self._kernel(
             n_steps, step0, inputs, theta, normals, learn, noise,
             self.rate, self.prev_rate, self.comp_rate, self.comp_dphi, self.noise_state,
-            self.weights, self.traces, self.aux,
+            self.weights, self.rule_state,
             self._layer["kind"], self._layer["offset"], self._layer["n"], self._layer["comp_first"],
             self._layer["act"], self._layer["threshold"], self._layer["gain"],
             self._comp["offset"], self._comp["n"], self._comp["act"], self._comp["threshold"], self._comp["gain"],
             self._comp["noise_kick"], self._comp["noise_decay"], self._comp["noise_col"],
             self._proj["comp_first"], self._proj["src_offset"], self._proj["n_pre"], self._proj["reads_prev"],
             self._proj["bias"], self._proj["w_offset"], self._proj["n_post"], self._proj["n_cols"],
-            self._proj["comp"], self._proj["layer"], self._proj["plastic"], self._proj["rule"], self._proj["params"],
+            self._proj["comp"], self._proj["layer"], self._proj["plastic"], self._proj["rule"], self._proj["dale"],
+            self._proj["params"], self._proj["state_offset"], self._proj["n_slots"],
             record_every, rate_idx, comp_idx, out_rate, out_comp, out_loss, out_theta,
         )
 
@@ -432,14 +455,50 @@ class RateEngine:
         return block
 
 
-@njit(cache=True, fastmath=True)
+def compiled_kernel(rule_names: list[str]) -> Callable:
+    """The engine's compiled loop (:func:`_run_chunk`) for networks that learn with the rules ``rule_names``.
+
+    numba compiles a call to a known function only, so the loop is specialised per set
+    of rules: the loop's source and the dispatch over the rules' steps
+    (:func:`hippo.learning.rules.dispatch_source`) are written to a module in numba's
+    cache folder, named by a digest of both, and imported; numba caches its compiled
+    code beside it. A network of the same rules reuses it in every process.
+    """
+    dispatch, namespace = rules.dispatch_source(rule_names)
+    identity = "\n".join(rules.rule_signature(name) for name in rule_names) + _KERNEL_SOURCE
+    digest = hashlib.sha1(identity.encode()).hexdigest()[:16]
+    if digest in _KERNELS:
+        return _KERNELS[digest]
+    path = Path(numba.config.CACHE_DIR or tempfile.gettempdir()) / "generated" / f"rate_kernel_{digest}.py"
+    if not path.exists():  # rewriting an unchanged file would void numba's cache of it
+        header = (f'"""The rate engine\'s loop for networks learning with: {", ".join(rule_names) or "no rule"}.\n\n'
+                  f'Written by hippo.circuits.rate.compiled_kernel from the loop\'s source; do not edit."""\n\n')
+        write_text(path, header + dispatch + "\n\n@njit(cache=True, fastmath=True)\n" + _KERNEL_SOURCE)
+    name = f"hippo_rate_kernel_{digest}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    module.__dict__.update(namespace, np=np, activate=activate, local_error=local_error, ou_step=ou_step,
+                           soma_potential=soma_potential, KIND_PYRAMIDAL=KIND_PYRAMIDAL)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    _KERNELS[digest] = module._run_chunk
+    return module._run_chunk
+
+
 def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
-               rate, prev, comp_rate, comp_dphi, noise_state, weights, traces, aux,
+               rate, prev, comp_rate, comp_dphi, noise_state, weights, rule_state,
                lay_kind, lay_offset, lay_n, lay_comp_first, lay_act, lay_threshold, lay_gain,
                comp_offset, comp_n, comp_act, comp_threshold, comp_gain, noise_kick, noise_decay, noise_col,
                proj_comp_first, proj_src_offset, proj_n_pre, proj_reads_prev, proj_bias, proj_w_offset,
-               proj_n_post, proj_n_cols, proj_comp, proj_layer, proj_plastic, proj_rule, proj_params,
+               proj_n_post, proj_n_cols, proj_comp, proj_layer, proj_plastic, proj_rule, proj_dale, proj_params,
+               proj_state_offset, proj_n_slots,
                record_every, rec_rate_idx, rec_comp_idx, out_rate, out_comp, out_loss, out_theta):
+    """Advance the engine's arrays by ``n_steps`` steps (update order in the module docstring).
+
+    The source of the loop numba compiles per set of rules (:func:`compiled_kernel`),
+    where ``apply_rule(code, W, S, delta, pre, post, bias, dale, params)`` is the
+    dispatch over the rules' steps.
+    """
     n_inputs = inputs.shape[1]
     n_layers = lay_kind.shape[0]
     n_comps = comp_n.shape[0]
@@ -485,7 +544,7 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
                 for i in range(n):
                     r, d = activate(potential[i], comp_act[c], comp_threshold[c], comp_gain[c])
                     if noise and col >= 0:
-                        noise_state[o + i] = a * noise_state[o + i] + kick * normals[k, col + i]
+                        noise_state[o + i] = ou_step(noise_state[o + i], a, kick, normals[k, col + i])
                         r += noise_state[o + i]
                     comp_rate[o + i] = r
                     comp_dphi[o + i] = d
@@ -497,7 +556,7 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
                 for i in range(n):
                     b = comp_rate[ob + i]
                     ap = comp_rate[oa + i]
-                    rate[out + i] = activate(th * b + (one - th) * ap, lay_act[l], lay_threshold[l], lay_gain[l])[0]
+                    rate[out + i] = activate(soma_potential(th, b, ap, one), lay_act[l], lay_threshold[l], lay_gain[l])[0]
                     mismatch += abs(b - ap)
                 loss_sum[pyr] += mismatch / n
                 pyr += 1
@@ -513,16 +572,16 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
                 s = lay_offset[proj_layer[p]]  # the soma this compartment predicts
                 n = comp_n[c]
                 for i in range(n):
-                    delta[i] = (rate[s + i] - comp_rate[o + i]) * comp_dphi[o + i]
+                    delta[i] = local_error(rate[s + i], comp_rate[o + i], comp_dphi[o + i])
                 s0 = proj_src_offset[p]
                 n_pre = proj_n_pre[p]
                 pre = prev[s0: s0 + n_pre] if proj_reads_prev[p] else rate[s0: s0 + n_pre]
                 size = proj_n_post[p] * proj_n_cols[p]
                 w0 = proj_w_offset[p]
                 W = weights[w0: w0 + size].reshape((proj_n_post[p], proj_n_cols[p]))
-                P = traces[w0: w0 + size].reshape((proj_n_post[p], proj_n_cols[p]))
-                A = aux[w0: w0 + size].reshape((proj_n_post[p], proj_n_cols[p]))
-                apply_rule(proj_rule[p], W, P, A, delta[:n], pre, rate[s: s + n], proj_bias[p], proj_params[p])
+                s1 = proj_state_offset[p]
+                S = rule_state[s1: s1 + proj_n_slots[p] * size].reshape((proj_n_slots[p], proj_n_post[p], proj_n_cols[p]))
+                apply_rule(proj_rule[p], W, S, delta[:n], pre, rate[s: s + n], proj_bias[p], proj_dale[p], proj_params[p])
         window += 1
         if (step0 + k + 1) % record_every == 0:
             for q in range(rec_rate_idx.shape[0]):
@@ -535,3 +594,8 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
             out_theta[rec] = th
             window = 0
             rec += 1
+
+
+#: The source of :func:`_run_chunk`, compiled per set of rules by :func:`compiled_kernel`.
+_KERNEL_SOURCE = inspect.getsource(_run_chunk)
+_KERNELS: dict[str, Callable] = {}

@@ -13,7 +13,8 @@ Layers come in three kinds:
 
 Projections carry a weight matrix of shape ``(n_target, n_source + bias)`` into one
 compartment (``basal`` or ``apical`` of a pyramidal layer, ``input`` of a feed-forward
-layer). A projection with :class:`Plasticity` learns with the named rule; one without is
+layer). A projection with a :class:`~hippo.learning.rules.Plasticity` learns with the
+rule it names (any rule of the registry in :mod:`hippo.learning.rules`); one without is
 fixed.
 """
 
@@ -27,9 +28,7 @@ import numpy as np
 from hippo.circuits.activations import Activation
 from hippo.config import bounds
 from hippo.errors import ConfigError
-
-RULES = ("prediction-error", "bayesian-mechanics")
-
+from hippo.learning.rules import Plasticity
 
 @dataclass(frozen=True)
 class Noise:
@@ -60,63 +59,6 @@ class Layer:
     apical: Activation = Activation()
     basal_noise: Noise = Noise()
     apical_noise: Noise = Noise()
-
-
-@dataclass(frozen=True)
-class Plasticity:
-    """How a projection learns.
-
-    Attributes:
-        rule: ``"prediction-error"`` (dendritic prediction of somatic activity) or
-            ``"bayesian-mechanics"`` (weights and momenta, Kim's learning equations).
-        eta: learning rate per step (prediction error; Bayesian mechanics runs in real
-            time with its own rates m_w, m_z, α, γ).
-        l1, l2: L1 and L2 penalties on the weights (prediction error).
-        tau_trace: time constant τ_P of the plasticity-induction trace (seconds).
-        m_w: inertial mass of the weights per presynaptic input (Bayesian mechanics;
-            s): a synapse of a projection with ``n`` inputs has mass ``n·m_w``, as its
-            initial weights have variance ``∝ 1/n``.
-        m_z: precision of the compartment's prediction error (Bayesian mechanics;
-            1/(s·rate²)).
-        alpha: Hebbian coefficient of the learning force ``α s μ − γ W`` (Bayesian
-            mechanics; 1/(s·rate²)).
-        gamma: decay rate ``γ`` of weights and momenta (Bayesian mechanics; 1/s).
-
-    The Bayesian-mechanics defaults suit circuits with rates of order 0.1–1, dt = 25 ms,
-    theta at 5 Hz and inputs correlated over about a second. Averaged over the stream
-    and the theta cycle, each mode of a projection (eigenvalue ``c`` of ``⟨μ μᵀ⟩``) is a
-    damped oscillator with decay rate ``γ``, frequency ``ω = sqrt(f·m_z·c/(n·m_w))``,
-    damping ratio ``sqrt(ρ/(ρ + c))`` and fixed point ``W* = ⟨s μᵀ⟩ (⟨μ μᵀ⟩ + ρ)⁻¹``,
-    where ``ρ = γ²·n·m_w/(f·m_z)`` and ``f = ½`` is the fraction of the theta cycle in
-    which the compartment's target is the other compartment (derivation in
-    :mod:`hippo.learning.bayesian_mechanics_rule`). One number, the ridge per input
-    ``ρ/n``, thus sets both how much a mode is shrunk and how much it overshoots:
-
-    * ``γ = 0.002/s``: weights and momenta relax over ``1/γ = 500 s``, a quarter of a
-      30-minute training run; the momentum averages the error over thousands of theta
-      cycles.
-    * ``m_w/m_z = 2000 s²·rate²`` per input, so ``ρ/n = γ²·m_w/(f·m_z) = 0.016``: modes
-      with ``c ≤ 5ρ`` keep a damping ratio of at least 0.4 and overshoot their fixed
-      point by at most a quarter, which keeps a recurrent weight learning a slow generative
-      dynamics (fixed point just inside the stability edge) from crossing it. Every
-      mode's frequency stays far below theta (``ω ≪ π·5 Hz``) and within the discrete
-      limit (``dt·ω ≪ 2``), and slow enough (``ω²·τ_c < γ/4`` for ``c < 125 ρ``, ``τ_c``
-      = 1 s) that the inputs' fluctuations do not pump the oscillation.
-    * ``α = 0``: the fixed point is the ridge regression above. A Hebbian term adds
-      ``α·γ·n·m_w ⟨s μᵀ⟩`` (averaged over the whole cycle) to ``f·m_z ⟨s μᵀ⟩`` and, in the
-      half cycle where the compartment drives its own soma (``s`` is then its own
-      output), feeds back positively.
-    """
-
-    rule: Literal["prediction-error", "bayesian-mechanics"] = "prediction-error"
-    eta: float = field(default=0.01, metadata=bounds(min=0.0))
-    l1: float = field(default=0.0, metadata=bounds(min=0.0))
-    l2: float = field(default=0.0, metadata=bounds(min=0.0))
-    tau_trace: float = field(default=0.1, metadata=bounds(gt=0.0))
-    m_w: float = field(default=2000.0, metadata=bounds(gt=0.0))
-    m_z: float = field(default=1.0, metadata=bounds(min=0.0))
-    alpha: float = field(default=0.0)
-    gamma: float = field(default=0.002, metadata=bounds(min=0.0))
 
 
 @dataclass(frozen=True, eq=False)
@@ -202,7 +144,8 @@ class ProjectionConfig:
         bias: add a bias column (initialised at zero).
         plastic: whether the projection learns.
         dale: sign constraint on the weights.
-        plasticity: the learning rule and its parameters.
+        plasticity: the learning rule and its parameters (a table tagged by ``rule``; see
+            :mod:`hippo.learning.rules`).
     """
 
     w_init: float = field(default=1.0, metadata=bounds(min=0.0))

@@ -55,7 +55,7 @@ from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.state import check_state
 from hippo.errors import DivergenceError
-from hippo.learning import spiking_rule
+from hippo.learning import rules, spiking_rule
 from hippo.progress import announce_compilation
 from hippo.theta import ThetaConfig, theta_gate
 
@@ -157,8 +157,10 @@ class SpikingEngine:
         if abs(substeps - round(substeps)) > 1e-6 or round(substeps) < 1:
             raise ValueError(f"the spiking time step {config.dt} s must divide the network step {dt} s")
         for p in network.projections:
-            if p.plastic:
-                spiking_rule.check_rule(p.plasticity, p.name)
+            if p.plastic and rules.rule_named(p.plasticity.rule).spiking is not spiking_rule:
+                translated = [name for name, rule in rules.RULES.items() if rule.spiking is not None]
+                raise ValueError(f"projection {p.name}: the spiking engine has no translation of the {p.plasticity.rule!r} "
+                                 f"rule (rules it translates: {', '.join(translated)})")
         self.network = network
         self.dt = float(dt)
         self.config = config

@@ -87,18 +87,74 @@ things limit the rule:
   when it overshoots, after which generated activity grows within each sleep phase.
   Such projections need damping ratios of about 0.4 or more, which costs shrinkage.
 
-The defaults in :class:`hippo.circuits.spec.Plasticity` follow from these bounds.
+The defaults of :class:`BayesianMechanicsPlasticity` follow from these bounds. The module
+registers the rule with :mod:`hippo.learning.rules` (one state slot, the momenta; no
+Brian2 translation).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from typing import Literal
+
 import numpy as np
 from numba import njit
+
+from hippo.config import bounds
+from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, penalised, register
+
+
+@dataclass(frozen=True)
+class BayesianMechanicsPlasticity(Plasticity):
+    """Configuration of the Bayesian-mechanics rule (runs in real time, step ``dt``).
+
+    Attributes:
+        m_w: inertial mass of the weights per presynaptic input (s): a synapse of a
+            projection with ``n`` inputs has mass ``n·m_w``, as its initial weights have
+            variance ``∝ 1/n``.
+        m_z: precision of the compartment's prediction error (1/(s·rate²)); the rate a
+            learning-rate schedule scales.
+        alpha: Hebbian coefficient of the learning force ``α s μ − γ W`` (1/(s·rate²)).
+        gamma: decay rate ``γ`` of weights and momenta (1/s).
+        l1, l2: L1 and L2 penalties (1/s), added to the weight equation.
+
+    The defaults suit circuits with rates of order 0.1–1, dt = 25 ms, theta at 5 Hz and
+    inputs correlated over about a second. Averaged over the stream and the theta cycle,
+    each mode of a projection (eigenvalue ``c`` of ``⟨μ μᵀ⟩``) is a damped oscillator
+    with decay rate ``γ``, frequency ``ω = sqrt(f·m_z·c/(n·m_w))``, damping ratio
+    ``sqrt(ρ/(ρ + c))`` and fixed point ``W* = ⟨s μᵀ⟩ (⟨μ μᵀ⟩ + ρ)⁻¹``, where
+    ``ρ = γ²·n·m_w/(f·m_z)`` and ``f = ½`` is the fraction of the theta cycle in which
+    the compartment's target is the other compartment (derivation above). One number,
+    the ridge per input ``ρ/n``, thus sets both how much a mode is shrunk and how much it
+    overshoots:
+
+    * ``γ = 0.002/s``: weights and momenta relax over ``1/γ = 500 s``, a quarter of a
+      30-minute training run; the momentum averages the error over thousands of theta
+      cycles.
+    * ``m_w/m_z = 2000 s²·rate²`` per input, so ``ρ/n = γ²·m_w/(f·m_z) = 0.016``: modes
+      with ``c ≤ 5ρ`` keep a damping ratio of at least 0.4 and overshoot their fixed
+      point by at most a quarter, which keeps a recurrent weight learning a slow generative
+      dynamics (fixed point just inside the stability edge) from crossing it. Every
+      mode's frequency stays far below theta (``ω ≪ π·5 Hz``) and within the discrete
+      limit (``dt·ω ≪ 2``), and slow enough (``ω²·τ_c < γ/4`` for ``c < 125 ρ``, ``τ_c``
+      = 1 s) that the inputs' fluctuations do not pump the oscillation.
+    * ``α = 0``: the fixed point is the ridge regression above. A Hebbian term adds
+      ``α·γ·n·m_w ⟨s μᵀ⟩`` (averaged over the whole cycle) to ``f·m_z ⟨s μᵀ⟩`` and, in the
+      half cycle where the compartment drives its own soma (``s`` is then its own
+      output), feeds back positively.
+    """
+
+    rule: Literal["bayesian-mechanics"] = "bayesian-mechanics"
+    m_w: float = field(default=2000.0, metadata=bounds(gt=0.0))
+    m_z: float = field(default=1.0, metadata=bounds(min=0.0))
+    alpha: float = field(default=0.0)
+    gamma: float = field(default=0.002, metadata=bounds(min=0.0))
 
 
 @njit(cache=True)
 def bayesian_mechanics_step(W: np.ndarray, p_W: np.ndarray, err: np.ndarray, pre: np.ndarray, post: np.ndarray,
-                            dt: float, m_w: float, m_z: float, alpha: float, gamma: float) -> None:
+                            dt: float, m_w: float, m_z: float, alpha: float, gamma: float,
+                            l1: float = 0.0, l2: float = 0.0) -> None:
     """Advance weights and momenta of one projection by one step, in place.
 
     Args:
@@ -112,9 +168,37 @@ def bayesian_mechanics_step(W: np.ndarray, p_W: np.ndarray, err: np.ndarray, pre
         m_z: precision of the prediction error.
         alpha: Hebbian rate ``α`` (1/s per unit of post × pre).
         gamma: Miller–MacKay decay ``γ`` of weights and momenta (1/s).
+        l1, l2: L1 and L2 penalties of the weight equation (1/s).
     """
     n_post, n_pre = W.shape
     for i in range(n_post):
         for j in range(n_pre):
             p_W[i, j] += dt * (m_z * err[i] * pre[j] - gamma * p_W[i, j])
-            W[i, j] += dt * (p_W[i, j] / m_w + alpha * post[i] * pre[j] - gamma * W[i, j])
+            W[i, j] += dt * penalised(p_W[i, j] / m_w + alpha * post[i] * pre[j] - gamma * W[i, j], W[i, j], l1, l2)
+
+
+def _parameters(plasticity: BayesianMechanicsPlasticity, dt: float) -> tuple[float, ...]:
+    """``(m_z, dt, m_w, α, γ)``."""
+    return plasticity.m_z, dt, plasticity.m_w, plasticity.alpha, plasticity.gamma
+
+
+@njit(cache=True)
+def _step(W, S, delta, pre, post, bias, params):
+    """The registered step: slot 0 of ``S`` holds the momenta; ``params = [m_z, λ1, λ2, dt, m_w, α, γ]``.
+
+    ``m_w`` is the mass per presynaptic input, so each synapse of a projection with
+    ``n_pre`` inputs has mass ``n_pre·m_w``. Its weights' scale is ``1/sqrt(n_pre)``, and
+    the stiffness ``m_z |pre|²/(n_pre m_w)`` then depends on the inputs' mean square,
+    not on their number.
+    """
+    fan_in = pre.shape[0]
+    if bias:
+        extended = np.ones(pre.shape[0] + 1, pre.dtype)
+        extended[:-1] = pre
+        pre = extended
+    bayesian_mechanics_step(W, S[0], delta, pre, post, params[N_SHARED], params[N_SHARED + 1] * fan_in,
+                            params[LEARNING_RATE], params[N_SHARED + 2], params[N_SHARED + 3], params[L1], params[L2])
+
+
+register(Rule("bayesian-mechanics", BayesianMechanicsPlasticity, slots=("momentum",), parameters=_parameters,
+              step=_step, learning_rate="m_z"))

@@ -15,27 +15,47 @@ to match top-down samples and the apical weights to match bottom-up inference: a
 wake–sleep algorithm at theta frequency.
 
 The functions are compiled with numba and run on plain arrays; the rate engine calls
-them from inside its own compiled loop, and tests call them from Python.
+them from inside its own compiled loop, and tests call them from Python. The module
+registers the rule with :mod:`hippo.learning.rules` (one state slot, the trace ``P``;
+its Brian2 translation is :mod:`hippo.learning.spiking_rule`).
 """
 
 from __future__ import annotations
 
-import numpy as np
+from dataclasses import dataclass, field
+from typing import Literal
+
 from numba import njit
 
-DALE_NONE, DALE_EXCITATORY, DALE_INHIBITORY = 0, 1, 2
+from hippo.config import bounds
+from hippo.learning import spiking_rule
+from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, penalised, register
+
+
+@dataclass(frozen=True)
+class PredictionErrorPlasticity(Plasticity):
+    """Configuration of the prediction-error rule.
+
+    Attributes:
+        eta: learning rate per step (the rate a learning-rate schedule scales).
+        tau_trace: time constant τ_P of the plasticity-induction trace (seconds).
+        l1, l2: L1 and L2 penalties (per step, scaled by η).
+    """
+
+    rule: Literal["prediction-error"] = "prediction-error"
+    eta: float = field(default=0.01, metadata=bounds(min=0.0))
+    tau_trace: float = field(default=0.1, metadata=bounds(gt=0.0))
+
+
+@njit(inline="always")
+def local_error(r_soma, r_comp, dphi):
+    """The local prediction error ``δ = (r_soma − r_comp)·φ′(V)`` of one compartment unit."""
+    return (r_soma - r_comp) * dphi
 
 
 @njit(cache=True, fastmath=True)
-def local_error(r_soma, r_comp, dphi, out):
-    """Write ``δ = (r_soma − r_comp)·φ′(V)`` into ``out`` (all ``(n,)``)."""
-    for i in range(out.shape[0]):
-        out[i] = (r_soma[i] - r_comp[i]) * dphi[i]
-
-
-@njit(cache=True, fastmath=True)
-def prediction_error_step(W, P, delta, pre, bias, decay, eta, l1, l2, dale):
-    """One step of the rule, in place.
+def prediction_error_step(W, P, delta, pre, bias, decay, eta, l1, l2):
+    """One step of the rule, in place (Dale's law is applied by the caller: :func:`hippo.learning.rules.apply_dale`).
 
     Args:
         W: ``(n_post, n_cols)`` weights; ``n_cols = n_pre + 1`` with a bias, else ``n_pre``.
@@ -46,7 +66,6 @@ def prediction_error_step(W, P, delta, pre, bias, decay, eta, l1, l2, dale):
         decay: ``dt/τ_P`` (dimensionless).
         eta: learning rate per step.
         l1, l2: L1 and L2 penalties.
-        dale: 0 none, 1 excitatory (W ≥ 0), 2 inhibitory (W ≤ 0).
     """
     n_pre = pre.shape[0]
     for i in range(W.shape[0]):
@@ -55,17 +74,28 @@ def prediction_error_step(W, P, delta, pre, bias, decay, eta, l1, l2, dale):
             for j in range(n_pre):
                 trace = P[i, j] + decay * (d * pre[j] - P[i, j])
                 P[i, j] = trace
-                W[i, j] += eta * (trace - l2 * W[i, j])
+                W[i, j] += eta * penalised(trace, W[i, j], 0.0, l2)
         else:
             for j in range(n_pre):
                 trace = P[i, j] + decay * (d * pre[j] - P[i, j])
                 P[i, j] = trace
-                W[i, j] += eta * (trace - l2 * W[i, j] - l1 * np.sign(W[i, j]))
+                W[i, j] += eta * penalised(trace, W[i, j], l1, l2)
         if bias:
             trace = P[i, n_pre] + decay * (d - P[i, n_pre])
             P[i, n_pre] = trace
-            W[i, n_pre] += eta * (trace - l2 * W[i, n_pre] - l1 * np.sign(W[i, n_pre]))
-    if dale == DALE_EXCITATORY:
-        np.maximum(W, 0.0, W)
-    elif dale == DALE_INHIBITORY:
-        np.minimum(W, 0.0, W)
+            W[i, n_pre] += eta * penalised(trace, W[i, n_pre], l1, l2)
+
+
+def _parameters(plasticity: PredictionErrorPlasticity, dt: float) -> tuple[float, float]:
+    """``(η, dt/τ_P)``."""
+    return plasticity.eta, dt / plasticity.tau_trace
+
+
+@njit(cache=True)
+def _step(W, S, delta, pre, post, bias, params):
+    """The registered step: slot 0 of ``S`` is the trace ``P``; ``params = [η, λ1, λ2, dt/τ_P]``."""
+    prediction_error_step(W, S[0], delta, pre, bias, params[N_SHARED], params[LEARNING_RATE], params[L1], params[L2])
+
+
+register(Rule("prediction-error", PredictionErrorPlasticity, slots=("trace",), parameters=_parameters, step=_step,
+              learning_rate="eta", spiking=spiking_rule))

@@ -1,58 +1,195 @@
-"""The plasticity interface between circuits and learning cores.
+"""The plasticity interface between circuits and learning cores: a registry of rules.
 
-A circuit engine knows only this: every plastic projection has a rule code, a row of
-parameters (:func:`rule_parameters`), its weights ``W``, a trace ``P`` and an auxiliary
-state ``A`` of the same shape, and each step it calls :func:`apply_rule` with the
-postsynaptic compartment's local prediction error ``δ`` and the presynaptic rates.
-Which learning core runs is decided here.
+A rule is one module of the learning core that declares, and registers with
+:func:`register`:
+
+* its configuration, a frozen dataclass derived from :class:`Plasticity` and tagged by
+  its ``rule`` field (TOML: ``plasticity = { rule = "bayesian-mechanics", m_w = 2000 }``;
+  a table without ``rule`` is the default rule, ``"prediction-error"``). Every rule
+  shares the constraints ``l1`` and ``l2``; a parameter of another rule is an error;
+* its per-synapse state: the names of its slots, each an array shaped like the weights
+  (a trace, a momentum, moment estimates …);
+* its parameter row, :attr:`Rule.parameters`, whose first entry is its learning rate
+  (the config field :attr:`Rule.learning_rate`, the one a learning-rate schedule scales);
+* its compiled step (numba), ``step(W, S, delta, pre, post, bias, params)``: one time
+  step for one projection, in place. ``W`` ``(n_post, n_pre + bias)`` are the weights
+  (the last column a bias with input 1 when ``bias``), ``S`` ``(n_slots, n_post, n_pre
+  + bias)`` the rule's state, ``delta`` ``(n_post,)`` the postsynaptic compartment's
+  local prediction error, ``pre`` ``(n_pre,)`` the presynaptic rates, ``post``
+  ``(n_post,)`` the somatic rates the compartment predicts, and ``params`` the row
+  ``[learning rate, l1, l2, rest of the rule's parameters]``;
+* its Brian2 translation for the spiking engine, where it has one (a module such as
+  :mod:`hippo.learning.spiking_rule`).
+
+The engine computes the local gradient ingredients (``delta``, ``pre``, ``post``) once
+per projection and step, lets the rule step, and then applies Dale's law
+(:func:`apply_dale`) to every rule's weights alike. The L1 and L2 penalties enter every
+rule's weight velocity through :func:`penalised`: ``v − λ2·w − λ1·sign(w)``.
+
+The rate engine compiles one kernel per set of rules a network uses:
+:func:`dispatch_source` writes the dispatch over those rules' steps, so adding a rule
+touches only its own module.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import ClassVar
+
 import numpy as np
 from numba import njit
 
-from hippo.circuits.spec import Plasticity
-from hippo.learning.bayesian_mechanics_rule import bayesian_mechanics_step
-from hippo.learning.prediction_error import DALE_EXCITATORY, DALE_INHIBITORY, DALE_NONE, prediction_error_step
+from hippo.config import bounds
+from hippo.errors import ConfigError
 
-RULE_CODES = {"prediction-error": 0, "bayesian-mechanics": 1}
+DALE_NONE, DALE_EXCITATORY, DALE_INHIBITORY = 0, 1, 2
 DALE_CODES = {"none": DALE_NONE, "excitatory": DALE_EXCITATORY, "inhibitory": DALE_INHIBITORY}
-N_PARAMETERS = 10
+
+#: Columns of a parameter row shared by every rule: learning rate, L1 and L2 penalties.
+LEARNING_RATE, L1, L2, N_SHARED = 0, 1, 2, 3
+
+DEFAULT_RULE = "prediction-error"
 
 
-def rule_parameters(plasticity: Plasticity, dale: str, dt: float) -> np.ndarray:
-    """Parameter row ``[dt/τ_P, η, λ1, λ2, dale, m_w, m_z, α, γ, dt]`` for :func:`apply_rule`."""
-    p = plasticity
-    return np.array([dt / p.tau_trace, p.eta, p.l1, p.l2, DALE_CODES[dale], p.m_w, p.m_z, p.alpha, p.gamma, dt])
+@dataclass(frozen=True)
+class Plasticity:
+    """How a projection learns: the configuration of one registered rule.
+
+    ``Plasticity(rule=name, **parameters)`` builds the configuration of the rule
+    ``name`` (by default ``"prediction-error"``); each rule's own dataclass derives from
+    this one and adds its parameters.
+
+    Attributes:
+        rule: the rule's registered name.
+        l1, l2: L1 and L2 penalties on the weights, shared by every rule: they enter the
+            weight velocity as ``−λ1·sign(w) − λ2·w`` (in the units of the rule's velocity:
+            per step for ``prediction-error``, 1/s for ``bayesian-mechanics``).
+    """
+
+    TAG: ClassVar[str] = "rule"
+
+    rule: str = DEFAULT_RULE
+    l1: float = field(default=0.0, metadata=bounds(min=0.0))
+    l2: float = field(default=0.0, metadata=bounds(min=0.0))
+
+    def __new__(cls, *args, **parameters):
+        if cls is not Plasticity:
+            return super().__new__(cls)
+        if args:
+            raise TypeError("Plasticity takes keyword arguments only, e.g. Plasticity(rule='prediction-error', eta=0.01)")
+        name = parameters.get("rule", DEFAULT_RULE)
+        config = rule_named(name).config
+        allowed = [f.name for f in dataclasses.fields(config)]
+        for key in parameters:
+            if key not in allowed:
+                raise ConfigError("plasticity", key, f"does not apply to the {name!r} rule", ", ".join(allowed))
+        return super().__new__(config)
+
+    @classmethod
+    def variants(cls) -> dict[str, type]:
+        """The configuration dataclass of every registered rule, by name (the default first)."""
+        return {name: rule.config for name, rule in sorted(RULES.items(), key=lambda item: item[0] != DEFAULT_RULE)}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A registered learning rule (see the module docstring).
+
+    Attributes:
+        name: the rule's name, the ``rule`` tag of its configuration.
+        config: its configuration dataclass (derived from :class:`Plasticity`, with
+            ``rule: Literal[name] = name``).
+        slots: names of its per-synapse state arrays.
+        parameters: ``parameters(config, dt)`` → the rule's parameters for a time step
+            of ``dt`` seconds, its learning rate first (the shared ``l1``, ``l2`` are
+            inserted after it by :func:`parameter_row`).
+        step: the compiled step ``step(W, S, delta, pre, post, bias, params)``.
+        learning_rate: the config field the learning-rate schedule scales.
+        spiking: its Brian2 translation (a module), or None.
+    """
+
+    name: str
+    config: type
+    slots: tuple[str, ...]
+    parameters: Callable[[Plasticity, float], tuple[float, ...]]
+    step: Callable
+    learning_rate: str
+    spiking: ModuleType | None = None
+
+
+#: Registered rules by name.
+RULES: dict[str, Rule] = {}
+
+
+def register(rule: Rule) -> Rule:
+    """Add ``rule`` to the registry (replacing one of the same name) and return it."""
+    fields = {f.name: f for f in dataclasses.fields(rule.config)}
+    if not issubclass(rule.config, Plasticity) or fields["rule"].default != rule.name:
+        raise TypeError(f"rule {rule.name!r}: its config must derive from Plasticity with rule = {rule.name!r}")
+    if rule.learning_rate not in fields:
+        raise TypeError(f"rule {rule.name!r}: learning rate {rule.learning_rate!r} is not a field of its config")
+    RULES[rule.name] = rule
+    return rule
+
+
+def rule_named(name: str) -> Rule:
+    """The registered rule ``name``; a ConfigError lists the registered rules otherwise."""
+    if name not in RULES:
+        raise ConfigError("plasticity", "rule", f"unknown rule {name!r}", ", ".join(RULES))
+    return RULES[name]
+
+
+def parameter_row(plasticity: Plasticity, dt: float) -> np.ndarray:
+    """``[learning rate, l1, l2, rest of the rule's parameters]`` for a time step of ``dt`` seconds."""
+    rate, *rest = rule_named(plasticity.rule).parameters(plasticity, dt)
+    return np.array([rate, plasticity.l1, plasticity.l2, *rest], dtype=float)
+
+
+@njit(inline="always")
+def penalised(velocity, w, l1, l2):
+    """A weight velocity with the L2 and L1 penalties: ``velocity − λ2·w − λ1·sign(w)``.
+
+    Inlined into each rule's step; a loop that passes the constant ``l1 = 0.0``
+    compiles without the sign.
+    """
+    return velocity - l2 * w - l1 * np.sign(w)
 
 
 @njit(cache=True)
-def apply_rule(rule, W, P, A, delta, pre, post, bias, params):
-    """Advance the weights ``W`` of one projection by one step of its learning rule, in place.
+def apply_dale(W, dale):
+    """Dale's law, in place: ``W ≥ 0`` (excitatory, 1), ``W ≤ 0`` (inhibitory, 2), nothing (0)."""
+    if dale == DALE_EXCITATORY:
+        np.maximum(W, 0.0, W)
+    elif dale == DALE_INHIBITORY:
+        np.minimum(W, 0.0, W)
 
-    Args:
-        rule: 0 prediction error (``P`` its plasticity-induction trace), 1 Bayesian
-            mechanics (``A`` the weights' conjugate momenta).
-        W, P, A: ``(n_post, n_pre + bias)`` weights and per-synapse states.
-        delta: ``(n_post,)`` the compartment's local prediction error (in the role of
-            ``s − g`` for Bayesian mechanics).
-        pre: ``(n_pre,)`` presynaptic rates.
-        post: ``(n_post,)`` somatic rates the compartment predicts (the target ``s``).
-        bias: whether the last column of ``W`` is a bias (input 1).
-        params: the row from :func:`rule_parameters`. Bayesian mechanics runs in real time
-            with step ``dt`` and its own rates ``m_w, m_z, α, γ``, so ``η`` does not apply;
-            ``m_w`` is the mass per presynaptic input, so each synapse of a projection
-            with ``n_pre`` inputs has mass ``n_pre·m_w``. Its weights' scale is
-            ``1/sqrt(n_pre)``, and the stiffness ``m_z |pre|²/(n_pre m_w)`` then depends on
-            the inputs' mean square, not on their number.
+
+def dispatch_source(names: list[str]) -> tuple[str, dict]:
+    """Source of ``apply_rule(code, W, S, delta, pre, post, bias, dale, params)`` over the rules ``names``.
+
+    ``code`` is the rule's index in ``names``. Returns the source and the globals it
+    needs (the rules' steps as ``_rule_<code>``, :func:`apply_dale`).
     """
-    if rule == 0:
-        prediction_error_step(W, P, delta, pre, bias, params[0], params[1], params[2], params[3], int(params[4]))
-    elif rule == 1:
-        fan_in = pre.shape[0]
-        if bias:
-            extended = np.ones(pre.shape[0] + 1, pre.dtype)
-            extended[:-1] = pre
-            pre = extended
-        bayesian_mechanics_step(W, A, delta, pre, post, params[9], params[5] * fan_in, params[6], params[7], params[8])
+    lines = ["@njit(cache=True)", "def apply_rule(code, W, S, delta, pre, post, bias, dale, params):"]
+    for code, name in enumerate(names):
+        lines.append(f"    {'if' if code == 0 else 'elif'} code == {code}:  # {name}")
+        lines.append(f"        _rule_{code}(W, S, delta, pre, post, bias, params)")
+    lines.append("    apply_dale(W, dale)")
+    namespace = {f"_rule_{code}": rule_named(name).step for code, name in enumerate(names)}
+    namespace.update(njit=njit, apply_dale=apply_dale)
+    return "\n".join(lines) + "\n", namespace
+
+
+def rule_signature(name: str) -> str:
+    """Text that changes when rule ``name``'s compiled step changes: its module, name and source."""
+    step = rule_named(name).step
+    function = getattr(step, "py_func", step)
+    return f"{name}:{function.__module__}.{function.__qualname__}:{inspect.getsource(function)}"
+
+
+# the built-in rules register themselves
+from hippo.learning import bayesian_mechanics_rule, prediction_error  # noqa: E402,F401

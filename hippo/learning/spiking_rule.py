@@ -56,8 +56,7 @@ decoded presynaptic trace at the start of the window). Per synapse group (shared
 
 from __future__ import annotations
 
-from hippo.circuits.spec import Plasticity
-from hippo.learning.rules import rule_parameters
+from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, parameter_row
 
 #: Synapse-model lines of a plastic synapse: the weight, its plasticity-induction trace
 #: and the rule's parameters shared by the synapse group.
@@ -75,21 +74,14 @@ l2 : 1 (shared)
 GATE_VARIABLE = "plastic_time : second"
 
 
-def check_rule(plasticity: Plasticity, name: str) -> None:
-    """Raise ``ValueError`` unless ``plasticity`` is a rule the spiking translation covers."""
-    if plasticity.rule != "prediction-error":
-        raise ValueError(f"projection {name}: the spiking engine learns with the 'prediction-error' rule only, "
-                         f"not {plasticity.rule!r}")
-
-
 def rule_constants(plasticity: Plasticity, window: float) -> dict[str, float]:
     """The parameters of one projection's rule for a plasticity step of ``window`` seconds.
 
     Returns ``decay`` (Δ/τ_P), ``eta`` (per step Δ), ``l1`` and ``l2``: the same numbers
-    :func:`hippo.learning.rules.rule_parameters` gives the rate engine for a step of Δ.
+    :func:`hippo.learning.rules.parameter_row` gives the rate engine for a step of Δ.
     """
-    decay, eta, l1, l2 = rule_parameters(plasticity, "none", window)[:4]
-    return {"decay": float(decay), "eta": float(eta), "l1": float(l1), "l2": float(l2)}
+    row = parameter_row(plasticity, window)
+    return {"decay": float(row[N_SHARED]), "eta": float(row[LEARNING_RATE]), "l1": float(row[L1]), "l2": float(row[L2])}
 
 
 def error_variables(compartment: str) -> str:
