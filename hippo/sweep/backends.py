@@ -37,11 +37,13 @@ class Finished:
         index: its position in the task list.
         result: what the function returned (``None`` on error).
         error: the exception that ended it (e.g. ``KilledWorker``), else ``None``.
+        running: how many tasks are executing now.
     """
 
     index: int
     result: Any
     error: BaseException | None
+    running: int = 0
 
 
 class WorkerSetup(WorkerPlugin):
@@ -168,9 +170,9 @@ def in_process(function: Callable, tasks: list[tuple]) -> Iterator[Finished]:
         try:
             result = function(*args)
         except Exception as error:  # noqa: BLE001 - reported like a task that failed on a worker
-            yield Finished(index, None, error)
+            yield Finished(index, None, error, int(index + 1 < len(tasks)))
         else:
-            yield Finished(index, result, None)
+            yield Finished(index, result, None, int(index + 1 < len(tasks)))
 
 
 def on_dask(client, function: Callable, tasks: list[tuple], brian2_cache: str | None = None) -> Iterator[Finished]:
@@ -181,8 +183,9 @@ def on_dask(client, function: Callable, tasks: list[tuple], brian2_cache: str | 
     futures = {client.submit(function, *args, pure=False): index for index, args in enumerate(tasks)}
     for future in as_completed(futures):
         index = futures[future]
+        running = min(sum(map(len, client.processing().values())), sum(client.nthreads().values()))
         if future.status == "finished":
-            yield Finished(index, future.result(), None)
+            yield Finished(index, future.result(), None, running)
         else:
-            yield Finished(index, None, future.exception())
+            yield Finished(index, None, future.exception(), running)
         future.release()

@@ -45,14 +45,14 @@ class SweepOutcome:
 class Progress:
     """One line per finished run: counts, running runs and the estimated time left (stderr)."""
 
-    def __init__(self, total: int, workers: int, enabled: bool = True, stream=None):
-        self.total, self.workers, self.enabled = total, max(workers, 1), enabled
+    def __init__(self, total: int, enabled: bool = True, stream=None):
+        self.total, self.enabled = total, enabled
         self.stream = stream or sys.stderr
         self.done = self.failed = 0
         self.start = time.perf_counter()
 
-    def finished(self, run_id: str, record: dict) -> None:
-        """Count a finished run and print the progress line."""
+    def finished(self, run_id: str, record: dict, running: int) -> None:
+        """Count a finished run and print the progress line (``running``: runs executing now)."""
         if record["status"] == DONE:
             self.done += 1
         else:
@@ -66,7 +66,7 @@ class Progress:
         seconds = record.get("wall_seconds")
         took = f" in {seconds:.1f} s" if seconds is not None else ""
         self.stream.write(f"[{finished}/{self.total}] done {self.done}, failed {self.failed}, "
-                          f"running {min(left, self.workers)}, ~{eta:.0f} s left  "
+                          f"running {running}, ~{eta:.0f} s left  "
                           f"{run_id}: {record['status']}{took}\n")
         if record["status"] == FAILED and record.get("error"):
             self.stream.write(f"    {record['error']}\n")
@@ -128,7 +128,7 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
     workers = workers or os.cpu_count() or 1
     wanted = (PENDING, FAILED) if rerun_failed else (PENDING,)
     todo = [run for run in runs if status(sweep_dir, run.run_id) in wanted]
-    progress = Progress(len(todo), workers, enabled=not quiet)
+    progress = Progress(len(todo), enabled=not quiet)
     if not quiet:
         print(f"sweep {sweep_dir}: {len(runs)} runs, {len(runs) - len(todo)} already finished or failed, "
               f"{len(todo)} to run", file=sys.stderr, flush=True)
@@ -150,4 +150,4 @@ def _follow(results, runs: list[PlannedRun], sweep_dir: Path, progress: Progress
             record = write_record(sweep_dir, run, {
                 "status": FAILED, "wall_seconds": None, "worker": None, "version": None,
                 "error": f"{type(finished.error).__name__}: {finished.error}", "traceback": None})
-        progress.finished(run.run_id, record)
+        progress.finished(run.run_id, record, finished.running)
