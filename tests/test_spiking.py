@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from hippo.circuits.activations import Activation
-from hippo.circuits.rate import RateEngine
+from hippo.circuits.rate import RateEngine, Recording
 from hippo.circuits.spec import Layer, Network, Plasticity, Projection
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine, activation_code, cache_directory
 from hippo.circuits.wiring import (AutoencoderProjections, PathIntegratorProjections, PyramidalConfig,
@@ -141,6 +141,38 @@ def test_frozen_learning_keeps_the_weights():
         engine.set_learning("pyr.basal<-b", True)
 
 
+def test_eta_scale_multiplies_every_learning_rate():
+    """Same seed, same spikes: with the soma driven by the basal inputs (θ = 1), the apical
+    weights do not change the spikes, so eta_scale = 2 doubles the weight change but for
+    the error's own change: the error ``soma − r_apical`` of the faster learner is smaller
+    by at most its larger ``r_apical``, a fraction ``r_apical/soma`` of the error."""
+    network = _neuron(n=2, apical_plastic=Plasticity(eta=1e-4, tau_trace=0.1), n_context=3)
+    soma, context = np.array([0.5, 1.0]), np.array([0.3, 0.6, 0.9])
+    inputs = _constant(b=soma, a=[0.0, 0.0], ctx=context)
+    change = {}
+    for scale in (1.0, 2.0):
+        engine = SpikingEngine(network, DT, seed=8, config=SpikingConfig(target="numpy", eta_scale=scale))
+        engine.run(2.0, inputs, INFERENCE)
+        change[scale] = engine.weight("pyr.apical<-ctx")  # from zero: the change (last column: the bias)
+    assert np.all(change[1.0] > 0.0)
+    r_apical = change[2.0][:, :-1] @ context + change[2.0][:, -1]
+    ratio = change[2.0] / change[1.0]
+    assert np.all(ratio <= 2.0) and np.all(ratio >= 2.0 * (1 - r_apical / soma)[:, None])
+    assert np.all(r_apical / soma < 0.05)  # the bound is tight: within 5 % of 2
+
+
+def test_joined_recordings_keep_the_spikes():
+    network = _neuron(n=2)
+    engine = SpikingEngine(network, DT, seed=9, config=FAST)
+    inputs = _constant(b=[0.5, 1.0], a=[0.2, 0.2])
+    parts = [engine.run(0.5, inputs, INFERENCE, spike_times=("pyr",)) for _ in range(2)]
+    joined = Recording.concatenate(parts + [engine.run(0.25, inputs, INFERENCE)])  # a part without spike times
+    units, times, counts = joined.spikes["pyr"]
+    assert len(units) == sum(len(p.spikes["pyr"][0]) for p in parts) > 0
+    assert np.all(np.diff(times) >= 0) and times.min() < 0.5 <= times.max()
+    assert np.array_equal(counts, np.concatenate([p.spikes["pyr"][2] for p in parts]))
+
+
 def test_plasticity_pauses_while_the_traces_settle_after_a_theta_switch():
     network = _neuron(apical_plastic=Plasticity(eta=0.02))
     inputs = _constant(b=0.5, a=0.0, ctx=0.5)
@@ -180,7 +212,63 @@ def _autoencoder(seed, n_features=12, n_mec=3):
     return network, stream.inputs
 
 
-def test_rate_and_spiking_engines_run_the_same_description():
+def _two_layers():
+    """Constant positive inputs b, a → p1 (basal ← b, apical ← a) → p2 (basal ← p1, apical ← a); linear units."""
+    rng = np.random.default_rng(11)
+    b, a = Layer("b", 3, "input"), Layer("a", 3, "input")
+    p1, p2 = Layer("p1", 4, "pyramidal"), Layer("p2", 2, "pyramidal")
+    weights = {"p1.basal<-b": rng.uniform(0.2, 0.6, (4, 3)), "p1.apical<-a": rng.uniform(0.2, 0.6, (4, 3)),
+               "p2.basal<-p1": rng.uniform(0.1, 0.4, (2, 4)), "p2.apical<-a": rng.uniform(0.2, 0.6, (2, 3))}
+    projections = tuple(Projection(name.split("<-")[1], name.split(".")[0], name.split(".")[1].split("<-")[0], w)
+                        for name, w in weights.items())
+    return Network((b, a, p1, p2), projections), weights, {"b": np.array([0.4, 0.8, 1.2]), "a": np.array([1.0, 0.5, 0.3])}
+
+
+@pytest.mark.parametrize("theta", [INFERENCE, GENERATION])
+def test_both_engines_give_the_same_rates_within_the_spike_noise(theta):
+    """Time-averaged rates of the spiking engine match the rate engine's within 5 standard errors of the spike noise.
+
+    A unit of rate r fires Poisson spikes at ν_s·r; its filtered train (time constant
+    τ_s, unit area) has variance r/(2τ_s ν_s), so a compartment V = Σ_j W_j·u_j has
+    variance σ² = Σ_j W_j² r_j/(2τ_s ν_s). Sampled every Δ = 25 ms it is an AR(1) series
+    with ρ = exp(−Δ/τ_s), whose mean over N samples has variance σ²(1 + ρ)/((1 − ρ)N).
+    The second layer's input adds the first layer's spikes and, through them, the
+    inputs' noise filtered twice: its correlation time is at most 2τ_s, so its terms
+    enter with ρ = exp(−Δ/(2τ_s)).
+    """
+    network, weights, rates = _two_layers()
+    config = SpikingConfig(target="numpy")
+    settle, seconds = 0.5, 12.0
+    inputs = _constant(**rates)
+    expected = RateEngine(network, DT).run(seconds, inputs, theta, learn=False, noise=False, record=("p1", "p2"))
+    spiking = SpikingEngine(network, DT, seed=12, config=config)
+    spiking.run(settle, inputs, theta, learn=False, noise=False)
+    got = spiking.run(seconds, inputs, theta, learn=False, noise=False, record=("p1", "p2"))
+    n = len(got.t)
+
+    def standard_error(terms, tau):
+        variance = sum(w**2 @ r for w, r in terms) / (2 * config.tau_syn * config.rate_scale)
+        rho = np.exp(-DT / tau)
+        return np.sqrt(variance * (1 + rho) / ((1 - rho) * n))
+
+    tau = config.tau_syn
+    if theta.value == 1.0:
+        r1 = weights["p1.basal<-b"] @ rates["b"]
+        se1 = standard_error([(weights["p1.basal<-b"], rates["b"])], tau)
+        se2 = np.hypot(standard_error([(weights["p2.basal<-p1"], r1)], tau),
+                       standard_error([(weights["p2.basal<-p1"] @ weights["p1.basal<-b"], rates["b"])], 2 * tau))
+    else:
+        se1 = standard_error([(weights["p1.apical<-a"], rates["a"])], tau)
+        se2 = standard_error([(weights["p2.apical<-a"], rates["a"])], tau)
+    for layer, se in (("p1", se1), ("p2", se2)):
+        exact = expected.signals[layer][0]
+        assert np.allclose(expected.signals[layer], exact)  # constant inputs: constant rates
+        mean = got.signals[layer].mean(axis=0)
+        assert np.all(np.abs(mean - exact) < 5 * se), (layer, mean, exact, se)
+        assert np.all(5 * se < 0.15 * exact)  # the tolerance is at most 15 % of the rates
+
+
+def test_both_engines_record_the_same_times_and_signals():
     network, inputs = _autoencoder(0)
     record = ("features", "hpc", "hpc.basal", "hpc.apical", "mec", "mec.basal")
     rate = RateEngine(network, DT, seed=0)

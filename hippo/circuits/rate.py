@@ -74,14 +74,19 @@ class Recording:
 
     @staticmethod
     def concatenate(parts: list["Recording"]) -> "Recording":
+        """The parts one after the other (signals, losses, θ, steps and the spikes of every part's layers)."""
         if not parts:
             return Recording(np.zeros(0), theta=np.zeros(0), steps=np.zeros(0, dtype=int))
+        layers = list(dict.fromkeys(layer for p in parts for layer in p.spikes))
+        spikes = {layer: tuple(np.concatenate([p.spikes[layer][k] for p in parts if layer in p.spikes]) for k in range(3))
+                  for layer in layers}
         return Recording(
             np.concatenate([p.t for p in parts]),
             {k: np.concatenate([p.signals[k] for p in parts]) for k in parts[0].signals},
             {k: np.concatenate([p.loss[k] for p in parts]) for k in parts[0].loss},
             np.concatenate([p.theta for p in parts]),
             np.concatenate([p.steps for p in parts]),
+            spikes,
         )
 
     def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:

@@ -50,6 +50,7 @@ import brian2 as b2
 import numpy as np
 
 from hippo.circuits.activations import Activation
+from hippo.circuits.compartments import ou_step_code, soma_potential, soma_potential_code
 from hippo.circuits.rate import InputFunction, Recording
 from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.spiking_config import SpikingConfig
@@ -104,14 +105,12 @@ def _noise_step(compartment: str, scale: float, tau: float, dt: float) -> str:
     """Exact one-step update of a compartment's Ornstein–Uhlenbeck noise ``n_<compartment>``.
 
     Stationary std ``scale``, time constant ``tau`` (s), step ``dt`` (s) — the rate
-    engine's discretisation. Each compartment's draw is its own statement, so the order
-    of the draws is the order of the compartments. (With ``xi_*`` in the equations,
-    Brian2 orders the draws by hashing their names, which differs from process to
-    process.)
+    engine's step (:func:`hippo.circuits.compartments.ou_step`). Each compartment's draw
+    is its own statement, so the order of the draws is the order of the compartments.
+    (With ``xi_*`` in the equations, Brian2 orders the draws by hashing their names,
+    which differs from process to process.)
     """
-    decay = float(np.exp(-dt / tau))
-    kick = float(scale * np.sqrt(1.0 - decay**2))
-    return f"n_{compartment} = n_{compartment}*{decay!r} + noise_on*{kick!r}*randn()"
+    return ou_step_code(f"n_{compartment}", scale, tau, dt, gate="noise_on")
 
 
 def _identifier(name: str) -> str:
@@ -234,7 +233,7 @@ class SpikingEngine:
         elif layer.kind == "feedforward":
             lines.append("r = r_input : 1")
         else:
-            soma, _ = activation_code(layer.activation, "(theta*r_basal + (1 - theta)*r_apical)")
+            soma, _ = activation_code(layer.activation, soma_potential_code("theta", "r_basal", "r_apical"))
             lines += ["theta = theta_gate(t - t0) : 1", f"r = {soma} : 1",
                       "dmis/dt = abs(r_basal - r_apical)/second : 1", "noise_on : 1 (shared)"]
         lines += ["nu = clip(rate_scale*(r + offset), 0*Hz, max_rate) : Hz", "du/dt = -u/tau_syn : 1",
@@ -604,7 +603,7 @@ class SpikingEngine:
                 rows = np.concatenate(input_rows[layer]) if input_rows[layer] else np.zeros((0, spec.n))
                 part.signals[name] = rows[rec_steps - 1 - start_step]
             elif kind == "soma":
-                mixed = gate[:, None] * values[(layer, "r_basal")] + (1 - gate[:, None]) * values[(layer, "r_apical")]
+                mixed = soma_potential.py_func(gate[:, None], values[(layer, "r_basal")], values[(layer, "r_apical")])
                 part.signals[name] = spec.activation(mixed)
             elif kind == "ff":
                 part.signals[name] = values[(layer, "r_input")]
