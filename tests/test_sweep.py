@@ -155,6 +155,29 @@ def test_a_sweep_on_two_workers_finishes_every_run_and_a_second_invocation_runs_
     assert {p.name: (p / "metrics.json").stat().st_mtime_ns for p in runs} == stamps
 
 
+def test_rate_engine_runs_compile_and_run_on_workers_limited_to_one_numba_thread(tmp_path):
+    path = tmp_path / "pi.toml"
+    path.write_text(f"""[sweep]
+experiment = "path-integration"
+seeds = [0, 1]
+out = {json.dumps(str(tmp_path / "pi"))}
+[set]
+duration = 20
+"test.n_trials" = 1
+"test.warmup" = 1
+"test.generative" = 1
+"test.decoder_window" = 10
+"test.report_times" = [1]
+"ring.drift_duration" = 1
+n_mec = 10
+"senses.n" = 20
+""")
+    outcome = run_sweep(load_sweep(path), workers=2, figures=False, quiet=True)
+    table = collect(outcome.sweep_dir)
+    assert outcome.succeeded, table["error"].tolist()
+    assert set(table["engine"]) == {"rate"} and table["ring.bump_score"].notna().all()
+
+
 def test_a_run_that_raises_gives_a_failed_row_the_others_complete_and_the_exit_status_says_so(tmp_path, capsys):
     path = sweep_file(tmp_path, {"stream.noise_std": [0.05, 1e300]}, seeds=(0, 1))
     assert main(["sweep", str(path), "--workers", "2", "--no-figures", "--quiet"]) == 1
@@ -239,6 +262,7 @@ def test_a_sweep_runs_through_an_existing_scheduler_and_its_workers(tmp_path):
         for name in ("w0", "w1"):
             processes.append(subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--name", name,
                                                "--no-dashboard", "--host", "127.0.0.1"],
+                                              env={**os.environ, "NUMBA_NUM_THREADS": "1"},
                                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         with Client(address, timeout=60) as client:
             client.wait_for_workers(2, timeout=60)
@@ -247,10 +271,19 @@ def test_a_sweep_runs_through_an_existing_scheduler_and_its_workers(tmp_path):
         assert main(["sweep", str(path), "--scheduler", address, "--no-figures", "--quiet"]) == 0
         records = [json.loads(p.read_text()) for p in (tmp_path / "sweep" / "records").glob("*.json")]
         assert len(records) == 4 and {r["status"] for r in records} == {"done"}
-        assert {int(r["worker"].rsplit(":", 1)[1]) for r in records} <= worker_pids
+        ran_in = {int(r["worker"].rsplit(":", 1)[1]) for r in records}
+        assert ran_in & worker_pids and ran_in <= worker_pids | {os.getpid()}  # this process: numba's cache was cold
+        def numba_threads() -> int:  # local, so that it is sent to the workers by value
+            """numba's thread count, after re-reading the environment as numba does before it compiles."""
+            import numba
+            from numba.core import config
+
+            config.reload_config()
+            return numba.get_num_threads()
+
         with Client(address, timeout=60) as client:
             caches = client.run(lambda: os.environ.get("HIPPO_CACHE"))
-            threads = client.run(lambda: __import__("numba").get_num_threads())
+            threads = client.run(numba_threads)
         assert len(set(caches.values())) == 2 and all(Path(c).is_dir() for c in caches.values())
         assert set(threads.values()) == {1}
     finally:

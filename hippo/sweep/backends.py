@@ -4,7 +4,10 @@ Every backend takes one function and a list of argument tuples and yields each t
 result as it finishes, in completion order. The Dask backends give each worker process
 one thread, ``NUMBA_NUM_THREADS=1`` and a Brian2 cache folder of its own (Brian2's
 shared-cache file locks stall and crash parallel processes), seeded from the shared
-cache so compiled code is reused. A task whose worker dies is moved to another worker
+cache so compiled code is reused. numba reads ``NUMBA_NUM_THREADS`` once, when it is
+imported: local workers and batch jobs get it in their environment from the start;
+workers you start yourself need it set when they start (``NUMBA_NUM_THREADS=1 dask
+worker ...``). A task whose worker dies is moved to another worker
 by the scheduler; a task that keeps killing workers comes back as an error.
 """
 
@@ -47,7 +50,7 @@ class Finished:
 
 
 class WorkerSetup(WorkerPlugin):
-    """Prepares each Dask worker process for simulations.
+    """Prepares each Dask worker process for simulations: one thread per library, its own Brian2 cache.
 
     Args:
         brian2_cache: the shared Brian2 cache folder to copy into the worker's own folder,
@@ -61,10 +64,14 @@ class WorkerSetup(WorkerPlugin):
         self.folder: str | None = None
 
     def setup(self, worker) -> None:
-        import numba
+        from numba.core import config
 
-        os.environ.update(WORKER_ENV)
-        numba.set_num_threads(1)
+        environ = dict(WORKER_ENV)
+        if config.NUMBA_NUM_THREADS != int(environ["NUMBA_NUM_THREADS"]):
+            # numba fixed its thread count when it was imported and re-reads the variable before
+            # every compilation: a different value now would stop it compiling
+            del environ["NUMBA_NUM_THREADS"]
+        os.environ.update(environ)
         self.folder = tempfile.mkdtemp(prefix="hippo-worker-")
         os.environ["HIPPO_CACHE"] = self.folder
         if self.brian2_cache and Path(self.brian2_cache).is_dir():
@@ -110,6 +117,7 @@ def batch_cluster(spec: ClusterSpec):
 @contextmanager
 def dask_client(workers: int, scheduler: str | None = None, cluster: ClusterSpec | None = None):
     """A Dask client: of an existing scheduler, of batch jobs, or of ``workers`` local processes."""
+    import dask
     from distributed import Client, LocalCluster
 
     if scheduler:
@@ -122,10 +130,12 @@ def dask_client(workers: int, scheduler: str | None = None, cluster: ClusterSpec
             with Client(batch) as client:
                 yield client
         return
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None, silence_logs=logging.ERROR, env=dict(WORKER_ENV)) as local:
-        with Client(local) as client:
-            yield client
+    environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **WORKER_ENV}
+    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):  # set before the workers import numba
+        local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                             dashboard_address=None, silence_logs=logging.ERROR)
+    with local, Client(local) as client:
+        yield client
 
 
 def numba_cache_is_warm() -> bool:
