@@ -1,4 +1,4 @@
-"""Command-line interface: ``hippo run | envs | list | show``."""
+"""Command-line interface: ``hippo run | envs | list | show | sweep | collect | plot-sweep``."""
 
 from __future__ import annotations
 
