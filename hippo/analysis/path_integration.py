@@ -7,11 +7,14 @@ reaches the network) for ``generative`` seconds while the velocity input goes on
 Position is decoded from HPC activity throughout with a decoder fitted beforehand on
 training activity; the error against the true position, as a function of time since
 the switch, measures path integration.
+
+:func:`run_gain_probes` measures the velocity gain curve with constant-velocity probes
+in the same way (theta-mode warm-up, then generation).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -19,6 +22,7 @@ from scipy.spatial import cKDTree
 
 from hippo.analysis.decoding import KNNDecoder, RidgeDecoder, TemplateDecoder, decoding_error
 from hippo.analysis.statistics import sem
+from hippo.analysis.velocity_gain import GainCurve, measure_gain_curve, probe_velocities
 from hippo.config import bounds
 from hippo.errors import ConfigError
 from hippo.theta import GENERATION, ThetaConfig
@@ -53,6 +57,74 @@ class PathIntegrationTestConfig:
             raise ConfigError("", "report_times, generative", f"{', '.join(f'{t:g}' for t in outside)} s after the switch "
                               f"is not measured by a generative test of {self.generative:g} s",
                               "times > 0 and <= generative")
+
+
+@dataclass(frozen=True)
+class GainProbeConfig:
+    """Constant-velocity probes of the velocity gain curve (m/s, seconds).
+
+    Each probe moves the agent at one constant velocity: ``warmup`` seconds in theta
+    mode (senses on), then ``duration`` seconds of pure generation with the velocity
+    input on; the decoded positions of the generative part, less its first
+    ``transient`` seconds, give the bump velocity
+    (:func:`hippo.analysis.velocity_gain.gain_curve`).
+
+    Attributes:
+        max_velocity: probes run at ``−max_velocity … +max_velocity`` m/s (a whole number of steps).
+        step: spacing of the probe velocities (m/s).
+        warmup: seconds in theta mode before the switch.
+        duration: seconds of pure generation per probe.
+        transient: seconds after the switch left out of the fit (the bump reaching its velocity).
+    """
+
+    max_velocity: float = field(default=1.5, metadata=bounds(gt=0.0))
+    step: float = field(default=0.1, metadata=bounds(gt=0.0))
+    warmup: float = field(default=2.0, metadata=bounds(gt=0.0))
+    duration: float = field(default=4.0, metadata=bounds(gt=0.0))
+    transient: float = field(default=0.5, metadata=bounds(min=0.0))
+
+    def __post_init__(self):
+        n = self.max_velocity / self.step
+        if not np.isclose(n, round(n)):
+            raise ConfigError("", "max_velocity, step", f"{self.max_velocity:g} m/s is not a whole number of "
+                              f"{self.step:g} m/s steps", "max_velocity = a whole multiple of step")
+        if self.transient >= self.duration:
+            raise ConfigError("", "transient, duration", f"a {self.transient:g}-s transient leaves nothing of a "
+                              f"{self.duration:g}-s probe to fit", "transient < duration")
+
+
+def run_gain_probes(engine, stream, decoder, theta: ThetaConfig, config: GainProbeConfig, seed) -> GainCurve:
+    """Measure the velocity gain curve of a trained path integrator on a ring (learning and noise off).
+
+    Probe ``k`` runs on a copy of ``stream`` (same place code and velocity cells) whose
+    agent moves at constant velocity ``v_k``, from a start drawn from ``[*seed, k]``.
+
+    Args:
+        engine: the engine (its weights are kept; its state runs on from probe to probe).
+        stream: a stream on a 1-D periodic track with velocity cells.
+        decoder: fitted decoder of HPC activity.
+        theta: the theta gate of the warm-up.
+        config: the probes.
+        seed: list of ints seeding the probes' starts.
+
+    Returns:
+        The :class:`~hippo.analysis.velocity_gain.GainCurve`.
+    """
+    from hippo.protocol import Phase, run_phases
+
+    velocities = probe_velocities(config.max_velocity, config.step)
+    index = {float(v): k for k, v in enumerate(velocities)}
+
+    def decode_probe(velocity: float):
+        moving = replace(stream.motion_config, speed_mean=velocity, speed_std=0.0)
+        probe = replace(stream, motion_config=moving).fresh_trajectory([*seed, index[velocity]])
+        record = run_phases(engine, [
+            Phase("warmup", config.warmup, probe, theta, noise=False),
+            Phase("generative", config.duration, probe, GENERATION, noise=False, record=("hpc",)),
+        ])["generative"].recording
+        return record.t, decoder.predict(record.signals["hpc"])[:, 0]
+
+    return measure_gain_curve(decode_probe, float(stream.env.size[0]), velocities, config.transient)
 
 
 def make_decoder(kind: str, env: Gridworld):

@@ -12,6 +12,7 @@ phase with learning off. The path-integration test is the same for all.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -19,15 +20,21 @@ from typing import Literal
 import numpy as np
 
 from hippo.analysis import ring_attractor
+from hippo.analysis.bump import circular_spread, fwhm, preferred_positions
 from hippo.analysis.decoding import chance_error, decoding_error
 from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.path_integration import (
+    GainProbeConfig,
     PathIntegrationTestConfig,
     decoder_state,
     make_decoder,
     restore_decoder,
+    run_gain_probes,
     run_test,
 )
+from hippo.analysis.error_decomposition import decompose_errors, error_horizons
+from hippo.analysis.topology import persistent_homology
+from hippo.analysis.velocity_gain import gain_curve_summary, gaussian_weights
 from hippo.circuits.activations import Activation
 from hippo.circuits.engines import make_engine
 from hippo.circuits.spec import Noise
@@ -40,6 +47,7 @@ from hippo.circuits.wiring import (
 )
 from hippo.config import bounds, names_file
 from hippo.experiments import figures_path_integration as figures
+from hippo.experiments import figures_pi_analyses
 from hippo.experiments import figures_spiking
 from hippo.errors import ConfigError
 from hippo.experiments.run_state import load_run_state, save_run_state
@@ -59,9 +67,10 @@ CONTROLS = ("none", "no-theta", "no-velocity", "untrained")
 #: Keys of the run's random draws: ``np.random.default_rng([seed, NETWORK_KEY])`` draws the
 #: initial weights, streams seeded ``[seed, TRAINING_KEY]`` and ``[seed, TEST_KEY]`` give the
 #: training session (and the place code) and the test session (same code, its own
-#: trajectory), and the engine's noise is seeded ``seed + 1``. The test therefore does not
-#: depend on how long training was.
-NETWORK_KEY, TRAINING_KEY, TEST_KEY = 0, 1, 2
+#: trajectory), ``[seed, PROBE_KEY, k]`` the start of gain probe ``k``, ``[seed,
+#: TOPOLOGY_KEY]`` the subsample and shuffles of the persistent homology, and the engine's
+#: noise is seeded ``seed + 1``. The test therefore does not depend on how long training was.
+NETWORK_KEY, TRAINING_KEY, TEST_KEY, PROBE_KEY, TOPOLOGY_KEY = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -73,8 +82,33 @@ class RingAnalysisConfig:
 
 
 @dataclass(frozen=True)
+class TopologyConfig:
+    """Persistent homology of MEC population vectors in generative mode (see :mod:`hippo.analysis.topology`).
+
+    Attributes:
+        n_points: population vectors drawn from the test's generative phases.
+        n_shuffles: shuffled clouds that set the loop threshold.
+    """
+
+    n_points: int = field(default=300, metadata=bounds(min=3))
+    n_shuffles: int = field(default=5, metadata=bounds(min=1))
+
+
+@dataclass(frozen=True)
 class Config:
     """Experiment B. Times in seconds, distances in metres.
+
+    Velocity codings (``velocity_coding``): conjunctive cell ``j`` of the ``+x`` block
+    pairs MEC cell ``j`` (rate ``m_j``, 0…1) with the velocity ``v`` (m/s), the ``−x``
+    block with ``−v``:
+
+    - ``"paper"``: ``relu(g·v/s + m_j − θ)`` (and ``relu(−g·v/s + m_j − θ)``), with
+      ``s = |speed_mean| + speed_std`` of the motion, ``g = velocity_gain`` and
+      ``θ = conjunctive_threshold`` (the paper: ``g = 1``, ``θ = 1``: no cell fires at rest).
+    - ``"push-pull"``: ``relu(m_j − θ ± k·v)`` with ``k = velocity_slope`` (per m/s) and
+      ``0 < θ < 1`` inside the bump: both blocks fire at ``v = 0``, and at speeds with
+      ``k·|v| ≤ θ`` both stay selective to the bump, so a linear readout of them can push
+      the bump in proportion to ``v``. ``k`` does not depend on the motion statistics.
 
     The defaults are those of ``path-integration.toml`` (what ``hippo run path-integration``
     runs); ``tests/test_defaults.py`` keeps the two equal.
@@ -91,8 +125,10 @@ class Config:
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=10, metadata=bounds(min=1))
     n_mec: int = field(default=100, metadata=bounds(min=2))
-    conjunctive_threshold: float = 1.0
+    velocity_coding: Literal["paper", "push-pull"] = "push-pull"
+    conjunctive_threshold: float = 0.5
     velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
+    velocity_slope: float = field(default=0.4, metadata=bounds(gt=0.0))
     spike_map_duration: float = field(default=120.0, metadata=bounds(gt=0.0))
     motion: MotionConfig = MotionConfig()
     senses: SensesConfig = SensesConfig()
@@ -102,8 +138,11 @@ class Config:
                                            basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
     projections: PathIntegratorProjections = PathIntegratorProjections()
     schedule: ScheduleConfig = ScheduleConfig(final_factor=0.1)
-    test: PathIntegrationTestConfig = PathIntegrationTestConfig()
+    test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=60.0,
+                                                                report_times=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0))
     ring: RingAnalysisConfig = RingAnalysisConfig()
+    gain_probes: GainProbeConfig = GainProbeConfig()
+    topology: TopologyConfig = TopologyConfig()
 
 
 def _training_theta(config: Config) -> ThetaConfig:
@@ -127,10 +166,17 @@ class Setup:
     engine: object
 
 
+def velocity_scale(config: Config) -> float:
+    """Velocity (m/s) that gives a velocity cell rate 1 under the config's velocity coding (see :class:`Config`)."""
+    if config.velocity_coding == "push-pull":
+        return 1.0 / config.velocity_slope
+    return (abs(config.motion.speed_mean) + config.motion.speed_std) / config.velocity_gain
+
+
 def build(config: Config) -> Setup:
     """World, streams, network and engine of ``config`` (random draws as :data:`NETWORK_KEY` says)."""
     env = load_environment(config.environment)
-    scale = (abs(config.motion.speed_mean) + config.motion.speed_std) / config.velocity_gain
+    scale = velocity_scale(config)
     stream = Stream.build(env, config.dt, config.senses, config.motion, [config.seed, TRAINING_KEY], velocity_scale=scale)
     network = path_integrator_network(stream.n_features, config.n_mec, stream.velocity_cells.n, config.hpc, config.mec,
                                       config.conjunctive_threshold, config.projections,
@@ -207,7 +253,9 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     if maps is not None:
         extra.update(rate_maps=maps, order=order)
     save_run_state(run_dir, end_of_training, engine.network, extra)
+    started = time.perf_counter()
     result = measure_path_integration(config, setup, decoder, progress)
+    test_seconds = time.perf_counter() - started
 
     fit_error = (decoding_error(env, decoder.predict(recording.signals["hpc"][wake]), positions[wake]).mean()
                  if wake.any() else np.nan)
@@ -226,6 +274,11 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
         "wall_seconds": training.wall_seconds,
         "us_per_step": (1e6 * training.wall_seconds / (training.stop - training.start)) if trained else float("nan"),
     }
+    started = time.perf_counter()
+    analyses, analysis_arrays = _field_analyses(config, setup, result, decoder, maps, run_dir)
+    metrics.update(analyses)
+    metrics["wall_seconds_by_part"] = {"training": training.wall_seconds, "test": test_seconds,
+                                       "analyses": time.perf_counter() - started}
     arrays = {
         "train.t": recording.t, "train.loss.hpc": recording.loss["hpc"], "train.loss.mec": recording.loss["mec"],
         "decoder_window.t": recording.t[window], "decoder_window.theta": recording.theta[window],
@@ -233,6 +286,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
         "decoder_window.position": positions[window],
         "test.t": result.t, "test.errors": result.errors, "test.decoded": result.decoded, "test.true": result.true,
         "test.mec": result.mec[:2],
+        **analysis_arrays,
     }
     run_dir.figure("decoding", lambda path: figures.decoding(result, env, metrics, path))
     run_dir.figure("error", lambda path: figures.error_curve(result, metrics, path))
@@ -252,6 +306,54 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     run_dir.write_arrays("arrays", arrays)
     run_dir.write_arrays("weights", engine.all_weights())
     return metrics
+
+
+def _field_analyses(config: Config, setup: Setup, result, decoder, maps, run_dir: RunDir) -> tuple[dict, dict]:
+    """The field's path-integration analyses of a trained network; returns metrics and arrays, queues figures.
+
+    Everywhere: error horizons at 0.05 and 0.10 m, and the Betti numbers of MEC population
+    vectors in the test's generative phases. On a 1-D ring also: the velocity gain curve
+    (:func:`~hippo.analysis.path_integration.run_gain_probes`, summarised with the motion's
+    Gaussian velocity distribution as weights), the error decomposition of the test trials
+    (gain − 1, drift, diffusion D; fitted up to the 0.10-m horizon, at least 1 s), and the
+    bump's width (median FWHM and circular spread of MEC activity, cells placed at their
+    rate maps' centres, every tenth sample of the theta-mode warm-up and of generation).
+    """
+    env, n = setup.env, config.n_mec
+    metrics, arrays = error_horizons(result.t, result.errors), {}
+    generative = result.t > 0
+    persistence = persistent_homology(result.mec[:, generative].reshape(-1, n),
+                                      np.random.default_rng([config.seed, TOPOLOGY_KEY]),
+                                      n_points=config.topology.n_points, n_shuffles=config.topology.n_shuffles)
+    metrics["topology"] = persistence.metrics()
+    run_dir.figure("persistence", lambda path: figures_pi_analyses.persistence(
+        persistence, path, "MEC population vectors in generative mode"))
+    if not (env.dim == 1 and env.periodic):
+        for name in ("gain_curve", "error_decomposition", "bump"):
+            metrics[name] = "not measured: needs a 1-D ring"
+        return metrics, arrays
+    length = float(env.size[0])
+    curve = run_gain_probes(setup.engine, setup.test_stream, decoder, config.theta, config.gain_probes,
+                            [config.seed, PROBE_KEY])
+    motion = config.motion
+    metrics["gain_curve"] = gain_curve_summary(curve, gaussian_weights(curve, motion.speed_mean, motion.speed_std))
+    run_dir.figure("gain_curve", lambda path: figures_pi_analyses.gain_curve(curve, path, motion.speed_mean,
+                                                                             motion.speed_std))
+    window_stop = min(max(metrics["horizon_10cm_s"], 1.0), float(result.t[-1]))
+    decomposition = decompose_errors(result.t, result.decoded, result.true, length, fit_window=(0.0, window_stop))
+    metrics["error_decomposition"] = decomposition.metrics()
+    run_dir.figure("error_decomposition", lambda path: figures_pi_analyses.error_decomposition(decomposition, path))
+    preferred = preferred_positions(maps, length)
+    tuned = np.isfinite(preferred)
+    metrics["bump"] = {}
+    for name, when in (("theta", ~generative), ("generative", generative)):
+        rates = result.mec[:, when][:, ::10, tuned].reshape(-1, int(tuned.sum()))
+        metrics["bump"][f"fwhm_{name}_m"] = float(np.nanmedian(fwhm(rates, preferred[tuned], length)))
+        metrics["bump"][f"spread_{name}_m"] = float(np.nanmedian(circular_spread(rates, preferred[tuned], length)))
+    arrays.update({"gain_curve.velocities": curve.velocities, "gain_curve.bump_velocities": curve.bump_velocities,
+                   "gain_curve.r_squared": curve.r_squared, "error_decomposition.tau": decomposition.tau,
+                   "error_decomposition.msd": decomposition.msd})
+    return metrics, arrays
 
 
 def _spiking_figures(config: Config, setup: Setup, mec_order, run_dir: RunDir) -> dict:
@@ -300,6 +402,22 @@ def _ring_indices(config: Config, setup: Setup, result, order, decoder) -> dict:
     return ring
 
 
+def _check_velocity_coding(config: Config) -> None:
+    """Refuse settings of the other velocity coding, and a push-pull threshold outside the bump (see :class:`Config`)."""
+    defaults = Config()
+    if config.velocity_coding == "push-pull":
+        if not 0.0 < config.conjunctive_threshold < 1.0:
+            raise ConfigError("", "conjunctive_threshold", f"{config.conjunctive_threshold:g} is not inside the "
+                              "range of MEC rates, so push-pull cells would not both fire in the bump at rest",
+                              "0 < conjunctive_threshold < 1 with velocity_coding = 'push-pull'")
+        if config.velocity_gain != defaults.velocity_gain:
+            raise ConfigError("", "velocity_gain", "scales the 'paper' velocity coding only; push-pull cells "
+                              "use velocity_slope", f"{defaults.velocity_gain:g} with velocity_coding = 'push-pull'")
+    elif config.velocity_slope != defaults.velocity_slope:
+        raise ConfigError("", "velocity_slope", "sets the 'push-pull' velocity coding only; the paper's cells "
+                          "use velocity_gain", f"{defaults.velocity_slope:g} with velocity_coding = 'paper'")
+
+
 def validate(config: Config) -> None:
     """Refuse, before any work, settings that cannot run or would measure nothing: a missing or
     malformed environment, a start outside it, training too short to record or to fill the
@@ -310,6 +428,10 @@ def validate(config: Config) -> None:
             own problems name that file).
     """
     env = load_environment_setting(config.environment, "environment")
+    _check_velocity_coding(config)
+    if env.dim == 1 and env.periodic and config.motion.speed_std == 0:
+        raise ConfigError("", "motion.speed_std", "the gain curve on a ring weights its probes by the motion's "
+                          "velocity distribution, which needs a spread", "> 0 m/s")
     if config.motion.start:
         try:
             start_position(env, config.motion, None)
