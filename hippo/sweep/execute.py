@@ -19,6 +19,7 @@ import shutil
 import socket
 import time
 import traceback
+from contextlib import nullcontext
 from dataclasses import asdict
 from pathlib import Path
 
@@ -94,17 +95,14 @@ def execute(run: PlannedRun, experiment: str, sweep_dir: str | Path, figures: bo
                "error": None, "traceback": None}
     if is_complete(target):
         previous = read_record(sweep_dir, run.run_id) or {}
-        return write_record(sweep_dir, run, {**outcome, "status": DONE,
-                                             "wall_seconds": previous.get("wall_seconds")})
+        kept = {key: previous[key] for key in ("worker", "version", "wall_seconds") if key in previous}
+        return write_record(sweep_dir, run, {**outcome, "wall_seconds": None, **kept, "status": DONE})
     if target.exists():
         shutil.rmtree(target)
     start = time.perf_counter()
     try:
-        if figures:
+        with nullcontext() if figures else figures_skipped():
             run_experiment(experiment, list(run.overrides), run.seed, target, True)
-        else:
-            with figures_skipped():
-                run_experiment(experiment, list(run.overrides), run.seed, target, True)
     except Exception as error:  # noqa: BLE001 - any failure of one run is recorded, the sweep goes on
         outcome.update(status=FAILED, error=f"{type(error).__name__}: {error}", traceback=traceback.format_exc())
         kept = getattr(error, "kept", None)
