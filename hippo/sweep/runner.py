@@ -42,8 +42,14 @@ class SweepOutcome:
         return self.done == self.planned
 
 
-class Progress:
-    """One line per finished run: counts, running runs and the estimated time left (stderr)."""
+class SweepProgress:
+    """One line per finished run: counts, running runs and the estimated time left.
+
+    Args:
+        total: runs this invocation executes.
+        enabled: ``False`` prints nothing.
+        stream: where the lines go (default: stderr).
+    """
 
     def __init__(self, total: int, enabled: bool = True, stream=None):
         self.total, self.enabled = total, enabled
@@ -128,7 +134,7 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
     workers = workers or os.cpu_count() or 1
     wanted = (PENDING, FAILED) if rerun_failed else (PENDING,)
     todo = [run for run in runs if status(sweep_dir, run.run_id) in wanted]
-    progress = Progress(len(todo), enabled=not quiet)
+    progress = SweepProgress(len(todo), enabled=not quiet)
     if not quiet:
         print(f"sweep {sweep_dir}: {len(runs)} runs, {len(runs) - len(todo)} already finished or failed, "
               f"{len(todo)} to run", file=sys.stderr, flush=True)
@@ -141,7 +147,7 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
     return SweepOutcome(sweep_dir, len(runs), len(todo), int(counts.get(DONE, 0)), int(counts.get(FAILED, 0)), parquet)
 
 
-def _follow(results, runs: list[PlannedRun], sweep_dir: Path, progress: Progress) -> None:
+def _follow(results, runs: list[PlannedRun], sweep_dir: Path, progress: SweepProgress) -> None:
     """Report each finished task; a task lost with its worker is recorded as a failure."""
     for finished in results:
         run = runs[finished.index]
