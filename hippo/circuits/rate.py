@@ -10,7 +10,9 @@ each computed layer in the order of ``network.layers`` sums its projections — 
 projection from a layer already updated in this step reads the new rates, any other
 (recurrent or later layers) reads the previous step's — applies its activations and
 noise, and sets its soma. Then every plastic projection learns from its compartment's
-local prediction error and the presynaptic rates it read.
+local prediction error and the presynaptic rates it read: its rule's step (from the
+registry, :mod:`hippo.learning.rules`), then Dale's law. The loop is compiled once per
+set of rules a network uses (:func:`compiled_kernel`).
 """
 
 from __future__ import annotations
@@ -107,6 +109,13 @@ class RateEngine:
         precision: ``"float64"`` or ``"float32"`` for rates, weights and traces. Single
             precision halves memory traffic and doubles the vector width of the learning
             loops (about 1.5× faster per step); rounding errors stay near 1e-7 relative.
+
+    Attributes:
+        rule_names: the learning rules the network uses (registry names), in the order of
+            their codes in the compiled loop.
+        rule_slots: plastic projection → the names of its rule's per-synapse state slots.
+        rule_state: every plastic projection's rule state in one buffer (each slot shaped
+            like the projection's weights); :meth:`get_state` names its parts.
     """
 
     def __init__(self, network: Network, dt: float, seed: int = 0, precision: str = "float64"):
@@ -257,7 +266,7 @@ class RateEngine:
         self._proj["params"][:, rules.LEARNING_RATE] = self._base_rate * factor
 
     def reset_state(self) -> None:
-        """Zero all rates, compartment states, noise and traces (weights kept)."""
+        """Zero all rates, compartment states, noise and every rule's per-synapse state (weights kept)."""
         for array in (self.rate, self.prev_rate, self.comp_rate, self.comp_dphi, self.noise_state, self.rule_state):
             array[:] = 0.0
 

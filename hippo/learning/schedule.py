@@ -18,6 +18,10 @@ from hippo.config import bounds
 class ScheduleConfig:
     """Learning-rate schedule.
 
+    A factor scales the learning rate every rule names (``eta`` for prediction error,
+    ``m_z`` for Bayesian mechanics; see :mod:`hippo.learning.rules`) through the
+    engine's ``scale_learning_rates``.
+
     Attributes:
         final_factor: learning-rate factor at the end of training (1 = constant rate);
             the factor falls geometrically from 1.
