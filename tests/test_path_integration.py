@@ -70,6 +70,28 @@ def test_a_run_started_from_a_saved_state_with_no_training_repeats_its_test(tmp_
     assert more["pi_error_m"] != first["pi_error_m"]
 
 
+def test_every_run_reports_the_gain_curve_error_decomposition_bump_and_topology(tmp_path):
+    probes = ["gain_probes.max_velocity=0.6", "gain_probes.step=0.3", "gain_probes.warmup=1",
+              "gain_probes.duration=2"]
+    _, metrics = run_experiment("path-integration", TINY + probes, seed=1, out=tmp_path / "run", quiet=True)
+    curve = metrics["gain_curve"]
+    assert curve["velocities_m_per_s"] == pytest.approx([-0.6, -0.3, 0.0, 0.3, 0.6])
+    assert curve["gains"][2] is None and all(np.isfinite(g) for i, g in enumerate(curve["gains"]) if i != 2)
+    assert curve["gain_error_speed_weighted"] >= 0 and 0 <= curve["max_integrated_speed_m_per_s"] <= 0.6
+    decomposition = metrics["error_decomposition"]
+    assert {"gain_minus_one", "drift_m_per_s", "diffusion_m2_per_s"} <= set(decomposition)
+    assert decomposition["fit_window_s"][0] == 0 and 1.0 <= decomposition["fit_window_s"][1] <= 3.0
+    assert all(0 < metrics["bump"][key] < 1.0 for key in ("fwhm_theta_m", "spread_theta_m"))
+    assert metrics["topology"]["betti"][0] >= 1 and len(metrics["topology"]["betti"]) == 2
+    assert 0 < metrics["horizon_5cm_s"] <= metrics["horizon_10cm_s"] <= 3.0
+    assert metrics["horizon_10cm_s"] == metrics["pi_horizon_s"]
+    assert set(metrics["wall_seconds_by_part"]) == {"training", "test", "analyses"}
+    for figure in ("gain_curve", "error_decomposition", "persistence"):
+        assert (tmp_path / "run" / "figures" / f"{figure}.png").stat().st_size > 10_000
+    with np.load(tmp_path / "run" / "arrays.npz") as arrays:
+        assert np.allclose(arrays["gain_curve.velocities"], curve["velocities_m_per_s"])
+
+
 def test_starting_from_a_run_of_another_shape_names_the_file_and_the_projection(tmp_path):
     run_experiment("path-integration", TINY, out=tmp_path / "first", quiet=True)
     with pytest.raises(HippoError, match=r"first/state.npz: projection 'hpc.apical<-mec' has weights of shape"):
