@@ -2,16 +2,22 @@
 
 The cores are modules (:mod:`~hippo.learning.prediction_error`,
 :mod:`~hippo.learning.bayesian_mechanics`, :mod:`~hippo.learning.active_inference`);
-their main names are also public here (imported on first use)::
+the plasticity rules register in :mod:`~hippo.learning.rules`. Main names are public here::
 
-    from hippo.learning import ScheduleConfig, local_error
+    from hippo.learning import Plasticity, rule_named, PredictionErrorPlasticity, ScheduleConfig
 """
 
 from hippo._exports import lazy_exports
 
+# The built-in plasticity rules register themselves with hippo.learning.rules when imported.
+# Python runs this file before any module of hippo.learning, so a lookup always finds them.
+from hippo.learning import bayesian_mechanics_rule, prediction_error  # noqa: F401
+
 _EXPORTS = {
+    **dict.fromkeys(["Plasticity", "Rule", "register", "rule_named"], "hippo.learning.rules"),
+    **dict.fromkeys(["PredictionErrorPlasticity", "local_error"], "hippo.learning.prediction_error"),
+    "BayesianMechanicsPlasticity": "hippo.learning.bayesian_mechanics_rule",
     "ScheduleConfig": "hippo.learning.schedule",
-    "local_error": "hippo.learning.prediction_error",
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)

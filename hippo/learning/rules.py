@@ -190,6 +190,3 @@ def rule_signature(name: str) -> str:
     function = getattr(step, "py_func", step)
     return f"{name}:{function.__module__}.{function.__qualname__}:{inspect.getsource(function)}"
 
-
-# the built-in rules register themselves
-from hippo.learning import bayesian_mechanics_rule, prediction_error  # noqa: E402,F401
