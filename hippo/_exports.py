@@ -3,8 +3,8 @@
 A sub-package's ``__init__`` names its public objects and the modules defining them;
 :func:`lazy_exports` returns the module-level ``__getattr__`` and ``__dir__`` (PEP 562)
 that import a defining module the first time one of its names is used. Importing a
-sub-package loads none of its modules' dependencies: Brian2 is imported only when the spiking engine
-is used, and no ``__init__`` takes part in an import cycle.
+sub-package thus loads none of its modules' dependencies (Brian2 is imported only when
+the spiking engine is used), and no ``__init__`` takes part in an import cycle.
 """
 
 from __future__ import annotations
