@@ -109,21 +109,27 @@ def test_starting_from_a_run_of_another_shape_names_the_file_and_the_projection(
 
 @pytest.mark.slow
 def test_training_improves_path_integration_over_untrained(tmp_path):
-    _, trained = run_experiment("path-integration", SHORT, seed=0, out=tmp_path / "trained", quiet=True)
-    _, untrained = run_experiment("path-integration-untrained", SHORT, seed=0, out=tmp_path / "untrained", quiet=True)
-    assert trained["control"] == "none" and untrained["control"] == "untrained"
-    assert trained["pi_error_before_m"] < 0.03  # the decoder works while the senses are on
-    assert trained["pi_error_m"]["1"] < 0.12
-    assert untrained["pi_error_m"]["1"] > 0.15
-    assert trained["pi_error_m"]["1"] < 0.6 * untrained["pi_error_m"]["1"]
-    assert trained["chance_error_m"] == pytest.approx(0.25)
-    ring = trained["ring"]
-    assert ring["local_excitation"] > 0 > ring["surround_inhibition"]
-    assert ring["conj_shift_plus"] * ring["conj_shift_minus"] < 0
-    saved = json.loads((tmp_path / "trained" / "metrics.json").read_text())
-    assert saved["pi_error_m"] == pytest.approx(trained["pi_error_m"])
+    """Ten minutes of training, on seeds 0–2: the decoder works while the senses are on; 1 s after the
+    switch the trained network is below chance (0.25 m) and below the untrained one on every seed, and
+    on average at most 0.8 of it; the learned conjunctive weights shift the bump in opposite directions."""
+    trained, untrained = {}, {}
+    for seed in (0, 1, 2):
+        _, trained[seed] = run_experiment("path-integration", SHORT, seed=seed, out=tmp_path / f"trained{seed}", quiet=True)
+        _, untrained[seed] = run_experiment("path-integration-untrained", SHORT, seed=seed, out=tmp_path / f"untrained{seed}",
+                                            quiet=True)
+    assert {m["control"] for m in trained.values()} == {"none"} and {m["control"] for m in untrained.values()} == {"untrained"}
+    one_second = {seed: (trained[seed]["pi_error_m"]["1"], untrained[seed]["pi_error_m"]["1"]) for seed in trained}
+    for seed, (learned, naive) in one_second.items():
+        assert trained[seed]["pi_error_before_m"] < 0.03, seed  # the decoder works while the senses are on
+        assert learned < min(naive, 0.8 * trained[seed]["chance_error_m"]), (seed, one_second)
+        ring = trained[seed]["ring"]
+        assert ring["conj_shift_plus"] * ring["conj_shift_minus"] < 0, (seed, ring)
+    assert np.mean([a for a, _ in one_second.values()]) <= 0.8 * np.mean([b for _, b in one_second.values()]), one_second
+    assert trained[0]["chance_error_m"] == pytest.approx(0.25)
+    saved = json.loads((tmp_path / "trained0" / "metrics.json").read_text())
+    assert saved["pi_error_m"] == pytest.approx(trained[0]["pi_error_m"])
     for figure in ("decoding", "error", "mec_activity", "ring_weights", "loss"):
-        assert (tmp_path / "trained" / "figures" / f"{figure}.png").stat().st_size > 10_000
+        assert (tmp_path / "trained0" / "figures" / f"{figure}.png").stat().st_size > 10_000
 
 
 def test_multi_seed_study_summarises_every_seed(tmp_path):
