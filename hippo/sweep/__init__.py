@@ -14,7 +14,8 @@ from hippo._exports import lazy_exports
 _EXPORTS = {
     "plot_sweep": "hippo.sweep.plot",
     **dict.fromkeys(["SweepOutcome", "describe", "run_sweep"], "hippo.sweep.runner"),
-    **dict.fromkeys(["ClusterSpec", "PlannedRun", "SweepSpec", "load_sweep", "plan"], "hippo.sweep.spec"),
+    "ClusterSpec": "hippo.sweep.cluster",
+    **dict.fromkeys(["PlannedRun", "SweepSpec", "load_sweep", "plan"], "hippo.sweep.spec"),
     **dict.fromkeys(["collect", "read_table", "write_table"], "hippo.sweep.table"),
 }
 __all__ = sorted(_EXPORTS)

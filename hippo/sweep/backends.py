@@ -26,7 +26,7 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
-from hippo.sweep.spec import ClusterSpec
+from hippo.sweep.cluster import ClusterSpec
 
 #: Environment of every worker process: one thread for numba and the BLAS libraries.
 WORKER_ENV = {"NUMBA_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"}

@@ -35,6 +35,7 @@ from typing import Any
 from hippo.config import read_toml, to_dict
 from hippo.errors import ConfigError
 from hippo.io import to_toml
+from hippo.sweep.cluster import ClusterSpec
 
 #: Keys allowed in each table of a sweep file.
 SWEEP_KEYS = ("experiment", "seeds", "out")
@@ -43,37 +44,6 @@ CLUSTER_KEYS = ("kind", "cores", "memory", "walltime", "jobs", "account", "queue
 CLUSTER_KINDS = ("slurm", "pbs")
 #: Longest run id (file names may have 255 bytes; the staging folder adds about 30).
 MAX_ID_LENGTH = 200
-
-
-@dataclass(frozen=True)
-class ClusterSpec:
-    """Batch jobs that host the sweep's Dask workers.
-
-    Attributes:
-        kind: ``"slurm"`` or ``"pbs"``.
-        cores: cores per job; each job runs this many single-threaded worker processes.
-        memory: memory per job, e.g. ``"16GB"``.
-        walltime: wall-clock limit per job, ``HH:MM:SS``; give it well above one run.
-        jobs: number of jobs kept running.
-        account: account charged (``-A``), if the site needs one.
-        queue: partition or queue, if not the site's default.
-        lifetime: workers retire this long after they start (``"3h50m"``), before the
-            walltime kills them, and their job is replaced; default: 10 minutes less
-            than the walltime.
-        job_directives: further lines for the job header, e.g. ``["--gres=gpu:0"]``.
-        prologue: shell lines run before the workers start, e.g. ``["module load python"]``.
-    """
-
-    kind: str
-    cores: int
-    memory: str
-    walltime: str
-    jobs: int = 1
-    account: str | None = None
-    queue: str | None = None
-    lifetime: str | None = None
-    job_directives: tuple[str, ...] = ()
-    prologue: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
