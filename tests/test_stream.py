@@ -7,7 +7,8 @@ from hippo.errors import ConfigError
 from hippo.world.gridworld import load_environment
 from hippo.world.motion import MotionConfig
 from hippo.world.senses import SensesConfig
-from hippo.world.stream import BLOCK_STEPS, Stream, latent_filter
+from hippo.world.senses import latent_filter
+from hippo.world.stream import BLOCK_STEPS, Stream
 
 DT = 0.025
 

@@ -160,22 +160,38 @@ class CueCells:
         return replace(self, assignment=np.random.default_rng(seed).permutation(self.n))
 
 
+#: Half-width of the latent smoothing filter, in latent timescales (the kernel is below e^-16 beyond).
+LATENT_FILTER_HALF_WIDTH = 4.0
+
+
+def latent_filter(dt: float, timescale: float) -> np.ndarray:
+    """FIR filter turning unit white noise into a unit-variance Gaussian process with kernel
+    ``exp(−Δt² / (2·timescale²))`` (seconds).
+
+    The filter is the kernel's square root in the time domain, ``h(t) ∝ exp(−t² / timescale²)``
+    (a Gaussian of standard deviation ``timescale/√2``, whose self-convolution is the
+    kernel), truncated at ``±LATENT_FILTER_HALF_WIDTH·timescale`` and normalised to unit
+    energy. The process's autocorrelation falls to 1/e at ``√2·timescale``.
+    """
+    half = int(np.ceil(LATENT_FILTER_HALF_WIDTH * timescale / dt))
+    t = np.arange(-half, half + 1) * dt
+    h = np.exp(-(t / timescale) ** 2)
+    return h / np.sqrt(np.sum(h * h))
+
+
+def filter_noise(noise: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Each column of ``noise`` ``(T, n)`` filtered by ``h``: ``(T − len(h) + 1, n)`` (only complete sums)."""
+    return np.stack([np.convolve(noise[:, k], h, mode="valid") for k in range(noise.shape[1])], axis=1)
+
+
 def gaussian_process_latents(n_steps: int, dt: float, timescale: float, n: int, rng: np.random.Generator) -> np.ndarray:
     """``(n_steps, n)`` independent unit-variance Gaussian processes with a squared-exponential kernel.
 
-    ``k(Δt) = exp(−Δt² / (2·timescale²))``; sampled by white noise filtered in the Fourier
-    domain with the square root of the kernel's spectral density (O(T log T)). The
-    sequence is generated on a periodic domain padded by 10 timescales, so the wrap-around
-    does not correlate its ends.
+    ``k(Δt) = exp(−Δt² / (2·timescale²))``; white noise filtered by :func:`latent_filter`,
+    the filter that :class:`~hippo.world.stream.Stream` applies block by block.
     """
-    pad = int(np.ceil(10 * timescale / dt))
-    length = n_steps + pad
-    freqs = np.fft.rfftfreq(length, d=dt)
-    density = np.sqrt(2 * np.pi) * timescale * np.exp(-2 * (np.pi * freqs * timescale) ** 2)
-    noise = rng.standard_normal((n, length))
-    spectrum = np.fft.rfft(noise, axis=1) * np.sqrt(density / dt)
-    samples = np.fft.irfft(spectrum, n=length, axis=1)[:, :n_steps]
-    return samples.T.copy()
+    h = latent_filter(dt, timescale)
+    return filter_noise(rng.standard_normal((n_steps + len(h) - 1, n)), h)
 
 
 @dataclass(frozen=True, eq=False)

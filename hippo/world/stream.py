@@ -43,16 +43,13 @@ from hippo.world.motion import (
     track_period,
     track_segment,
 )
-from hippo.world.senses import CueCells, PlaceCells, SensesConfig, VelocityCells
+from hippo.world.senses import CueCells, PlaceCells, SensesConfig, VelocityCells, filter_noise, latent_filter
 
 #: Steps drawn at a time. Fixed, so that a stream does not depend on how it is read.
 BLOCK_STEPS = 2048
 
 #: Seconds of each active-inference exploration episode (see :class:`_ActiveInferenceMotion`).
 ACTIVE_INFERENCE_EPISODE = 1800.0
-
-#: Half-width of the latent smoothing filter, in latent timescales (the kernel is below e^-16 beyond).
-LATENT_FILTER_HALF_WIDTH = 4.0
 
 
 class _Blocks:
@@ -189,23 +186,9 @@ def _motion(env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Gene
     return _TrackMotion(env, config, dt, rng) if env.dim == 1 else _PlaneMotion(env, config, dt, rng)
 
 
-def latent_filter(dt: float, timescale: float) -> np.ndarray:
-    """FIR filter turning unit white noise into a unit-variance Gaussian process with kernel
-    ``exp(−Δt² / (2·timescale²))`` (seconds).
-
-    The filter is the kernel's square root in the time domain, ``h(t) ∝ exp(−t² / timescale²)``
-    (a Gaussian of standard deviation ``timescale/√2``, whose self-convolution is the
-    kernel), truncated at ``±LATENT_FILTER_HALF_WIDTH·timescale`` and normalised to unit
-    energy. The process's autocorrelation falls to 1/e at ``√2·timescale``.
-    """
-    half = int(np.ceil(LATENT_FILTER_HALF_WIDTH * timescale / dt))
-    t = np.arange(-half, half + 1) * dt
-    h = np.exp(-(t / timescale) ** 2)
-    return h / np.sqrt(np.sum(h * h))
-
-
 class _LatentProcess:
-    """Gaussian-process latents: a continuing white-noise sequence filtered by :func:`latent_filter`."""
+    """Gaussian-process latents: a continuing white-noise sequence filtered by
+    :func:`~hippo.world.senses.latent_filter` (as :func:`~hippo.world.senses.gaussian_process_latents`)."""
 
     def __init__(self, dt: float, timescale: float, n_latents: int, rng: np.random.Generator):
         self.rng, self.n_latents = rng, n_latents
@@ -215,7 +198,7 @@ class _LatentProcess:
 
     def __call__(self, n: int):
         self.noise = np.concatenate([self.noise, self.rng.standard_normal((n, self.n_latents))])
-        latents = np.stack([np.convolve(self.noise[:, k], self.filter, mode="valid") for k in range(self.n_latents)], axis=1)
+        latents = filter_noise(self.noise, self.filter)
         self.noise = self.noise[-2 * self.half:]
         return (latents,)
 
