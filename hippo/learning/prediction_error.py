@@ -29,7 +29,7 @@ from numba import njit
 
 from hippo.config import bounds
 from hippo.learning import spiking_rule
-from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, penalised, register
+from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, l2_penalised, penalised, register
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def prediction_error_step(W, P, delta, pre, bias, decay, eta, l1, l2):
             for j in range(n_pre):
                 trace = P[i, j] + decay * (d * pre[j] - P[i, j])
                 P[i, j] = trace
-                W[i, j] += eta * penalised(trace, W[i, j], 0.0, l2)
+                W[i, j] += eta * l2_penalised(trace, W[i, j], l2)
         else:
             for j in range(n_pre):
                 trace = P[i, j] + decay * (d * pre[j] - P[i, j])

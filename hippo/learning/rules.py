@@ -151,12 +151,14 @@ def parameter_row(plasticity: Plasticity, dt: float) -> np.ndarray:
 
 @njit(inline="always")
 def penalised(velocity, w, l1, l2):
-    """A weight velocity with the L2 and L1 penalties: ``velocity − λ2·w − λ1·sign(w)``.
+    """A weight velocity with the L2 and L1 penalties: ``velocity − λ2·w − λ1·sign(w)`` (inlined into each rule's step)."""
+    return l2_penalised(velocity, w, l2) - l1 * np.sign(w)
 
-    Inlined into each rule's step; a loop that passes the constant ``l1 = 0.0``
-    compiles without the sign.
-    """
-    return velocity - l2 * w - l1 * np.sign(w)
+
+@njit(inline="always")
+def l2_penalised(velocity, w, l2):
+    """:func:`penalised` without L1 (``λ1 = 0``): ``velocity − λ2·w``, for a rule's loop that skips the sign."""
+    return velocity - l2 * w
 
 
 @njit(cache=True)
