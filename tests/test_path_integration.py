@@ -1,7 +1,6 @@
 """Path integration: the test protocol, the controls, learning to path-integrate, starting from a saved run."""
 
 import json
-from dataclasses import replace
 
 import numpy as np
 import pytest

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hippo.circuits.state import load_state, save_state
+from hippo.circuits.state import load_state
 from hippo.errors import HippoError
 from hippo.io import RunDir
 
