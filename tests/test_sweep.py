@@ -313,6 +313,16 @@ def test_the_slurm_job_script_of_a_cluster_table(tmp_path):
     assert sys.executable in script
 
 
+@pytest.mark.filterwarnings("ignore:Port 8787 is already in use")
+def test_the_pbs_job_script_of_a_short_walltime(tmp_path):
+    pytest.importorskip("dask_jobqueue")
+    extra = '[cluster]\nkind = "pbs"\ncores = 4\nmemory = "8GB"\nwalltime = "00:30:00"\naccount = "lab42"\n'
+    with batch_cluster(load_sweep(sweep_file(tmp_path, GRID, extra=extra)).cluster) as cluster:
+        script = cluster.job_script()
+    assert "#PBS -A lab42" in script and "#PBS -l walltime=00:30:00" in script and "ncpus=4" in script
+    assert "--nworkers 4" in script and "--lifetime 1440s" in script  # a fifth of a short walltime
+
+
 # ---------------------------------------------------------------- results table and plots
 
 
