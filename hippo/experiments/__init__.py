@@ -276,10 +276,11 @@ def run_seeds(name_or_file: str, seeds: list[int], overrides: list[str] = (), ou
     workers = workers or min(len(seeds), os.cpu_count() or 1)
     tasks = [(name_or_file, list(overrides), seed, str((root / f"seed{seed}").resolve()), quiet or workers > 1,
               overwrite) for seed in seeds]
-    finished = {seeds[task.index]: task for task in run_tasks(seed_metrics, tasks, workers)}
-    for seed, task in finished.items():
+    finished = {}
+    for task in run_tasks(seed_metrics, tasks, workers):
+        finished[seeds[task.index]] = task
         if not quiet and task.error is None:
-            print(f"seed {seed}: done", flush=True)
+            print(f"seed {seeds[task.index]}: done", flush=True)
     errors = [task.error for task in finished.values() if task.error is not None]
     if errors:
         raise errors[0]
