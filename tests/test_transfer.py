@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -76,6 +77,22 @@ def test_checkpoint_measurements_leave_the_learning_bit_identical(arm):
     assert a.keys() == b.keys()
     for key in a:
         assert np.array_equal(a[key], b[key]), key
+
+
+def test_an_annealed_relearning_does_not_depend_on_where_the_checkpoints_are():
+    config, trained, fresh, worlds = _study(0, "relearn.final_factor=0.25", "relearn.anneal_duration=60.0",
+                                            "relearn.duration=90.0", "relearn.checkpoints=[0.0, 45.0, 90.0]")
+    few = replace(config, relearn=replace(config.relearn, checkpoints=(0.0, 90.0)))
+    states = []
+    for each in (config, few):
+        engine = transfer.arm_engine(each, "transfer", trained, fresh)
+        transfer.relearn(each, "transfer", engine, worlds)
+        states.append(engine.get_state())
+    for key in states[0]:
+        assert np.array_equal(states[0][key], states[1][key]), key
+    assert transfer.learning_rate_factor(config.relearn, 0.0) == 1.0
+    assert transfer.learning_rate_factor(config.relearn, 30.0) == pytest.approx(0.5)
+    assert transfer.learning_rate_factor(config.relearn, 75.0) == pytest.approx(0.25)
 
 
 def test_a_run_from_its_saved_state_reproduces_its_metrics(tmp_path):

@@ -72,6 +72,9 @@ REMAP_KEY, RELEARN_KEY, SHUFFLE_KEY = 3, 4, 5
 #: Theta above which a calibration record counts as wake (for rate maps).
 WAKE = 0.5
 
+#: Seconds of relearning at a constant learning rate when the rate is annealed.
+ANNEAL_BLOCK_S = 30.0
+
 
 @dataclass(frozen=True)
 class MoveConfig:
@@ -112,8 +115,12 @@ class RelearnConfig:
             of each cycle.
         speed_mean: the agent's mean velocity while relearning (drift; the test's motion
             is the training's).
-        learning_rate_factor: learning rates while relearning, as a factor of the
-            configured ones (the scratch arm also uses it).
+        learning_rate_factor: learning rates at the start of relearning, as a factor of
+            the configured ones (every arm, the scratch arm included).
+        final_factor: the learning rate falls geometrically, in steps of
+            :data:`ANNEAL_BLOCK_S` seconds of relearning, to ``final_factor`` × its start over
+            ``anneal_duration`` seconds, and stays there (1: constant).
+        anneal_duration: seconds of relearning over which the rate falls.
         arms: the arms to run, in this order.
         criterion_m: time to criterion is the first checkpoint whose 1 s error is at most
             this (metres) ...
@@ -125,6 +132,8 @@ class RelearnConfig:
     wake_fraction: float = field(default=0.05, metadata=bounds(gt=0.0, max=1.0))
     speed_mean: float = 0.0
     learning_rate_factor: float = field(default=1.0, metadata=bounds(gt=0.0))
+    final_factor: float = field(default=1.0, metadata=bounds(gt=0.0, max=1.0))
+    anneal_duration: float = field(default=600.0, metadata=bounds(gt=0.0))
     arms: tuple[str, ...] = ARMS
     criterion_m: float = field(default=0.10, metadata=bounds(gt=0.0))
     criterion_ratio: float = field(default=1.5, metadata=bounds(gt=0.0))
@@ -315,25 +324,42 @@ def relearning_phase(config: Config, arm: str, worlds: Worlds, name: str, durati
                  record=("hpc", "mec"), record_every=config.network.record_every, label=label)
 
 
+def relearning_times(config: RelearnConfig) -> list[float]:
+    """Seconds of relearning at which a stretch of relearning ends: the checkpoints and, with an
+    annealed rate, the ends of its constant-rate blocks (so the learning does not depend on
+    where the checkpoints are)."""
+    times = set(config.checkpoints)
+    if config.final_factor != 1.0:
+        times |= {float(t) for t in np.arange(ANNEAL_BLOCK_S, config.duration, ANNEAL_BLOCK_S)}
+    return sorted(times)
+
+
+def learning_rate_factor(config: RelearnConfig, seconds: float) -> float:
+    """The learning-rate factor of the stretch of relearning that starts ``seconds`` into it."""
+    annealed = min(np.floor(seconds / ANNEAL_BLOCK_S + 1e-9) * ANNEAL_BLOCK_S, config.anneal_duration)
+    return float(config.learning_rate_factor * config.final_factor ** (annealed / config.anneal_duration))
+
+
 def relearn(config: Config, arm: str, engine, worlds: Worlds, progress: bool = False) -> ArmRecord:
     """Relearn ``engine`` in B as the arm says, checkpoint by checkpoint.
 
-    Each stretch between checkpoints is a learning phase (:func:`relearning_phase`) on
-    the relearning stream, read from its start; after each the network is measured on a
-    copy (:func:`measure`) and, at the end, moved back to A and measured there.
+    Relearning runs in stretches (:func:`relearning_times`), each a learning phase
+    (:func:`relearning_phase`) at its learning rate (:func:`learning_rate_factor`) on the
+    relearning stream, read from its start; at each checkpoint the network is measured on
+    a copy (:func:`measure`) and, at the end, moved back to A and measured there.
     """
     worlds.relearn.cursor = 0
-    phases, done = [], 0.0
-    for k, checkpoint in enumerate(config.relearn.checkpoints):
-        phases.append(relearning_phase(config, arm, worlds, f"relearn {k}", checkpoint - done,
-                                       f"{arm}: relearning to {checkpoint / 60:g} min"))
-        done = checkpoint
-    records, checkpoints = [], {}
-    for checkpoint, phase in zip(config.relearn.checkpoints, phases):
+    records, checkpoints, done = [], {}, 0.0
+    for k, stop in enumerate(relearning_times(config.relearn)):
+        engine.scale_learning_rates(learning_rate_factor(config.relearn, done))
+        phase = relearning_phase(config, arm, worlds, f"relearn {k}", stop - done,
+                                 f"{arm}: relearning to {stop / 60:g} min")
         recording = run_phases(engine, [phase], progress)[phase.name].recording
         if len(recording.t):
             records.append(recording)
-        checkpoints[checkpoint] = measure(config, engine, worlds.code_b, worlds.env_b)
+        if stop in config.relearn.checkpoints:
+            checkpoints[stop] = measure(config, engine, worlds.code_b, worlds.env_b)
+        done = stop
     back = measure(config, engine, worlds.code_a, worlds.env_a)
     return ArmRecord(engine, checkpoints, Recording.concatenate(records), back)
 
