@@ -55,8 +55,8 @@ def test_wall_free_ring_is_unchanged_by_the_wall_handling():
 def test_report_times_beyond_the_generative_test_are_refused():
     with pytest.raises(ConfigError, match=r"^--set: test.report_times, test.generative: 1000 s .*generative"):
         resolve("path-integration", ["test.report_times=[1000]"])
-    with pytest.raises(ConfigError, match=r"^--set: test.report_times, test.generative: 5, 10, 20 s "):
-        resolve("path-integration", ["test.generative=4"])  # the default report times go to 20 s
+    with pytest.raises(ConfigError, match=r"^--set: test.report_times, test.generative: 5, 10, 20, 30, 60 s "):
+        resolve("path-integration", ["test.generative=4"])  # the default report times go to 60 s
     config = resolve("path-integration", ["test.generative=5", "test.report_times=[1, 5]"]).config
     assert config.test.report_times == (1.0, 5.0)
 
