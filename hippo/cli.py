@@ -29,6 +29,8 @@ def _metric_lines(metrics: dict, prefix: str = "") -> list[str]:
 def _cmd_run(args) -> int:
     from hippo.experiments import run_experiment, run_seeds
 
+    if args.seeds and args.start_from:
+        raise HippoError("hippo run: --from starts one run from a saved one; use --seed, not --seeds")
     if args.seeds:
         root, summary = run_seeds(args.target, args.seeds, args.set or [], args.out, args.quiet, args.overwrite,
                                   args.workers)
@@ -39,7 +41,8 @@ def _cmd_run(args) -> int:
                 print(f"  {key:36s} {row['mean']:10.4g} {row['sem']:10.3g}   {values}")
         print(f"study directory: {root}")
         return 0
-    run_dir, metrics = run_experiment(args.target, args.set or [], args.seed, args.out, args.quiet, args.overwrite)
+    run_dir, metrics = run_experiment(args.target, args.set or [], args.seed, args.out, args.quiet, args.overwrite,
+                                      start_from=args.start_from)
     if not args.quiet:
         print("\n".join(_metric_lines(metrics)))
     for warning in metrics["warnings"]:
@@ -159,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --seeds: worker processes (default: one per seed, at most one per core; "
                           "1 runs the seeds one after another)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or metrics listing")
+    run.add_argument("--from", dest="start_from", metavar="RUN_DIR",
+                     help="start the network from that run's saved state (state.npz); with --set duration=0 "
+                          "path-integration repeats that run's test")
     run.set_defaults(func=_cmd_run)
 
     envs = sub.add_parser("envs", help="list environments, or draw one: `hippo envs show NAME`")
