@@ -102,3 +102,39 @@ def mec_rate_maps(arrays: dict, arms: tuple[str, ...], path):
         ax.set_xlabel("position (fraction of the track)")
     axes[0].set_ylabel("MEC cell (ordered in A)")
     return plotting.save(fig, path)
+
+
+def seed_curves(study, path):
+    """Each arm's 1 s path-integration error against minutes of relearning, mean ± s.e.m. over
+    the seeds of a ``--seeds`` study folder (its ``seed<N>/arrays.npz``), with the error in A."""
+    from pathlib import Path
+
+    runs = sorted(Path(study).glob("seed*/arrays.npz"))
+    if not runs:
+        raise FileNotFoundError(f"{study}: no seed<N>/arrays.npz")
+    loaded = [dict(np.load(run)) for run in runs]
+    arms = [arm for arm in ARM_COLOURS if f"{arm}.errors" in loaded[0]]
+    t, minutes = loaded[0]["test.t"], loaded[0]["checkpoints_s"] / 60.0
+    fig, ax = plotting.figure(4.0, 2.8)
+    for arm in arms:
+        per_seed = np.array([_error_at(arrays[f"{arm}.errors"], t, SHOWN_ERROR_S)[0] for arrays in loaded])
+        mean = per_seed.mean(axis=0)
+        band = sem(per_seed, axis=0) if len(per_seed) > 1 else np.zeros_like(mean)
+        ax.plot(minutes, mean, "o-", ms=3, color=ARM_COLOURS[arm], label=arm)
+        ax.fill_between(minutes, mean - band, mean + band, color=ARM_COLOURS[arm], alpha=0.25, lw=0)
+    in_a = np.mean([_error_at(arrays["in_a.errors"], t, SHOWN_ERROR_S)[0] for arrays in loaded])
+    ax.axhline(in_a, color="k", ls="--", lw=0.8, label="in A")
+    ax.set_xlabel("relearning in B (min)")
+    ax.set_ylabel(f"PI error at {SHOWN_ERROR_S:g} s (m)")
+    ax.set_title(f"mean ± s.e.m. over {len(runs)} seeds", fontsize=8)
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=6, loc="upper right")
+    return plotting.save(fig, path)
+
+
+if __name__ == "__main__":
+    import sys
+
+    if len(sys.argv) != 3:
+        sys.exit("usage: python -m hippo.experiments.figures_transfer STUDY_FOLDER OUT.png")
+    seed_curves(sys.argv[1], sys.argv[2])
