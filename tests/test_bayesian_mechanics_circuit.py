@@ -82,3 +82,30 @@ def test_autoencoder_trains_with_bayesian_mechanics(projections, tmp_path):
     _, metrics = run_experiment("autoencoding", overrides, seed=3, out=tmp_path, quiet=True)
     assert metrics["loss_mec_final"] <= 0.5 * metrics["loss_mec_initial"]
     assert metrics["loss_hpc_final"] <= 0.8 * metrics["loss_hpc_initial"]  # not a collapse to silence
+
+
+def test_bayesian_mechanics_obeys_the_shared_constraints():
+    """Dale's law, L2 and the learning-rate schedule act on the Bayesian-mechanics rule as on any rule."""
+    latents = gaussian_process_latents(int(200.0 / DT) + 1, DT, 0.25, N_IN, np.random.default_rng(1))
+    inputs = lambda start, stop: {"x": latents[start:stop]}  # noqa: E731
+    learned = {}
+    for key, plasticity, dale, factor in (
+            ("free", Plasticity(rule="bayesian-mechanics", m_w=20.0, gamma=0.05), "none", 1.0),
+            ("dale", Plasticity(rule="bayesian-mechanics", m_w=20.0, gamma=0.05), "excitatory", 1.0),
+            ("l2", Plasticity(rule="bayesian-mechanics", m_w=20.0, gamma=0.05, l2=0.2), "none", 1.0),
+            ("slow", Plasticity(rule="bayesian-mechanics", m_w=20.0, gamma=0.05), "none", 0.0)):
+        network, teacher = student_network(plasticity, seed=5)
+        spec = network.projections[1]
+        network = Network(network.layers, (network.projections[0], spec.__class__(
+            spec.source, spec.target, spec.compartment, np.abs(spec.weights), spec.bias, spec.plasticity, dale)))
+        engine = RateEngine(network, DT, seed=2)
+        engine.scale_learning_rates(factor)
+        engine.run(200.0, inputs, ThetaConfig())
+        learned[key] = engine.weight("y.apical<-x")
+    assert np.any(teacher < 0) and np.any(learned["free"] < 0)
+    assert np.all(learned["dale"] >= 0) and np.any(learned["dale"] == 0)
+    assert np.linalg.norm(learned["l2"]) < 0.8 * np.linalg.norm(learned["free"])
+    # m_z scaled to 0: no error force, the weights only decay with γ (and α = 0)
+    network, _ = student_network(Plasticity(rule="bayesian-mechanics"), seed=5)
+    start = np.abs(network.projections[1].weights)
+    assert np.allclose(learned["slow"], start * np.exp(-0.05 * 200.0), rtol=1e-2)
