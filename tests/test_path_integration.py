@@ -14,7 +14,7 @@ from hippo.protocol import Phase, run_phases
 from hippo.theta import ThetaConfig
 from hippo.world.senses import SensesConfig
 
-SHORT = ["duration=600", "test.n_trials=6", "test.decoder_window=300", "ring.drift_duration=5"]
+SHORT = ["duration=1800", "test.n_trials=6", "test.decoder_window=300", "ring.drift_duration=5"]
 TINY = ["duration=60", "test.n_trials=2", "test.warmup=2", "test.generative=3", "test.report_times=[1, 2]",
         "test.decoder_window=30",
         "ring.drift_duration=2", "n_mec=12", "senses.n=16"]

@@ -121,14 +121,14 @@ class Config:
     spiking: SpikingConfig = SpikingConfig(rate_scale=1000.0, max_rate=5000.0)
     control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
     environment: str = field(default="ring-1m", metadata=names_file())
-    duration: float = field(default=7200.0, metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
+    duration: float = field(default=14400.0, metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=10, metadata=bounds(min=1))
     n_mec: int = field(default=100, metadata=bounds(min=2))
     velocity_coding: Literal["paper", "push-pull"] = "push-pull"
     conjunctive_threshold: float = 0.5
     velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
-    velocity_slope: float = field(default=0.4, metadata=bounds(gt=0.0))
+    velocity_slope: float = field(default=0.35, metadata=bounds(gt=0.0))
     spike_map_duration: float = field(default=120.0, metadata=bounds(gt=0.0))
     motion: MotionConfig = MotionConfig()
     senses: SensesConfig = SensesConfig()
@@ -137,7 +137,7 @@ class Config:
     mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"),
                                            basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
     projections: PathIntegratorProjections = PathIntegratorProjections()
-    schedule: ScheduleConfig = ScheduleConfig(final_factor=0.1)
+    schedule: ScheduleConfig = ScheduleConfig(final_factor=0.03)
     test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=60.0,
                                                                 report_times=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0))
     ring: RingAnalysisConfig = RingAnalysisConfig()
