@@ -134,7 +134,10 @@ def test_dry_run_lists_every_run_and_runs_nothing(tmp_path, capsys):
 
 def test_a_sweep_on_two_workers_finishes_every_run_and_a_second_invocation_runs_nothing(tmp_path, capsys):
     path = sweep_file(tmp_path, GRID)
+    environ = dict(os.environ)
     assert main(["sweep", str(path), "--workers", "2", "--no-figures"]) == 0
+    assert {k: os.environ.get(k) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS")} == {
+        k: environ.get(k) for k in ("NUMBA_NUM_THREADS", "OMP_NUM_THREADS")}  # workers' settings stay theirs
     sweep_dir = tmp_path / "sweep"
     runs = sorted(p for p in (sweep_dir / "runs").iterdir())
     assert len(runs) == 12 and all((p / "metrics.json").is_file() for p in runs)

@@ -131,11 +131,20 @@ def dask_client(workers: int, scheduler: str | None = None, cluster: ClusterSpec
                 yield client
         return
     environ = {**dask.config.get("distributed.nanny.pre-spawn-environ"), **WORKER_ENV}
-    with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):  # set before the workers import numba
-        local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
-                             dashboard_address=None, silence_logs=logging.ERROR)
-    with local, Client(local) as client:
-        yield client
+    # the nannies put these variables into this process's environment to pass them on at spawn
+    ours = {key: os.environ.get(key) for key in [*environ, "PYTHONHASHSEED"]}
+    try:
+        with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):  # before the workers import numba
+            local = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                 dashboard_address=None, silence_logs=logging.ERROR)
+        with local, Client(local) as client:
+            yield client
+    finally:
+        for key, value in ours.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
 
 
 def numba_cache_is_warm() -> bool:
