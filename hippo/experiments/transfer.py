@@ -112,7 +112,8 @@ class RelearnConfig:
             right after the move, without learning); the last must be ``duration``.
         wake_fraction: theta's wake fraction while relearning (the training's is the
             paper's 0.5); lower values leave the attractor in generative mode for more
-            of each cycle.
+            of each cycle. The square gate is awake on the steps whose cycle phase is
+            below it, so with 8 steps per cycle any value in (0, 0.125] is one step.
         speed_mean: the agent's mean velocity while relearning (drift; the test's motion
             is the training's).
         learning_rate_factor: learning rates at the start of relearning, as a factor of
@@ -128,10 +129,10 @@ class RelearnConfig:
     """
 
     duration: float = field(default=600.0, metadata=bounds(gt=0.0))
-    checkpoints: tuple[float, ...] = (0.0, 60.0, 120.0, 180.0, 300.0, 450.0, 600.0)
-    wake_fraction: float = field(default=0.05, metadata=bounds(gt=0.0, max=1.0))
-    speed_mean: float = 0.0
-    learning_rate_factor: float = field(default=1.0, metadata=bounds(gt=0.0))
+    checkpoints: tuple[float, ...] = (0.0, 60.0, 120.0, 180.0, 240.0, 300.0, 450.0, 600.0)
+    wake_fraction: float = field(default=0.125, metadata=bounds(gt=0.0, max=1.0))
+    speed_mean: float = 0.2
+    learning_rate_factor: float = field(default=2.0, metadata=bounds(gt=0.0))
     final_factor: float = field(default=1.0, metadata=bounds(gt=0.0, max=1.0))
     anneal_duration: float = field(default=600.0, metadata=bounds(gt=0.0))
     arms: tuple[str, ...] = ARMS
