@@ -124,7 +124,7 @@ class Config:
     duration: float = field(default=14400.0, metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=10, metadata=bounds(min=1))
-    n_mec: int = field(default=100, metadata=bounds(min=2))
+    n_mec: int = field(default=150, metadata=bounds(min=2))
     velocity_coding: Literal["paper", "push-pull"] = "push-pull"
     conjunctive_threshold: float = 0.5
     velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
