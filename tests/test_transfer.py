@@ -13,9 +13,10 @@ from hippo.experiments import resolve, run_experiment, transfer
 from hippo.experiments import path_integration
 from hippo.protocol import run_phases
 
-#: A small, fast study: 20 place features, 12 MEC cells, 40 s of training, 20 s of relearning.
+#: A small, fast study: 20 place features, 12 MEC cells, 40 s of training, 20 s of relearning;
+#: a conjunctive threshold low enough for the small, briefly trained MEC to drive conjunctive cells.
 TINY = [
-    "network.senses.n=20", "network.n_mec=12", "network.duration=40.0", "network.record_every=4",
+    "network.senses.n=20", "network.n_mec=12", "network.conjunctive_threshold=0.2", "network.duration=40.0", "network.record_every=4",
     "network.test.n_trials=2", "network.test.warmup=1.0", "network.test.generative=2.0",
     "network.test.decoder_window=8.0", "network.test.report_times=[1.0, 2.0]",
     "relearn.duration=20.0", "relearn.checkpoints=[0.0, 8.0, 20.0]",
@@ -80,7 +81,8 @@ def test_checkpoint_measurements_leave_the_learning_bit_identical(arm):
 
 
 def test_an_annealed_relearning_does_not_depend_on_where_the_checkpoints_are():
-    config, trained, fresh, worlds = _study(0, "relearn.final_factor=0.25", "relearn.anneal_duration=60.0",
+    config, trained, fresh, worlds = _study(0, "relearn.learning_rate_factor=1.0", "relearn.final_factor=0.25",
+                                            "relearn.anneal_duration=60.0",
                                             "relearn.duration=90.0", "relearn.checkpoints=[0.0, 45.0, 90.0]")
     few = replace(config, relearn=replace(config.relearn, checkpoints=(0.0, 90.0)))
     states = []
