@@ -70,3 +70,13 @@ def test_push_pull_cells_fire_in_the_bump_at_rest_and_shift_linearly_with_veloci
 def test_settings_of_the_other_coding_or_a_threshold_outside_the_bump_are_refused(overrides, key):
     with pytest.raises(ConfigError, match=key):
         validate(Config(**overrides))
+
+
+def test_gain_probes_that_miss_zero_or_fit_nothing_are_refused():
+    from hippo.analysis.path_integration import GainProbeConfig
+
+    with pytest.raises(ConfigError, match="max_velocity, step"):
+        GainProbeConfig(max_velocity=1.5, step=0.4)
+    with pytest.raises(ConfigError, match="transient, duration"):
+        GainProbeConfig(duration=1.0, transient=1.0)
+    assert GainProbeConfig(max_velocity=1.2, step=0.4).max_velocity == 1.2
