@@ -1,8 +1,10 @@
-"""Velocity codings of the path integrator: conjunctive rates on hand-computed inputs, and their settings."""
+"""Velocity codings of the path integrator: conjunctive rates on hand-computed inputs; their settings and
+the gain probes' settings."""
 
 import numpy as np
 import pytest
 
+from hippo.analysis.path_integration import GainProbeConfig
 from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network
 from hippo.errors import ConfigError
 from hippo.experiments.path_integration import Config, validate, velocity_scale
@@ -73,8 +75,6 @@ def test_settings_of_the_other_coding_or_a_threshold_outside_the_bump_are_refuse
 
 
 def test_gain_probes_that_miss_zero_or_fit_nothing_are_refused():
-    from hippo.analysis.path_integration import GainProbeConfig
-
     with pytest.raises(ConfigError, match="max_velocity, step"):
         GainProbeConfig(max_velocity=1.5, step=0.4)
     with pytest.raises(ConfigError, match="transient, duration"):
