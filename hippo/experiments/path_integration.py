@@ -215,7 +215,9 @@ def measure_path_integration(config: Config, setup: Setup, decoder, progress: bo
 
 
 def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path | None = None) -> dict:
-    """Train, test path integration and (on 1-D tracks) analyse the ring; return the metrics.
+    """Train, test path integration, run the field's analyses (gain curve, error decomposition,
+    bump, topology, horizons; see :func:`_field_analyses`) and, on 1-D tracks, analyse the ring;
+    return the metrics (``wall_seconds_by_part`` gives what training, test and analyses cost).
 
     Writes ``state.npz`` (the engine at the end of training, the test's decoder and the
     MEC rate maps; see :mod:`hippo.experiments.run_state`). With ``start_from`` (a run
