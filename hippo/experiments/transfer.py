@@ -307,13 +307,11 @@ class ArmRecord:
     """One arm's relearning.
 
     Attributes:
-        engine: the arm's engine at the end of relearning.
         checkpoints: measurements by checkpoint (seconds of relearning).
         recording: the relearning's record (losses, HPC and MEC rates), stream-local steps.
         back_in_a: the relearned network measured in A (interference).
     """
 
-    engine: object
     checkpoints: dict[float, Measurement]
     recording: Recording
     back_in_a: Measurement
@@ -362,7 +360,7 @@ def relearn(config: Config, arm: str, engine, worlds: Worlds, progress: bool = F
             checkpoints[stop] = measure(config, engine, worlds.code_b, worlds.env_b)
         done = stop
     back = measure(config, engine, worlds.code_a, worlds.env_a)
-    return ArmRecord(engine, checkpoints, Recording.concatenate(records), back)
+    return ArmRecord(checkpoints, Recording.concatenate(records), back)
 
 
 # --------------------------------------------------------------------- metrics
@@ -520,8 +518,11 @@ def validate(config: Config) -> None:
         raise ConfigError("", "relearn.checkpoints, relearn.duration",
                           f"checkpoints {list(checkpoints)} for {config.relearn.duration:g} s of relearning",
                           "increasing seconds from 0 to relearn.duration")
-    if network.duration > 0:
+    try:
         check_recordable(config.relearn.duration, network.dt, network.record_every)
+    except ConfigError as error:
+        raise ConfigError("", "relearn.duration, network.record_every", error.problem.replace("training", "relearning"),
+                          error.allowed) from None
     if config.move.remapping in ("partial", "rate") and network.senses.kind != "place":
         raise ConfigError("", "move.remapping, network.senses.kind",
                           f"{config.move.remapping} remapping changes place fields; the senses are {network.senses.kind!r}",
