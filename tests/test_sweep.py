@@ -27,7 +27,7 @@ from hippo.cli import main
 from hippo.errors import ConfigError
 from hippo.io import is_complete
 from hippo.sweep import collect, load_sweep, plan, run_sweep
-from hippo.sweep.backends import batch_cluster
+from hippo.sweep.backends import WORKER_ENV, WorkerSetup, batch_cluster
 from hippo.sweep.plot import summary
 from hippo.sweep.spec import MAX_ID_LENGTH, make_run_id
 
@@ -243,6 +243,25 @@ def test_a_worker_killed_mid_sweep_does_not_lose_any_run(tmp_path):
     result = outcome["result"]
     assert result.succeeded and result.done == 8
     assert all((p / "metrics.json").is_file() for p in (tmp_path / "sweep" / "runs").iterdir())
+
+
+def test_a_worker_gets_a_copy_of_the_shared_brian2_cache_in_a_folder_of_its_own(tmp_path, monkeypatch):
+    from hippo.circuits.spiking import cache_directory
+
+    for key in (*WORKER_ENV, "HIPPO_CACHE"):  # each restored after the test, or removed if it was not set
+        monkeypatch.setenv(key, os.environ.get(key, "unset"))
+        if os.environ[key] == "unset":
+            monkeypatch.delenv(key)
+    shared = tmp_path / "shared"
+    (shared / "cython_abc").mkdir(parents=True)
+    (shared / "cython_abc" / "module.so").write_bytes(b"compiled")
+    plugin = WorkerSetup(str(shared))
+    plugin.setup(worker=None)
+    own = cache_directory()
+    assert Path(os.environ["HIPPO_CACHE"]) in own.parents and shared not in own.parents
+    assert (own / "cython_abc" / "module.so").read_bytes() == b"compiled"
+    plugin.teardown(worker=None)
+    assert not Path(plugin.folder).exists()
 
 
 def _free_port() -> int:
