@@ -128,7 +128,7 @@ class Config:
     velocity_coding: Literal["paper", "push-pull"] = "push-pull"
     conjunctive_threshold: float = 0.5
     velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
-    velocity_slope: float = field(default=0.35, metadata=bounds(gt=0.0))
+    velocity_slope: float = field(default=0.3, metadata=bounds(gt=0.0))
     spike_map_duration: float = field(default=120.0, metadata=bounds(gt=0.0))
     motion: MotionConfig = MotionConfig()
     senses: SensesConfig = SensesConfig()
