@@ -302,3 +302,16 @@ def test_numba_cache_folder_follows_the_package_sources(tmp_path, monkeypatch):
     second = _numba_cache.configure()
     assert first.parent == second.parent == tmp_path / "cache" / "hippo-numba"
     assert first != second
+
+
+def test_numba_cache_folder_survives_numba_rereading_its_environment(monkeypatch):
+    """numba re-reads every setting when a NUMBA_* variable changes (a sweep worker setting its
+    thread count); the cache must stay the package's own folder."""
+    import numba
+    from numba.core import config
+
+    import hippo
+
+    monkeypatch.setenv("NUMBA_DEBUG_CACHE", "0")
+    config.reload_config()
+    assert numba.config.CACHE_DIR == str(hippo.NUMBA_CACHE)
