@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from hippo.cli import main
-from hippo.experiments import list_presets, run_experiment
+from hippo.config import read_toml
+from hippo.experiments import EXPERIMENTS_DIR, list_presets, run_experiment
 from hippo.io import read_metrics
 from hippo.progress import announce_compilation
 
@@ -32,8 +33,8 @@ def test_list_groups_presets_under_their_experiment_with_descriptions(capsys):
     presets = [line for line in lines if line.startswith("  ")]
     names = [line.split()[0] for line in experiments + presets]
     assert sorted(names) == list_presets()
-    assert [line.split()[0] for line in experiments] == ["active-exploration", "autoencoding", "bayesian-mechanics",
-                                                         "path-integration"]
+    assert [line.split()[0] for line in experiments] == sorted(
+        {read_toml(EXPERIMENTS_DIR / f"{name}.toml")["experiment"] for name in list_presets()})
     for line in experiments + presets:
         name, _, description = line.strip().partition(" ")
         assert len(description.strip()) > 10, line
