@@ -21,7 +21,6 @@ import copy
 import hashlib
 import importlib.util
 import inspect
-import json
 import sys
 import tempfile
 import time
@@ -35,7 +34,7 @@ import numpy as np
 from hippo.circuits.activations import activate
 from hippo.circuits.compartments import ou_coefficients, ou_step, soma_potential
 from hippo.circuits.spec import Network
-from hippo.circuits.state import check_state
+from hippo.circuits.state import CLOCK_KEYS, check_state, clock_state, restore_clock
 from hippo.errors import DivergenceError
 from hippo.io import write_text
 from hippo.learning import rules
@@ -302,9 +301,7 @@ class RateEngine:
             noise generator's state as JSON). Copies: later runs do not change them.
         """
         state = {key: np.array(value, copy=True) for key, value in self._state_arrays().items()}
-        state["step_count"] = np.array(self.step_count, dtype=np.int64)
-        state["t"] = np.array(self.t)
-        state["rng"] = np.array(json.dumps(self.rng.bit_generator.state))
+        state.update(clock_state(self.step_count, self.t, self.rng))
         return state
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
@@ -314,13 +311,11 @@ class RateEngine:
             HippoError: a key is missing or unknown, or an array has another shape than
                 this engine's (the message names the key, the expected and the found shape).
         """
-        check_state(state, {key: np.shape(value) for key, value in self._state_arrays().items()}, scalars=("step_count", "t", "rng"))
+        check_state(state, {key: np.shape(value) for key, value in self._state_arrays().items()}, scalars=CLOCK_KEYS)
         for key, target in self._state_arrays().items():
             target[...] = state[key]
         self._apply_learning_rate_factor(float(self._learning_rate_factor))
-        self.step_count = int(state["step_count"])
-        self.t = float(state["t"])
-        self.rng.bit_generator.state = json.loads(str(state["rng"]))
+        self.step_count, self.t = restore_clock(state, self.rng)
 
     def copy(self) -> "RateEngine":
         """An independent engine in this engine's state: running either leaves the other unchanged."""

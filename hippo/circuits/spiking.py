@@ -37,7 +37,6 @@ counts per recording window.
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import tempfile
@@ -54,7 +53,7 @@ from hippo.circuits.compartments import ou_step_code, soma_potential, soma_poten
 from hippo.circuits.rate import InputFunction, Recording
 from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.spiking_config import SpikingConfig
-from hippo.circuits.state import check_state
+from hippo.circuits.state import CLOCK_KEYS, check_state, clock_state, restore_clock
 from hippo.errors import DivergenceError
 from hippo.learning import rules, spiking_rule
 from hippo.progress import announce_compilation
@@ -402,9 +401,7 @@ class SpikingEngine:
         state = {key: np.array(obj.variables[name].get_value(), copy=True)
                  for key, (obj, name) in self._state_variables().items()}
         state["theta_history"] = self._theta_history.copy()
-        state["step_count"] = np.array(self.step_count, dtype=np.int64)
-        state["t"] = np.array(self.t)
-        state["rng"] = np.array(json.dumps(self.rng.bit_generator.state))
+        state.update(clock_state(self.step_count, self.t, self.rng))
         return state
 
     def set_state(self, state: dict[str, np.ndarray]) -> None:
@@ -417,14 +414,12 @@ class SpikingEngine:
         variables = self._state_variables()
         shapes = {key: np.shape(obj.variables[name].get_value()) for key, (obj, name) in variables.items()}
         shapes["theta_history"] = self._theta_history.shape
-        check_state(state, shapes, scalars=("step_count", "t", "rng"))
+        check_state(state, shapes, scalars=CLOCK_KEYS)
         for key, (obj, name) in variables.items():
             obj.variables[name].set_value(np.asarray(state[key], dtype=float))
         self._theta_history[:] = state["theta_history"]
-        self.step_count = int(state["step_count"])
-        self.t = float(state["t"])
+        self.step_count, self.t = restore_clock(state, self.rng)
         self._step_shift = int(round(float(self.brian_network.t_) / self.dt)) - self.step_count
-        self.rng.bit_generator.state = json.loads(str(state["rng"]))
 
     # ------------------------------------------------------------------ run
     def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,

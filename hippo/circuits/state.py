@@ -8,6 +8,7 @@ so it round-trips through ``np.savez`` unchanged.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -36,6 +37,40 @@ def load_state(path: str | Path) -> dict[str, np.ndarray]:
         raise HippoError(f"{path}: no such engine state file") from None
     except (OSError, ValueError) as error:
         raise HippoError(f"{path}: not an engine state (.npz): {error}") from None
+
+
+CLOCK_KEYS = ("step_count", "t", "rng")
+"""The 0-d keys of every engine state: step count, time (s) and the noise generator's state."""
+
+
+def clock_state(step_count: int, t: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The clock part of an engine state (the keys of :data:`CLOCK_KEYS`).
+
+    Args:
+        step_count: network steps run so far.
+        t: simulated time, seconds.
+        rng: the engine's noise generator.
+
+    Returns:
+        ``step_count`` (0-d int64), ``t`` (0-d float, seconds) and ``rng`` (0-d string:
+        the generator's bit-generator state as JSON).
+    """
+    return {"step_count": np.array(step_count, dtype=np.int64), "t": np.array(t),
+            "rng": np.array(json.dumps(rng.bit_generator.state))}
+
+
+def restore_clock(state: Mapping[str, np.ndarray], rng: np.random.Generator) -> tuple[int, float]:
+    """Put ``rng`` back in the state stored in ``state`` (from :func:`clock_state`).
+
+    Args:
+        state: an engine state holding the keys of :data:`CLOCK_KEYS`.
+        rng: the engine's noise generator; its state is overwritten.
+
+    Returns:
+        The stored step count and time (seconds).
+    """
+    rng.bit_generator.state = json.loads(str(state["rng"]))
+    return int(state["step_count"]), float(state["t"])
 
 
 def check_state(state: Mapping[str, np.ndarray], shapes: Mapping[str, tuple], scalars: tuple[str, ...] = ()) -> None:
