@@ -21,6 +21,7 @@ import numpy as np
 from scipy.spatial import cKDTree
 
 from hippo.analysis.decoding import KNNDecoder, RidgeDecoder, TemplateDecoder, decoding_error
+from hippo.analysis.error_decomposition import error_horizon
 from hippo.analysis.statistics import sem
 from hippo.analysis.velocity_gain import GainCurve, measure_gain_curve, probe_velocities
 from hippo.config import bounds
@@ -155,11 +156,11 @@ class PathIntegrationResult:
         return float(self.errors[:, k].mean()), float(sem(self.errors[:, k]))
 
     def horizon(self, threshold: float) -> float:
-        """First time after the switch (s) when the mean error exceeds ``threshold``; the test length if never."""
-        after = self.t > 0
-        mean = self.errors[:, after].mean(axis=0)
-        above = np.nonzero(mean > threshold)[0]
-        return float(self.t[after][above[0]]) if len(above) else float(self.t[after][-1])
+        """First time after the switch (s) when the trial-mean error exceeds ``threshold`` (m).
+
+        The test length if never (:func:`~hippo.analysis.error_decomposition.error_horizon`).
+        """
+        return error_horizon(self.t, self.errors.mean(axis=0), threshold).seconds
 
 
 def run_test(engine, stream, decoder, theta: ThetaConfig, config: PathIntegrationTestConfig,
