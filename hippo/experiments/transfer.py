@@ -131,7 +131,7 @@ class RelearnConfig:
     duration: float = field(default=600.0, metadata=bounds(gt=0.0))
     checkpoints: tuple[float, ...] = (0.0, 60.0, 120.0, 180.0, 240.0, 300.0, 450.0, 600.0)
     wake_fraction: float = field(default=0.125, metadata=bounds(gt=0.0, max=1.0))
-    speed_mean: float = 0.2
+    speed_mean: float = 0.4
     learning_rate_factor: float = field(default=2.0, metadata=bounds(gt=0.0))
     final_factor: float = field(default=1.0, metadata=bounds(gt=0.0, max=1.0))
     anneal_duration: float = field(default=600.0, metadata=bounds(gt=0.0))
