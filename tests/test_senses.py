@@ -7,15 +7,8 @@ from hippo.analysis.statistics import autocorrelation, decorrelation_time
 from hippo.errors import ConfigError
 from hippo.world.gridworld import load_environment
 from hippo.world.motion import MotionConfig, Trajectory, generate_motion
-from hippo.world.senses import (
-    CueCells,
-    LatentFeatures,
-    PlaceCells,
-    SensesConfig,
-    VelocityCells,
-    build_senses,
-    gaussian_process_latents,
-)
+from hippo.world.senses import CueCells, PlaceCells, SensesConfig, VelocityCells, gaussian_process_latents
+from hippo.world.stream import Stream
 
 DT = 0.025
 
@@ -66,15 +59,19 @@ def test_gp_latents_are_seeded():
 
 def test_latent_features_mix_latents_and_remap():
     config = SensesConfig(kind="latent", n=30, n_latents=4, timescale=1.0)
-    senses = build_senses(load_environment("box-1m"), config, 2000, DT, np.random.default_rng(2))
-    assert isinstance(senses, LatentFeatures) and senses.n == 30
-    features = senses.encode(None, 100, 300)
+    stream = Stream.build(None, DT, config, None, 2)
+    assert stream.n_features == 30 and stream.encoder.mix.shape == (30, 4)
+    features = stream.features(100, 300)
     assert features.shape == (200, 30)
-    assert np.allclose(features, senses.latents[100:300] @ senses.mix.T)
-    remapped = senses.remap(7)
-    assert remapped.latents.shape == senses.latents.shape and remapped.mix.shape == senses.mix.shape
-    assert not np.allclose(remapped.latents, senses.latents) and not np.allclose(remapped.mix, senses.mix)
-    assert np.array_equal(remapped.mix, senses.remap(7).mix)
+    assert np.allclose(features, stream.latents(100, 300) @ stream.encoder.mix.T)
+    remapped = stream.remap(7)
+    assert remapped.latents(0, 2000).shape == stream.latents(0, 2000).shape == (2000, 4)
+    assert remapped.encoder.mix.shape == stream.encoder.mix.shape
+    assert not np.allclose(remapped.latents(0, 2000), stream.latents(0, 2000))
+    assert not np.allclose(remapped.encoder.mix, stream.encoder.mix)
+    again = stream.remap(7)
+    assert np.array_equal(remapped.encoder.mix, again.encoder.mix)
+    assert np.array_equal(remapped.latents(0, 2000), again.latents(0, 2000))
 
 
 # ----------------------------------------------------------------- place cells
@@ -213,8 +210,8 @@ def test_velocity_cells_encode_the_trajectory():
     assert np.all(rates >= 0) and np.all(rates.min(axis=1) == 0)
 
 
-def test_build_senses_picks_the_encoder():
+def test_a_stream_builds_the_configured_encoder():
     env = load_environment("two-rooms")
-    rng = np.random.default_rng(0)
-    assert isinstance(build_senses(env, SensesConfig(kind="place", n=20), 10, DT, rng), PlaceCells)
-    assert isinstance(build_senses(env, SensesConfig(kind="cue"), 10, DT, rng), CueCells)
+    place = Stream.build(env, DT, SensesConfig(kind="place", n=20), MotionConfig(), 0).encoder
+    assert isinstance(place, PlaceCells) and place.n == 20
+    assert isinstance(Stream.build(env, DT, SensesConfig(kind="cue"), MotionConfig(), 0).encoder, CueCells)

@@ -14,8 +14,7 @@ _EXPORTS = {
     **dict.fromkeys(["cue_outcomes", "gridworld_transitions", "sample_observation"], "hippo.world.gridworld_model"),
     **dict.fromkeys(["Trajectory", "sample_times", "through_cells"], "hippo.world.trajectory"),
     **dict.fromkeys(["MotionConfig", "generate_motion", "ornstein_uhlenbeck"], "hippo.world.motion"),
-    **dict.fromkeys(["CueCells", "LatentFeatures", "PlaceCells", "SensesConfig", "VelocityCells", "build_senses",
-                     "gaussian_process_latents"], "hippo.world.senses"),
+    **dict.fromkeys(["CueCells", "PlaceCells", "SensesConfig", "VelocityCells", "gaussian_process_latents"], "hippo.world.senses"),
     "Stream": "hippo.world.stream",
 }
 __all__ = sorted(_EXPORTS)

@@ -1,11 +1,13 @@
-"""Sensory encoders: turn a trajectory (or time) into firing rates.
+"""Sensory encoders: turn a trajectory into firing rates; Gaussian-process latents.
 
-Every encoder has ``n`` features and an ``encode(trajectory, start, stop)`` method
-returning rates of shape ``(stop − start, n)`` for steps ``start:stop`` of the
-trajectory, so that long runs can be encoded chunk by chunk. ``remap(seed)`` returns a
-new encoder of the same kind with a fresh random assignment (new place-field centres,
-new cue-to-feature mapping, new latent samples): a new environment for transfer
-experiments. Rates are dimensionless (peak 1 for place and cue features).
+Every encoder (place, cue and velocity cells) has ``n`` features and an
+``encode(trajectory, start, stop)`` method returning rates of shape ``(stop − start, n)``
+for steps ``start:stop`` of the trajectory, so that long runs can be encoded chunk by
+chunk. ``remap(seed)`` returns a new encoder of the same kind with a fresh random
+assignment (new place-field centres, new cue-to-feature mapping): a new environment for
+transfer experiments. Rates are dimensionless (peak 1 for place and cue features).
+Latent features are white noise filtered by :func:`latent_filter` and mixed linearly;
+:class:`~hippo.world.stream.Stream` generates them block by block.
 """
 
 from __future__ import annotations
@@ -195,40 +197,6 @@ def gaussian_process_latents(n_steps: int, dt: float, timescale: float, n: int, 
 
 
 @dataclass(frozen=True, eq=False)
-class LatentFeatures:
-    """Gaussian-process latents (timescale in seconds) mixed linearly into features.
-
-    ``features = latents @ mix.T``; ``mix`` has shape ``(n, n_latents)``. The latents are
-    sampled for the whole run at construction (``n_steps`` steps of ``dt`` seconds).
-    """
-
-    latents: np.ndarray
-    mix: np.ndarray
-    timescale: float
-    dt: float
-
-    @classmethod
-    def build(cls, n_steps: int, dt: float, config: SensesConfig, rng: np.random.Generator) -> "LatentFeatures":
-        latents = gaussian_process_latents(n_steps, dt, config.timescale, config.n_latents, rng)
-        mix = rng.normal(0.0, config.mix_scale / np.sqrt(config.n_latents), (config.n, config.n_latents))
-        return cls(latents, mix, config.timescale, dt)
-
-    @property
-    def n(self) -> int:
-        return self.mix.shape[0]
-
-    def encode(self, trajectory: Trajectory | None, start: int, stop: int) -> np.ndarray:
-        return self.latents[start:stop] @ self.mix.T
-
-    def remap(self, seed: int) -> "LatentFeatures":
-        """New latent samples and a new mixing matrix."""
-        rng = np.random.default_rng(seed)
-        latents = gaussian_process_latents(len(self.latents), self.dt, self.timescale, self.latents.shape[1], rng)
-        mix = rng.normal(0.0, np.std(self.mix), self.mix.shape)
-        return replace(self, latents=latents, mix=mix)
-
-
-@dataclass(frozen=True, eq=False)
 class VelocityCells:
     """Rectified velocity cells, normalised by ``scale = |speed_mean| + speed_std`` (m/s).
 
@@ -253,12 +221,3 @@ class VelocityCells:
     def remap(self, seed: int) -> "VelocityCells":
         """Velocity coding does not depend on the environment: an identical encoder."""
         return replace(self)
-
-
-def build_senses(env: Gridworld, config: SensesConfig, n_steps: int, dt: float, rng: np.random.Generator):
-    """The encoder described by ``config`` for world ``env`` (``n_steps`` of ``dt`` s for latents)."""
-    if config.kind == "place":
-        return PlaceCells.build(env, config.n, config.width, config.centres, config.jitter, rng)
-    if config.kind == "cue":
-        return CueCells.build(env, config.width)
-    return LatentFeatures.build(n_steps, dt, config, rng)
