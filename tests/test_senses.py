@@ -6,9 +6,10 @@ import pytest
 from hippo.analysis.statistics import autocorrelation, decorrelation_time
 from hippo.errors import ConfigError
 from hippo.world.gridworld import load_environment
-from hippo.world.motion import MotionConfig, Trajectory, generate_motion
+from hippo.world.motion import MotionConfig, generate_motion
 from hippo.world.senses import CueCells, PlaceCells, SensesConfig, VelocityCells, gaussian_process_latents
 from hippo.world.stream import Stream
+from hippo.world.trajectory import Trajectory
 
 DT = 0.025
 

@@ -20,7 +20,7 @@ import numpy as np
 from hippo.config import bounds
 from hippo.errors import ConfigError
 from hippo.world.gridworld import Gridworld
-from hippo.world.motion import Trajectory
+from hippo.world.trajectory import Trajectory
 
 
 @dataclass(frozen=True)
