@@ -18,6 +18,7 @@ from hippo.circuits.spec import Layer, Network, Plasticity, Projection
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine, activation_code, cache_directory
 from hippo.circuits.wiring import (AutoencoderProjections, PathIntegratorProjections, PyramidalConfig,
                                    autoencoder_network, path_integrator_network)
+from hippo.errors import ConfigError
 from hippo.learning.rules import parameter_row
 from hippo.learning.spiking_rule import rule_constants
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
@@ -313,7 +314,7 @@ def test_short_spiking_training_reduces_the_loss():
 
 
 def test_time_step_must_divide_the_network_step():
-    with pytest.raises(ValueError, match="must divide"):
+    with pytest.raises(ConfigError, match="spiking.dt: 0.002 s does not divide the network step"):
         SpikingEngine(_neuron(), 0.025, config=SpikingConfig(dt=0.002))
 
 

@@ -148,12 +148,14 @@ class SpikingEngine:
         groups: layer name → Brian2 ``NeuronGroup``.
         brian_network: the Brian2 ``Network``; :meth:`run` drives it chunk by chunk
             (:meth:`set_modes`, :meth:`load_steps`, then a Brian2 run).
+
+    Raises:
+        ConfigError: ``config.dt`` does not divide ``dt`` (keyed ``spiking.dt``).
+        ValueError: a plastic projection's rule has no spiking translation.
     """
 
     def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
-        substeps = dt / config.dt
-        if abs(substeps - round(substeps)) > 1e-6 or round(substeps) < 1:
-            raise ValueError(f"the spiking time step {config.dt} s must divide the network step {dt} s")
+        config.check_network_step(dt)
         for p in network.projections:
             if p.plastic and rules.rule_named(p.plasticity.rule).spiking is not spiking_rule:
                 translated = [name for name, rule in rules.RULES.items() if rule.spiking is not None]
