@@ -215,7 +215,8 @@ def from_dict(cls: type[T], data: Mapping, source: str = "<config>", prefix: str
     for name, f in fields.items():
         key = f"{prefix}.{name}" if prefix else name
         if name in data:
-            value = _convert(data[name], hints[name], source, key, f.metadata.get("finite", True))
+            table = _completed_by_default(data[name], f.default)
+            value = _convert(table, hints[name], source, key, f.metadata.get("finite", True))
             _check_bounds(value, f.metadata, source, key)
             values[name] = value
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
@@ -226,6 +227,31 @@ def from_dict(cls: type[T], data: Mapping, source: str = "<config>", prefix: str
         raise (error.located(source, prefix) if not error.source else error) from None
     except ValueError as error:
         raise ConfigError(source, prefix, str(error)) from None
+
+
+def _completed_by_default(table: Any, default: Any) -> Any:
+    """A nested table completed by its field's own default, not by its class's defaults.
+
+    ``mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"))`` with a table
+    ``[mec] basal_noise = {scale = 0.05}`` keeps the retanh dendrites (and the default's
+    noise time constant). A tagged table naming another variant than the default's
+    (``plasticity = {rule = "bayesian-mechanics"}``) starts from that variant's own defaults.
+    Keys the default does not have are kept, for the caller to report.
+    """
+    if not isinstance(table, Mapping) or not dataclasses.is_dataclass(default) or isinstance(default, type):
+        return table
+    tag = getattr(type(default), "TAG", None)
+    if tag is not None and tag in table and table[tag] != getattr(default, tag):
+        return table
+    completed = {}
+    for f in dataclasses.fields(default):
+        value = getattr(default, f.name)
+        if f.name in table:
+            completed[f.name] = _completed_by_default(table[f.name], value)
+        elif value is not None:
+            completed[f.name] = to_dict(value)
+    completed.update({k: v for k, v in table.items() if k not in completed})
+    return completed
 
 
 def to_dict(obj: Any) -> Any:

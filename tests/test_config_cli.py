@@ -294,3 +294,20 @@ def test_console_entry_point_exit_code_and_message(tmp_path):
     assert result.returncode == 2
     assert result.stderr == "error: --set: dt: value -1.0 out of range (allowed: > 0.0)\n"
     assert result.stdout == ""
+
+
+def test_a_partial_nested_table_keeps_the_experiments_own_defaults(tmp_path):
+    """A table naming some keys keeps the field's default for the rest (the experiment's, not its class's)."""
+    from hippo.experiments import path_integration, resolve
+    from hippo.learning.prediction_error import PredictionErrorPlasticity
+
+    config = from_dict(path_integration.Config, {"mec": {"basal_noise": {"scale": 0.05}}})
+    assert config.mec.basal.kind == "retanh" and config.mec.basal_noise.scale == 0.05
+    assert config.mec.apical_noise == path_integration.Config().mec.apical_noise
+    study = tmp_path / "study.toml"
+    study.write_text('experiment = "transfer"\n[network.mec]\nbasal_noise = { scale = 0.05 }\n')
+    network = resolve(str(study)).config.network
+    assert network.mec.basal.kind == "retanh" and network.mec.basal_noise.scale == 0.05
+    switched = from_dict(path_integration.Config, {"projections": {"mec_apical_mec": {"plasticity": {"rule": "bayesian-mechanics"}}}})
+    plasticity = switched.projections.mec_apical_mec.plasticity
+    assert not isinstance(plasticity, PredictionErrorPlasticity) and plasticity.rule == "bayesian-mechanics"
