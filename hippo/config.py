@@ -356,6 +356,18 @@ def _keep_variant_keys(cls: type, data: dict, parts: list[str]) -> None:
         node, target = node[part], variant(sub, node[part], "--set", ".".join(parts[: depth + 1]))
 
 
+def flatten_tables(table: Mapping, prefix: str = "") -> dict[str, Any]:
+    """Nested tables to dotted keys (``{"a": {"b": 1}}`` → ``{"a.b": 1}``)."""
+    flat = {}
+    for key, value in table.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flatten_tables(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
+
+
 def merge_tables(base: Mapping, top: Mapping) -> dict:
     """``base`` updated by ``top``, recursively: nested tables merge key by key."""
     merged = dict(base)

@@ -27,7 +27,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from hippo.config import anchor_paths, apply_overrides, from_dict, merge_tables, parse_override, read_toml, to_dict
+from hippo.config import anchor_paths, apply_overrides, flatten_tables, from_dict, merge_tables, parse_override, read_toml, to_dict
 from hippo.errors import ConfigError, DivergenceError
 from hippo.io import DISK_ERRORS, OutputError, RunDir, check_target, default_run_path, write_json
 
@@ -194,16 +194,10 @@ def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | Non
         raise
 
 
-def flatten_metrics(metrics: dict, prefix: str = "") -> dict[str, float]:
+def flatten_metrics(metrics: dict) -> dict[str, float]:
     """Numeric metrics as a flat mapping with dotted keys (``pi_error_m.1``, ``ring.bump_score``)."""
-    flat = {}
-    for key, value in metrics.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict):
-            flat.update(flatten_metrics(value, f"{name}."))
-        elif isinstance(value, (int, float)) and not isinstance(value, bool) and key != "seed":
-            flat[name] = float(value)
-    return flat
+    return {name: float(value) for name, value in flatten_tables(metrics).items()
+            if isinstance(value, (int, float)) and not isinstance(value, bool) and name.rsplit(".", 1)[-1] != "seed"}
 
 
 def summarise(per_seed: dict[int, dict]) -> dict:

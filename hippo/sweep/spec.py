@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hippo.config import read_toml, to_dict
+from hippo.config import flatten_tables, read_toml, to_dict
 from hippo.errors import ConfigError
 from hippo.io import to_toml
 from hippo.sweep.cluster import ClusterSpec
@@ -93,18 +93,6 @@ class PlannedRun:
 def override_text(key: str, value: Any) -> str:
     """The ``--set`` text of one value: ``key=<TOML value>``."""
     return f"{key}={json.dumps(value)}"
-
-
-def _flatten(table: Mapping, prefix: str = "") -> dict[str, Any]:
-    """Nested tables to dotted keys (``{"a": {"b": 1}}`` → ``{"a.b": 1}``)."""
-    flat = {}
-    for key, value in table.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(_flatten(value, f"{name}."))
-        else:
-            flat[name] = value
-    return flat
 
 
 def _check_keys(table: Mapping, allowed: tuple[str, ...], source: str, prefix: str) -> None:
@@ -173,10 +161,10 @@ def load_sweep(path: str | Path) -> SweepSpec:
     for name in ("set", "grid"):
         if not isinstance(data.get(name, {}), Mapping):
             raise ConfigError(source, name, "expected a table", f"[{name}] with dotted keys")
-    fixed = _flatten(data.get("set", {}))
+    fixed = flatten_tables(data.get("set", {}))
     if "seed" in fixed:
         raise ConfigError(source, "set.seed", "the seed is swept by sweep.seeds")
-    grid = _flatten(data.get("grid", {}))
+    grid = flatten_tables(data.get("grid", {}))
     for key, values in grid.items():
         if key == "seed":
             raise ConfigError(source, "grid.seed", "the seed is swept by sweep.seeds")
@@ -233,7 +221,7 @@ def plan(spec: SweepSpec) -> list[PlannedRun]:
         points.append(dict(zip(spec.grid, values)))
     runs = []
     for point in points:
-        swept = _flatten(point)
+        swept = flatten_tables(point)
         overrides = spec.fixed + tuple(override_text(k, v) for k, v in swept.items())
         for seed in spec.seeds:
             try:
