@@ -98,7 +98,8 @@ def run_gain_probes(engine, stream, decoder, theta: ThetaConfig, config: GainPro
     """Measure the velocity gain curve of a trained path integrator on a ring (learning and noise off).
 
     Probe ``k`` runs on a copy of ``stream`` (same place code and velocity cells) whose
-    agent moves at constant velocity ``v_k``, from a start drawn from ``[*seed, k]``.
+    agent moves at constant velocity ``v_k`` (smooth motion, whatever the stream's motion), from a
+    start drawn from ``[*seed, k]``.
 
     Args:
         engine: the engine (its weights are kept; its state runs on from probe to probe).
@@ -117,7 +118,7 @@ def run_gain_probes(engine, stream, decoder, theta: ThetaConfig, config: GainPro
     index = {float(v): k for k, v in enumerate(velocities)}
 
     def decode_probe(velocity: float):
-        moving = replace(stream.motion_config, speed_mean=velocity, speed_std=0.0)
+        moving = replace(stream.motion_config, kind="smooth", speed_mean=velocity, speed_std=0.0)
         probe = replace(stream, motion_config=moving).fresh_trajectory([*seed, index[velocity]])
         record = run_phases(engine, [
             Phase("warmup", config.warmup, probe, theta, noise=False),

@@ -15,6 +15,7 @@ _EXPORTS = {
     **dict.fromkeys(["Trajectory", "sample_times", "through_cells"], "hippo.world.trajectory"),
     **dict.fromkeys(["MotionConfig", "generate_motion", "ornstein_uhlenbeck"], "hippo.world.motion"),
     **dict.fromkeys(["CueCells", "PlaceCells", "SensesConfig", "VelocityCells", "gaussian_process_latents"], "hippo.world.senses"),
+    **dict.fromkeys(["RecordingConfig", "load_recorded_path", "read_recording"], "hippo.world.recorded"),
     "Stream": "hippo.world.stream",
 }
 __all__ = sorted(_EXPORTS)

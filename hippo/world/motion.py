@@ -15,6 +15,7 @@ from scipy.signal import lfilter
 from hippo.config import bounds
 from hippo.errors import ConfigError
 from hippo.world.gridworld import Gridworld
+from hippo.world.recorded import RecordedMotion, RecordingConfig
 from hippo.world.trajectory import Trajectory
 
 
@@ -24,9 +25,10 @@ class MotionConfig:
 
     Attributes:
         kind: ``"smooth"`` (continuous Ornstein–Uhlenbeck motion), ``"random-walk"``
-            (discrete steps between neighbouring free cells) or ``"active-inference"``
+            (discrete steps between neighbouring free cells), ``"active-inference"``
             (cells chosen by a curious active-inference agent, see
-            :func:`hippo.agents.active_inference_trajectory`).
+            :func:`hippo.agents.active_inference_trajectory`) or ``"recorded"`` (a recorded
+            path, ``recording``; see :mod:`hippo.world.recorded`).
         speed_mean: mean velocity in 1-D (m/s). In 2-D the speed is the absolute value of
             an OU process with this mean and ``speed_std``, so it is the mean speed only
             when ``speed_mean`` is a few ``speed_std`` above 0 (with ``speed_mean = 0``
@@ -36,10 +38,11 @@ class MotionConfig:
         rotation_std: standard deviation of the angular velocity in 2-D (rad/s).
         rotation_coherence_time: time constant of the angular velocity (seconds).
         step_interval: seconds between discrete moves (random walk, active inference).
-        start: starting position in metres, or empty for a random free position.
+        start: starting position in metres, or empty for a random free position (not for recorded paths).
+        recording: the recorded path of ``kind = "recorded"``.
     """
 
-    kind: Literal["smooth", "random-walk", "active-inference"] = "smooth"
+    kind: Literal["smooth", "random-walk", "active-inference", "recorded"] = "smooth"
     speed_mean: float = 0.0
     speed_std: float = field(default=0.5, metadata=bounds(min=0.0))
     coherence_time: float = field(default=0.7, metadata=bounds(gt=0.0))
@@ -47,6 +50,7 @@ class MotionConfig:
     rotation_coherence_time: float = field(default=0.5, metadata=bounds(gt=0.0))
     step_interval: float = field(default=0.5, metadata=bounds(gt=0.0))
     start: tuple[float, ...] = ()
+    recording: RecordingConfig = RecordingConfig()
 
 
 def ornstein_uhlenbeck(n: int, dt: float, mean: float, std: float, tau: float, rng: np.random.Generator,
@@ -249,6 +253,9 @@ def trajectory_from_cells(env: Gridworld, states: np.ndarray, dt: float) -> Traj
 def generate_motion(env: Gridworld, duration: float, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
     """The whole run's trajectory: ``duration`` seconds sampled every ``dt`` seconds."""
     n_steps = int(round(duration / dt))
+    if config.kind == "recorded":
+        position, velocity = RecordedMotion(env, config.recording, dt, rng)(n_steps)
+        return Trajectory(np.arange(n_steps) * dt, position, velocity)
     if config.kind == "random-walk":
         return random_walk(env, n_steps, dt, config, rng)
     if config.kind == "active-inference":

@@ -43,6 +43,7 @@ from hippo.world.motion import (
     track_period,
     track_segment,
 )
+from hippo.world.recorded import RecordedMotion
 from hippo.world.senses import CueCells, PlaceCells, SensesConfig, VelocityCells, filter_noise, latent_filter
 
 #: Steps drawn at a time. Fixed, so that a stream does not depend on how it is read.
@@ -179,6 +180,8 @@ class _ActiveInferenceMotion:
 
 
 def _motion(env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator):
+    if config.kind == "recorded":
+        return RecordedMotion(env, config.recording, dt, rng)
     if config.kind == "random-walk":
         return _RandomWalkMotion(env, config, dt, rng)
     if config.kind == "active-inference":
