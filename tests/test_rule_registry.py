@@ -29,7 +29,7 @@ from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Ru
 
 @dataclass(frozen=True)
 class MomentumPlasticity(Plasticity):
-    rule: Literal["momentum"] = "momentum"
+    rule: Literal["heavy-ball"] = "heavy-ball"
     eta: float = field(default=0.01, metadata=bounds(min=0.0))
     beta: float = field(default=0.9, metadata=bounds(min=0.0, max=1.0))
 
@@ -45,7 +45,7 @@ def momentum_step(W, S, delta, pre, post, bias, params):
             W[i, j] += eta * penalised(S[0, i, j], W[i, j], l1, l2)
 
 
-register(Rule("momentum", MomentumPlasticity, slots=("velocity",), parameters=lambda c, dt: (c.eta, c.beta),
+register(Rule("heavy-ball", MomentumPlasticity, slots=("velocity",), parameters=lambda c, dt: (c.eta, c.beta),
               step=momentum_step, learning_rate="eta"))
 '''
 
@@ -64,7 +64,7 @@ def momentum(tmp_path):
         yield importlib.import_module("extra_rules.momentum")
     finally:
         sys.path.remove(str(tmp_path))
-        rules.RULES.pop("momentum", None)
+        rules.RULES.pop("heavy-ball", None)
         for name in ("extra_rules.momentum", "extra_rules"):
             sys.modules.pop(name, None)
 
@@ -94,7 +94,7 @@ def test_a_rule_added_in_one_module_runs_in_the_rate_engine(momentum, seed):
     rng = np.random.default_rng(seed)
     target = rng.normal(size=(N_POST, N_PRE))
     inputs = rng.uniform(-1.0, 1.0, (STEPS, N_PRE))
-    plasticity = Plasticity(rule="momentum", eta=0.005, beta=0.8)
+    plasticity = Plasticity(rule="heavy-ball", eta=0.005, beta=0.8)
     assert isinstance(plasticity, momentum.MomentumPlasticity)
     engine = RateEngine(_student(plasticity, target), 0.025)
     recording = engine.run(STEPS * 0.025, lambda a, b: {"x": inputs[a:b]}, INFERENCE, noise=False, record_every=20)
@@ -109,7 +109,7 @@ def test_shared_constraints_and_the_schedule_apply_to_a_new_rule(momentum):
     rng = np.random.default_rng(3)
     target = rng.normal(size=(N_POST, N_PRE))
     inputs = rng.uniform(-1.0, 1.0, (STEPS, N_PRE))
-    plasticity = Plasticity(rule="momentum", eta=0.005, beta=0.5, l1=1e-3, l2=0.01)
+    plasticity = Plasticity(rule="heavy-ball", eta=0.005, beta=0.5, l1=1e-3, l2=0.01)
     engine = RateEngine(_student(plasticity, target, dale="excitatory"), 0.025)
     engine.scale_learning_rates(0.5)
     engine.run(STEPS * 0.025, lambda a, b: {"x": inputs[a:b]}, INFERENCE, noise=False)
@@ -120,12 +120,12 @@ def test_shared_constraints_and_the_schedule_apply_to_a_new_rule(momentum):
 
 
 def test_a_new_rule_is_configured_by_its_tag(momentum):
-    config = from_dict(ProjectionConfig, {"plasticity": {"rule": "momentum", "beta": 0.5}}, "net.toml")
-    assert config.plasticity == Plasticity(rule="momentum", beta=0.5)
-    with pytest.raises(ConfigError, match=r"net.toml: plasticity.tau_trace: does not apply to rule 'momentum'"):
-        from_dict(ProjectionConfig, {"plasticity": {"rule": "momentum", "tau_trace": 0.1}}, "net.toml")
-    with pytest.raises(ConfigError, match=r"plasticity.rule: unknown value 'adam' \(allowed: prediction-error, "):
-        from_dict(ProjectionConfig, {"plasticity": {"rule": "adam"}}, "net.toml")
+    config = from_dict(ProjectionConfig, {"plasticity": {"rule": "heavy-ball", "beta": 0.5}}, "net.toml")
+    assert config.plasticity == Plasticity(rule="heavy-ball", beta=0.5)
+    with pytest.raises(ConfigError, match=r"net.toml: plasticity.tau_trace: does not apply to rule 'heavy-ball'"):
+        from_dict(ProjectionConfig, {"plasticity": {"rule": "heavy-ball", "tau_trace": 0.1}}, "net.toml")
+    with pytest.raises(ConfigError, match=r"plasticity.rule: unknown value 'lion' \(allowed: prediction-error, "):
+        from_dict(ProjectionConfig, {"plasticity": {"rule": "lion"}}, "net.toml")
 
 
 def test_a_parameter_of_another_rule_is_an_error_naming_the_key():
@@ -160,4 +160,4 @@ def test_registering_checks_the_declaration():
     with pytest.raises(TypeError, match="rule = 'other'"):
         rules.register(rules.Rule("other", rules.RULES["prediction-error"].config, ("trace",),
                                   rules.RULES["prediction-error"].parameters, rules.RULES["prediction-error"].step, "eta"))
-    assert set(rules.RULES) == {"prediction-error", "bayesian-mechanics"}
+    assert set(rules.RULES) == {"prediction-error", "bayesian-mechanics", "momentum", "rmsprop", "adam", "natural-gradient", "reset"}

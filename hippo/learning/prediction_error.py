@@ -53,6 +53,21 @@ def local_error(r_soma, r_comp, dphi):
     return (r_soma - r_comp) * dphi
 
 
+@njit(inline="always")
+def induction_trace(trace, gradient, decay):
+    """One step of the plasticity-induction trace, ``P + (dt/τ_P)·(δ·x − P)``: the local gradient every rule reads.
+
+    Args:
+        trace: the synapse's trace ``P`` before the step.
+        gradient: ``δ·x``, the compartment unit's local error times the presynaptic rate (1 for a bias).
+        decay: ``dt/τ_P`` (dimensionless).
+
+    Returns:
+        The trace after the step.
+    """
+    return trace + decay * (gradient - trace)
+
+
 @njit(cache=True, fastmath=True)
 def prediction_error_step(W, P, delta, pre, bias, decay, eta, l1, l2):
     """One step of the rule, in place (Dale's law is applied by the caller: :func:`hippo.learning.rules.apply_dale`).
@@ -72,16 +87,16 @@ def prediction_error_step(W, P, delta, pre, bias, decay, eta, l1, l2):
         d = delta[i]
         if l1 == 0.0:
             for j in range(n_pre):
-                trace = P[i, j] + decay * (d * pre[j] - P[i, j])
+                trace = induction_trace(P[i, j], d * pre[j], decay)
                 P[i, j] = trace
                 W[i, j] += eta * l2_penalised(trace, W[i, j], l2)
         else:
             for j in range(n_pre):
-                trace = P[i, j] + decay * (d * pre[j] - P[i, j])
+                trace = induction_trace(P[i, j], d * pre[j], decay)
                 P[i, j] = trace
                 W[i, j] += eta * penalised(trace, W[i, j], l1, l2)
         if bias:
-            trace = P[i, n_pre] + decay * (d - P[i, n_pre])
+            trace = induction_trace(P[i, n_pre], d, decay)
             P[i, n_pre] = trace
             W[i, n_pre] += eta * penalised(trace, W[i, n_pre], l1, l2)
 

@@ -54,6 +54,9 @@ LEARNING_RATE, L1, L2, N_SHARED = 0, 1, 2, 3
 
 DEFAULT_RULE = "prediction-error"
 
+#: The largest decay per step an averaging rule accepts: with β = 1 its average never moves.
+BETA_MAX = 0.99999
+
 
 @dataclass(frozen=True)
 class Plasticity:
