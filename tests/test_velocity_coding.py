@@ -1,30 +1,62 @@
 """Velocity codings of the path integrator: conjunctive rates on hand-computed inputs; their settings and
 the gain probes' settings."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
 from hippo.analysis.path_integration import GainProbeConfig
+from hippo.circuits.rate import RateEngine
+from hippo.circuits.spec import Layer, Network
 from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network
 from hippo.errors import ConfigError
 from hippo.experiments.path_integration import Config, validate, velocity_scale
+from hippo.theta import INFERENCE
 from hippo.world.motion import MotionConfig
 from hippo.world.senses import VelocityCells
 
 MEC = np.array([0.2, 0.6, 0.9])  # MEC rates of three cells
 
 
+def conjunctive_network(config: Config) -> Network:
+    """The path integrator's network for ``config``'s velocity coding (4 features, ``len(MEC)`` MEC cells)."""
+    return path_integrator_network(4, len(MEC), 2, PyramidalConfig(), PyramidalConfig(), config.conjunctive_threshold,
+                                   PathIntegratorProjections(), np.random.default_rng(0),
+                                   modulation="multiplicative" if config.velocity_coding == "multiplicative"
+                                   else "additive")
+
+
 def conjunctive_rates(config: Config, velocity: float) -> dict[str, np.ndarray]:
-    """Rates of the ``+x`` and ``−x`` conjunctive blocks for MEC rates ``MEC`` at ``velocity`` m/s."""
+    """Rates of the ``+x`` and ``−x`` conjunctive blocks for MEC rates ``MEC`` at ``velocity`` m/s, from the
+    layer's description (activations of the summed inputs; a multiplicative layer's two compartments multiplied)."""
     cells = VelocityCells(1, velocity_scale(config))
-    network = path_integrator_network(4, len(MEC), cells.n, PyramidalConfig(), PyramidalConfig(),
-                                      config.conjunctive_threshold, PathIntegratorProjections(),
-                                      np.random.default_rng(0))
-    weights = {p.source: p.weights for p in network.projections if p.target == "conjunctive"}
-    layer = next(layer for layer in network.layers if layer.name == "conjunctive")
-    drive = weights["velocity"] @ cells.rates_at(np.array([[velocity]]))[0] + weights["mec"] @ MEC
-    rates = layer.activation(drive)
+    network = conjunctive_network(config)
+    into = {p.source: (p.compartment, p.weights) for p in network.projections if p.target == "conjunctive"}
+    layer = network.layer("conjunctive")
+    velocity_drive = into["velocity"][1] @ cells.rates_at(np.array([[velocity]]))[0]
+    mec_drive = into["mec"][1] @ MEC
+    if layer.kind == "multiplicative":
+        assert into["mec"][0] == "input" and into["velocity"][0] == "gain"
+        rates = layer.activation(mec_drive) * layer.modulation(velocity_drive)
+    else:
+        rates = layer.activation(velocity_drive + mec_drive)
     return {"+x": rates[:len(MEC)], "-x": rates[len(MEC):]}
+
+
+def engine_conjunctive_rates(config: Config, velocities: np.ndarray) -> np.ndarray:
+    """Conjunctive rates the rate engine computes, one row per velocity (m/s), with the MEC rates
+    ``MEC`` given as an input layer and the path integrator's fixed projections into the conjunctive cells."""
+    cells = VelocityCells(1, velocity_scale(config))
+    network = conjunctive_network(config)
+    projections = tuple(p for p in network.projections if p.target == "conjunctive")
+    mini = Network((Layer("mec", len(MEC), "input"), Layer("velocity", 2, "input"), network.layer("conjunctive")),
+                   projections)
+    rates = {"mec": np.tile(MEC, (len(velocities), 1)), "velocity": cells.rates_at(velocities[:, None])}
+    engine = RateEngine(mini, 0.025)
+    recording = engine.run(0.025 * len(velocities), lambda a, b: {k: v[a:b] for k, v in rates.items()}, INFERENCE,
+                           learn=False, record=("conjunctive",))
+    return recording.signals["conjunctive"]
 
 
 def test_paper_cells_are_silent_at_rest_and_cross_threshold_with_speed():
@@ -62,11 +94,46 @@ def test_push_pull_cells_fire_in_the_bump_at_rest_and_shift_linearly_with_veloci
         assert np.allclose((rates["+x"] - rates["-x"])[1:], [min(0.1 + 0.4 * velocity, 0.8 * velocity), 0.8 * velocity])
 
 
+def test_multiplicative_cells_scale_the_bump_by_one_plus_or_minus_k_v():
+    # relu(m − θ)·[1 ± k·v]₊ with θ = 0, k = 0.5 per m/s
+    config = Config(velocity_coding="multiplicative", conjunctive_threshold=0.0, velocity_slope=0.5)
+    at_rest = conjunctive_rates(config, 0.0)
+    assert np.allclose(at_rest["+x"], MEC) and np.allclose(at_rest["-x"], MEC)
+    moving = conjunctive_rates(config, 0.8)  # k·v = 0.4
+    assert np.allclose(moving["+x"], 1.4 * MEC) and np.allclose(moving["-x"], 0.6 * MEC)
+    backwards = conjunctive_rates(config, -0.8)
+    assert np.allclose(backwards["+x"], moving["-x"]) and np.allclose(backwards["-x"], moving["+x"])
+    # beyond k·|v| = 1 the slower block is silent, not negative
+    fast = conjunctive_rates(config, 3.0)  # k·v = 1.5
+    assert np.allclose(fast["+x"], 2.5 * MEC) and np.allclose(fast["-x"], 0.0)
+    # the difference of the blocks is the bump's profile times 2·k·v, the sum does not change, at every speed below 1/k
+    for velocity in (0.1, 0.5, 1.0, 1.9):
+        rates = conjunctive_rates(config, velocity)
+        assert np.allclose(rates["+x"] - rates["-x"], 2 * 0.5 * velocity * MEC)
+        assert np.allclose(rates["+x"] + rates["-x"], 2 * MEC)
+    # a threshold cuts the profile, not the velocity factor: relu(m − 0.5)·[1 ± k·v]₊
+    cut = conjunctive_rates(replace(config, conjunctive_threshold=0.5), 0.8)
+    assert np.allclose(cut["+x"], [0.0, 0.14, 0.56]) and np.allclose(cut["-x"], [0.0, 0.06, 0.24])
+
+
+@pytest.mark.parametrize("coding, threshold", [("multiplicative", 0.0), ("multiplicative", 0.5), ("push-pull", 0.5),
+                                               ("paper", 1.0)])
+def test_the_rate_engine_computes_each_codings_conjunctive_rates(coding, threshold):
+    config = Config(velocity_coding=coding, conjunctive_threshold=threshold)
+    velocities = np.array([0.0, 0.3, -0.7, 1.2, -2.0, 4.0])
+    expected = np.array([np.concatenate(list(conjunctive_rates(config, v).values())) for v in velocities])
+    assert np.allclose(engine_conjunctive_rates(config, velocities), expected, atol=1e-6)
+
+
 @pytest.mark.parametrize("overrides, key", [
     ({"velocity_coding": "push-pull", "conjunctive_threshold": 1.0}, "conjunctive_threshold"),
     ({"velocity_coding": "push-pull", "conjunctive_threshold": 0.0}, "conjunctive_threshold"),
     ({"velocity_coding": "push-pull", "velocity_gain": 0.2}, "velocity_gain"),
     ({"velocity_coding": "paper", "conjunctive_threshold": 1.0, "velocity_slope": 0.2}, "velocity_slope"),
+    ({"velocity_coding": "multiplicative", "conjunctive_threshold": -0.1}, "conjunctive_threshold"),
+    ({"velocity_coding": "multiplicative", "conjunctive_threshold": 1.0}, "conjunctive_threshold"),
+    ({"velocity_coding": "multiplicative", "velocity_gain": 0.2}, "velocity_gain"),
+    ({"velocity_coding": "multiplicative", "engine": "spiking"}, "velocity_coding, engine"),
     ({"motion": MotionConfig(speed_std=0.0)}, "motion.speed_std"),
 ])
 def test_settings_of_the_other_coding_or_a_threshold_outside_the_bump_are_refused(overrides, key):

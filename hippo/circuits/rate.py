@@ -9,7 +9,8 @@ Update order within a step of ``dt`` seconds: input layers take their new rates;
 each computed layer in the order of ``network.layers`` sums its projections — a
 projection from a layer already updated in this step reads the new rates, any other
 (recurrent or later layers) reads the previous step's — applies its activations and
-noise, and sets its soma. Then every plastic projection learns from its compartment's
+noise, and sets its soma (a multiplicative layer: the product of its two compartments).
+Then every plastic projection learns from its compartment's
 local prediction error and the presynaptic rates it read: its rule's step (from the
 registry, :mod:`hippo.learning.rules`), then Dale's law. The loop is compiled once per
 set of rules a network uses (:func:`compiled_kernel`).
@@ -41,8 +42,13 @@ from hippo.learning import rules
 from hippo.learning.prediction_error import local_error
 from hippo.theta import ThetaConfig, theta_gate
 
-KIND_INPUT, KIND_FEEDFORWARD, KIND_PYRAMIDAL = 0, 1, 2
-_KIND_CODES = {"input": KIND_INPUT, "feedforward": KIND_FEEDFORWARD, "pyramidal": KIND_PYRAMIDAL}
+KIND_INPUT, KIND_FEEDFORWARD, KIND_PYRAMIDAL, KIND_MULTIPLICATIVE = 0, 1, 2, 3
+_KIND_CODES = {"input": KIND_INPUT, "feedforward": KIND_FEEDFORWARD, "pyramidal": KIND_PYRAMIDAL,
+               "multiplicative": KIND_MULTIPLICATIVE}
+#: Each computed layer kind's compartments, in the order the loop evaluates them.
+_COMPARTMENTS = {"feedforward": ("input",), "multiplicative": ("input", "gain"), "pyramidal": ("basal", "apical")}
+#: The activation of each non-pyramidal compartment, by the attribute of its layer.
+_COMPARTMENT_ACTIVATION = {"input": "activation", "gain": "modulation", "basal": "basal", "apical": "apical"}
 
 #: Inputs for steps ``start:stop``: a mapping from input-layer name to ``(stop − start, n)`` rates.
 InputFunction = Callable[[int, int], dict]
@@ -140,12 +146,12 @@ class RateEngine:
         self.rate = np.zeros(offset, real)
         self.prev_rate = np.zeros(offset, real)
 
-        # compartments: one per feed-forward layer, two (basal, apical) per pyramidal layer
+        # compartments: one per feed-forward layer, two (input, gain) per multiplicative
+        # layer, two (basal, apical) per pyramidal layer
         comp_specs, self.comp_index = [], {}
         for layer in computed:
-            names = ["input"] if layer.kind == "feedforward" else ["basal", "apical"]
-            for name in names:
-                act = layer.activation if name == "input" else getattr(layer, name)
+            for name in _COMPARTMENTS[layer.kind]:
+                act = getattr(layer, _COMPARTMENT_ACTIVATION[name])
                 noise = getattr(layer, f"{name}_noise", None)
                 self.comp_index[(layer.name, name)] = len(comp_specs)
                 comp_specs.append((layer, act, noise))
@@ -176,7 +182,7 @@ class RateEngine:
             kind=np.array([_KIND_CODES[l.kind] for l in computed], dtype=np.int64),
             offset=np.array([self.layer_offset[l.name] for l in computed], dtype=np.int64),
             n=np.array([l.n for l in computed], dtype=np.int64),
-            comp_first=np.array([self.comp_index[(l.name, "input" if l.kind == "feedforward" else "basal")] for l in computed], dtype=np.int64),
+            comp_first=np.array([self.comp_index[(l.name, _COMPARTMENTS[l.kind][0])] for l in computed], dtype=np.int64),
             act=np.array([l.activation.code for l in computed], dtype=np.int64),
             threshold=np.array([l.activation.threshold for l in computed], real),
             gain=np.array([l.activation.gain for l in computed], real),
@@ -487,7 +493,8 @@ def compiled_kernel(rule_names: list[str]) -> Callable:
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
     module.__dict__.update(namespace, np=np, activate=activate, local_error=local_error, ou_step=ou_step,
-                           soma_potential=soma_potential, KIND_PYRAMIDAL=KIND_PYRAMIDAL)
+                           soma_potential=soma_potential, KIND_PYRAMIDAL=KIND_PYRAMIDAL,
+                           KIND_MULTIPLICATIVE=KIND_MULTIPLICATIVE)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     _KERNELS[digest] = module._run_chunk
@@ -529,7 +536,7 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
         pyr = 0
         for l in range(n_layers):
             n = lay_n[l]
-            n_c = 2 if lay_kind[l] == KIND_PYRAMIDAL else 1
+            n_c = 2 if lay_kind[l] == KIND_PYRAMIDAL or lay_kind[l] == KIND_MULTIPLICATIVE else 1
             for c in range(lay_comp_first[l], lay_comp_first[l] + n_c):
                 potential[:n] = zero
                 for p in range(proj_comp_first[c], proj_comp_first[c + 1]):
@@ -569,6 +576,10 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
                     mismatch += abs(b - ap)
                 loss_sum[pyr] += mismatch / n
                 pyr += 1
+            elif lay_kind[l] == KIND_MULTIPLICATIVE:
+                og = comp_offset[lay_comp_first[l] + 1]
+                for i in range(n):
+                    rate[out + i] = comp_rate[ob + i] * comp_rate[og + i]
             else:
                 for i in range(n):
                     rate[out + i] = comp_rate[ob + i]

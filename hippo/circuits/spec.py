@@ -7,13 +7,17 @@ Layers come in three kinds:
 
 * ``input`` — rates set from outside every step (sensory features, velocity cells);
 * ``feedforward`` — ``r = φ(Σ W·r_in)``, e.g. conjunctive velocity × MEC cells;
+* ``multiplicative`` — gain modulation: ``r = φ(Σ W·r_in) · φ_g(Σ W_g·r_g)``, the sum
+  into the ``input`` compartment through the layer's activation φ times the sum into
+  the ``gain`` compartment through its ``modulation`` φ_g (e.g. an MEC rate scaled by
+  ``[1 ± k·v]₊``);
 * ``pyramidal`` — two-compartment neurons: basal and apical potentials
   ``V = Σ W·r_in (+ bias)``, compartment rates ``φ_b(V_b) + noise`` and
   ``φ_a(V_a) + noise``, soma ``r = φ_s(θ·b + (1 − θ)·a)``.
 
 Projections carry a weight matrix of shape ``(n_target, n_source + bias)`` into one
 compartment (``basal`` or ``apical`` of a pyramidal layer, ``input`` of a feed-forward
-layer). A projection with a :class:`~hippo.learning.rules.Plasticity` learns with the
+layer, ``input`` or ``gain`` of a multiplicative layer). A projection with a :class:`~hippo.learning.rules.Plasticity` learns with the
 rule it names (any rule of the registry in :mod:`hippo.learning.rules`); one without is
 fixed.
 """
@@ -45,20 +49,22 @@ class Layer:
     Attributes:
         name: unique name (e.g. ``"hpc"``).
         n: number of neurons.
-        kind: ``"input"``, ``"feedforward"`` or ``"pyramidal"``.
-        activation: the soma's φ_s (pyramidal) or the layer's φ (feed-forward).
+        kind: ``"input"``, ``"feedforward"``, ``"multiplicative"`` or ``"pyramidal"``.
+        activation: the soma's φ_s (pyramidal) or the layer's φ (feed-forward, multiplicative).
         basal, apical: the dendritic compartments' φ_b and φ_a (pyramidal only).
         basal_noise, apical_noise: OU noise on the compartment rates (pyramidal only).
+        modulation: φ_g of the ``gain`` compartment (multiplicative only).
     """
 
     name: str
     n: int
-    kind: Literal["input", "feedforward", "pyramidal"]
+    kind: Literal["input", "feedforward", "multiplicative", "pyramidal"]
     activation: Activation = Activation()
     basal: Activation = Activation()
     apical: Activation = Activation()
     basal_noise: Noise = Noise()
     apical_noise: Noise = Noise()
+    modulation: Activation = Activation()
 
 
 @dataclass(frozen=True, eq=False)
@@ -72,7 +78,7 @@ class Projection:
 
     source: str
     target: str
-    compartment: Literal["basal", "apical", "input"]
+    compartment: Literal["basal", "apical", "input", "gain"]
     weights: np.ndarray
     bias: bool = False
     plasticity: Plasticity | None = None
@@ -106,7 +112,8 @@ class Network:
                 if end not in by_name:
                     raise ConfigError("network", p.name, f"unknown layer {end!r}", ", ".join(names))
             target = by_name[p.target]
-            allowed = {"pyramidal": ("basal", "apical"), "feedforward": ("input",), "input": ()}[target.kind]
+            allowed = {"pyramidal": ("basal", "apical"), "feedforward": ("input",),
+                       "multiplicative": ("input", "gain"), "input": ()}[target.kind]
             if p.compartment not in allowed:
                 raise ConfigError("network", p.name, f"a {target.kind} layer has no {p.compartment!r} compartment",
                                   ", ".join(allowed) or "none: input layers take no projections")

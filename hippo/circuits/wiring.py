@@ -7,6 +7,7 @@ neurons themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -85,21 +86,33 @@ def conjunctive_blocks(n_mec: int, n_velocity: int) -> dict[str, slice]:
 
 def path_integrator_network(n_features: int, n_mec: int, n_velocity: int, hpc: PyramidalConfig, mec: PyramidalConfig,
                             conjunctive_threshold: float, projections: PathIntegratorProjections,
-                            rng: np.random.Generator, velocity_input: bool = True) -> Network:
+                            rng: np.random.Generator, velocity_input: bool = True,
+                            modulation: Literal["additive", "multiplicative"] = "additive") -> Network:
     """The path-integration circuit (DESIGN §2, experiment B).
 
     Features → HPC basal (identity, fixed); HPC apical ← MEC; MEC basal ← HPC; MEC apical
     ← MEC and ← conjunctive cells. There are ``n_velocity`` velocity cells (pairs of
-    +/− cells per dimension) and ``n_velocity/2 · n_mec`` conjunctive cells: block ``d``
-    pairs MEC cell ``j`` with velocity cell ``d``, ``relu(v_d − v_opposite + MEC_j − threshold)``
-    (``W_m = [I; I; …]``, fixed). With ``velocity_input`` false the velocity weights are zero
-    (the no-velocity control).
+    +/− cells per dimension) and ``n_velocity · n_mec`` conjunctive cells: block ``d``
+    pairs MEC cell ``j`` with velocity cell ``d`` (``W_m = [I; I; …]``, fixed), as
+
+    - ``modulation = "additive"``: ``relu(v_d − v_opposite + MEC_j − threshold)``;
+    - ``modulation = "multiplicative"``: ``relu(MEC_j − threshold) · [1 + v_d − v_opposite]₊``
+      (a multiplicative layer: MEC into its ``input``, velocity into its ``gain``).
+
+    With ``velocity_input`` false the velocity weights are zero (the no-velocity control).
     """
     features = Layer("features", n_features, "input")
     velocity = Layer("velocity", n_velocity, "input")
     hpc_layer = hpc.layer("hpc", n_features)
     mec_layer = mec.layer("mec", n_mec)
-    conjunctive = Layer("conjunctive", n_velocity * n_mec, "feedforward", Activation("relu", threshold=conjunctive_threshold))
+    threshold = Activation("relu", threshold=conjunctive_threshold)
+    if modulation == "multiplicative":
+        conjunctive = Layer("conjunctive", n_velocity * n_mec, "multiplicative", threshold,
+                            modulation=Activation("relu", threshold=-1.0))
+        velocity_compartment = "gain"
+    else:
+        conjunctive = Layer("conjunctive", n_velocity * n_mec, "feedforward", threshold)
+        velocity_compartment = "input"
     fixed = ProjectionConfig(plastic=False)
     w_velocity = np.zeros((n_velocity * n_mec, n_velocity))
     for d, block in enumerate(conjunctive_blocks(n_mec, n_velocity).values()):
@@ -117,7 +130,7 @@ def path_integrator_network(n_features: int, n_mec: int, n_velocity: int, hpc: P
             build_projection(hpc_layer, mec_layer, "basal", projections.mec_basal_hpc, rng),
             build_projection(mec_layer, mec_layer, "apical", projections.mec_apical_mec, rng),
             build_projection(conjunctive, mec_layer, "apical", projections.mec_apical_conjunctive, rng),
-            build_projection(velocity, conjunctive, "input", fixed, rng, fixed=w_velocity),
+            build_projection(velocity, conjunctive, velocity_compartment, fixed, rng, fixed=w_velocity),
             build_projection(mec_layer, conjunctive, "input", fixed, rng, fixed=w_mec),
         ),
     )

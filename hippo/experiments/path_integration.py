@@ -109,6 +109,11 @@ class Config:
       ``0 < θ < 1`` inside the bump: both blocks fire at ``v = 0``, and at speeds with
       ``k·|v| ≤ θ`` both stay selective to the bump, so a linear readout of them can push
       the bump in proportion to ``v``. ``k`` does not depend on the motion statistics.
+    - ``"multiplicative"``: ``relu(m_j − θ)·[1 ± k·v]₊`` with ``0 ≤ θ < 1`` (gain
+      modulation; rate engine only): at rest both blocks carry the bump, and while
+      ``k·|v| ≤ 1`` their difference ``2k·v·relu(m_j − θ)`` is the bump's profile scaled
+      by ``v``, so a linear readout can push the bump in proportion to ``v`` at every
+      speed up to ``1/k``.
 
     The defaults are those of ``path-integration.toml`` (what ``hippo run path-integration``
     runs); ``tests/test_defaults.py`` keeps the two equal.
@@ -125,7 +130,7 @@ class Config:
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=10, metadata=bounds(min=1))
     n_mec: int = field(default=150, metadata=bounds(min=2))
-    velocity_coding: Literal["paper", "push-pull"] = "push-pull"
+    velocity_coding: Literal["paper", "push-pull", "multiplicative"] = "push-pull"
     conjunctive_threshold: float = 0.5
     velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
     velocity_slope: float = field(default=0.3, metadata=bounds(gt=0.0))
@@ -168,7 +173,7 @@ class Setup:
 
 def velocity_scale(config: Config) -> float:
     """Velocity (m/s) that gives a velocity cell rate 1 under the config's velocity coding (see :class:`Config`)."""
-    if config.velocity_coding == "push-pull":
+    if config.velocity_coding in ("push-pull", "multiplicative"):
         return 1.0 / config.velocity_slope
     return (abs(config.motion.speed_mean) + config.motion.speed_std) / config.velocity_gain
 
@@ -181,7 +186,9 @@ def build(config: Config) -> Setup:
     network = path_integrator_network(stream.n_features, config.n_mec, stream.velocity_cells.n, config.hpc, config.mec,
                                       config.conjunctive_threshold, config.projections,
                                       np.random.default_rng([config.seed, NETWORK_KEY]),
-                                      velocity_input=config.control != "no-velocity")
+                                      velocity_input=config.control != "no-velocity",
+                                      modulation="multiplicative" if config.velocity_coding == "multiplicative"
+                                      else "additive")
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, precision=config.precision,
                          spiking=config.spiking)
     return Setup(env, stream, stream.fresh_trajectory([config.seed, TEST_KEY]), engine)
@@ -405,18 +412,27 @@ def _ring_indices(config: Config, setup: Setup, result, order, decoder) -> dict:
 
 
 def _check_velocity_coding(config: Config) -> None:
-    """Refuse settings of the other velocity coding, and a push-pull threshold outside the bump (see :class:`Config`)."""
+    """Refuse settings of another velocity coding, a push-pull or multiplicative threshold outside the
+    bump, and the multiplicative coding on the spiking engine, which has no gain-modulated layer (see
+    :class:`Config`)."""
     defaults = Config()
-    if config.velocity_coding == "push-pull":
-        if not 0.0 < config.conjunctive_threshold < 1.0:
+    coding = config.velocity_coding
+    if coding in ("push-pull", "multiplicative"):
+        threshold = config.conjunctive_threshold
+        above_low = threshold >= 0.0 if coding == "multiplicative" else threshold > 0.0
+        if not (above_low and threshold < 1.0):
+            allowed = f"0 {'<=' if coding == 'multiplicative' else '<'} conjunctive_threshold < 1"
             raise ConfigError("", "conjunctive_threshold", f"{config.conjunctive_threshold:g} is not inside the "
-                              "range of MEC rates, so push-pull cells would not both fire in the bump at rest",
-                              "0 < conjunctive_threshold < 1 with velocity_coding = 'push-pull'")
+                              f"range of MEC rates, so {coding} cells would not both fire in the bump at rest",
+                              f"{allowed} with velocity_coding = '{coding}'")
         if config.velocity_gain != defaults.velocity_gain:
-            raise ConfigError("", "velocity_gain", "scales the 'paper' velocity coding only; push-pull cells "
-                              "use velocity_slope", f"{defaults.velocity_gain:g} with velocity_coding = 'push-pull'")
+            raise ConfigError("", "velocity_gain", f"scales the 'paper' velocity coding only; {coding} cells "
+                              "use velocity_slope", f"{defaults.velocity_gain:g} with velocity_coding = '{coding}'")
+        if coding == "multiplicative" and config.engine == "spiking":
+            raise ConfigError("", "velocity_coding, engine", "the spiking engine has no gain-modulated "
+                              "(multiplicative) layer", "'paper' or 'push-pull' with engine = 'spiking'")
     elif config.velocity_slope != defaults.velocity_slope:
-        raise ConfigError("", "velocity_slope", "sets the 'push-pull' velocity coding only; the paper's cells "
+        raise ConfigError("", "velocity_slope", "sets the 'push-pull' and 'multiplicative' velocity codings only; the paper's cells "
                           "use velocity_gain", f"{defaults.velocity_slope:g} with velocity_coding = 'paper'")
 
 
