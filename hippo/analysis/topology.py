@@ -79,9 +79,24 @@ def _components(points: np.ndarray, margin: float, min_size: int) -> tuple[int, 
     return 1 + int(np.sum(large & (tree[:, 2] > threshold))), threshold
 
 
+def maxmin_landmarks(points: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
+    """Indices of ``n`` landmarks of ``points`` ``(m, d)`` chosen by farthest-point (max-min) sampling.
+
+    The first landmark is drawn from ``rng``; each next one is the point farthest from
+    those chosen. Landmarks cover the cloud evenly, so a sparse subsample of a 2-D sheet
+    does not leave holes that read as loops (de Silva & Carlsson 2004).
+    """
+    chosen = [int(rng.integers(len(points)))]
+    distance = np.linalg.norm(points - points[chosen[0]], axis=1)
+    for _ in range(min(n, len(points)) - 1):
+        chosen.append(int(np.argmax(distance)))
+        distance = np.minimum(distance, np.linalg.norm(points - points[chosen[-1]], axis=1))
+    return np.array(chosen)
+
+
 def persistent_homology(points: np.ndarray, rng: np.random.Generator, max_dim: int = 1, n_points: int = 300,
                         n_shuffles: int = 5, margin: float = 2.0,
-                        min_component_fraction: float = 0.05) -> Persistence:
+                        min_component_fraction: float = 0.05, subsample: str = "random") -> Persistence:
     """Vietoris–Rips persistent homology of a point cloud and its Betti numbers.
 
     Args:
@@ -89,6 +104,8 @@ def persistent_homology(points: np.ndarray, rng: np.random.Generator, max_dim: i
         rng: random generator for the subsample and the shuffles.
         max_dim: highest homology dimension (1: components and loops; 2 adds voids).
         n_points: points drawn without replacement (all when there are fewer).
+        subsample: ``"random"`` (uniformly) or ``"maxmin"`` (:func:`maxmin_landmarks`; for
+            sheets and tori sampled sparsely).
         n_shuffles: shuffled clouds that set the thresholds of dimensions ≥ 1.
         margin: how many times longer than the reference a bar (or merge height) must be.
         min_component_fraction: smallest fraction of the points a component must hold.
@@ -106,8 +123,11 @@ def persistent_homology(points: np.ndarray, rng: np.random.Generator, max_dim: i
                          f"got {max_dim}, {n_shuffles}, {margin} and {min_component_fraction}")
     from ripser import ripser  # imports scikit-learn (about 3 s): only when homology is computed
 
+    if subsample not in ("random", "maxmin"):
+        raise HippoError(f"subsample must be 'random' or 'maxmin', got {subsample!r}")
     if len(points) > n_points:
-        points = points[rng.choice(len(points), n_points, replace=False)]
+        points = points[rng.choice(len(points), n_points, replace=False) if subsample == "random"
+                        else maxmin_landmarks(points, n_points, rng)]
     diagrams = ripser(points, maxdim=max_dim)["dgms"]
     thresholds = np.zeros(max_dim + 1)
     for _ in range(n_shuffles if max_dim >= 1 else 0):

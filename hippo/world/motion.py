@@ -15,7 +15,7 @@ from scipy.signal import lfilter
 from hippo.config import bounds
 from hippo.errors import ConfigError
 from hippo.world.gridworld import Gridworld
-from hippo.world.recorded import RecordedMotion, RecordingConfig
+from hippo.world.recorded import RecordingConfig, recorded_motion
 from hippo.world.trajectory import Trajectory
 
 
@@ -254,7 +254,7 @@ def generate_motion(env: Gridworld, duration: float, dt: float, config: MotionCo
     """The whole run's trajectory: ``duration`` seconds sampled every ``dt`` seconds."""
     n_steps = int(round(duration / dt))
     if config.kind == "recorded":
-        position, velocity = RecordedMotion(env, config.recording, dt, rng)(n_steps)
+        position, velocity = recorded_motion(env, config.recording, dt, rng)(n_steps)
         return Trajectory(np.arange(n_steps) * dt, position, velocity)
     if config.kind == "random-walk":
         return random_walk(env, n_steps, dt, config, rng)

@@ -284,13 +284,20 @@ def load_recorded_path(env: Gridworld, config: RecordingConfig, dt: float) -> Re
 
 
 class RecordedMotion:
-    """A :class:`RecordedPath` read block after block, from a start drawn uniformly over one period."""
+    """A :class:`RecordedPath` read block after block from step ``start``: ``motion(n)`` gives the
+    next ``n`` positions and velocities."""
 
-    def __init__(self, env: Gridworld, config: RecordingConfig, dt: float, rng: np.random.Generator):
-        self.path = load_recorded_path(env, config, dt)
-        self.step = int(rng.integers(self.path.period))
+    def __init__(self, path: RecordedPath, start: int = 0):
+        self.path = path
+        self.step = int(start)
 
     def __call__(self, n: int) -> tuple[np.ndarray, np.ndarray]:
         position, velocity = self.path.segment(self.step, n)
         self.step += n
         return position, velocity
+
+
+def recorded_motion(env: Gridworld, config: RecordingConfig, dt: float, rng: np.random.Generator) -> RecordedMotion:
+    """The recording of ``config`` for ``env`` from a start drawn from ``rng`` uniformly over one period."""
+    path = load_recorded_path(env, config, dt)
+    return RecordedMotion(path, int(rng.integers(path.period)))

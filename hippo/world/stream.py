@@ -20,6 +20,7 @@ Derived streams:
   centres, cue assignment or latents), continuing from the same ``cursor``;
 * :meth:`Stream.fresh_trajectory` — the same environment and code, a new trajectory
   (e.g. an independent test session for a decoder fitted on the code);
+* :meth:`Stream.replayed` — the same environment and code, the agent moving along a given path;
 * :meth:`Stream.moved_to` — the agent carried into another environment, starting where
   this stream is.
 """
@@ -43,7 +44,7 @@ from hippo.world.motion import (
     track_period,
     track_segment,
 )
-from hippo.world.recorded import RecordedMotion
+from hippo.world.recorded import RecordedMotion, RecordedPath, recorded_motion
 from hippo.world.senses import CueCells, PlaceCells, SensesConfig, VelocityCells, filter_noise, latent_filter
 
 #: Steps drawn at a time. Fixed, so that a stream does not depend on how it is read.
@@ -181,7 +182,7 @@ class _ActiveInferenceMotion:
 
 def _motion(env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator):
     if config.kind == "recorded":
-        return RecordedMotion(env, config.recording, dt, rng)
+        return recorded_motion(env, config.recording, dt, rng)
     if config.kind == "random-walk":
         return _RandomWalkMotion(env, config, dt, rng)
     if config.kind == "active-inference":
@@ -363,6 +364,11 @@ class Stream:
         latents = (_Blocks(_LatentProcess(self.dt, self.senses_config.timescale, self.senses_config.n_latents,
                                           np.random.default_rng(latent_seed))) if self._latents is not None else None)
         return replace(self, _motion=trajectory, _latents=latents, seed=seed, cursor=0)
+
+    def replayed(self, path: RecordedPath) -> "Stream":
+        """The same environment and code with the agent moving along ``path`` from its first step; cursor 0
+        (e.g. a probe along a prescribed path)."""
+        return replace(self, _motion=_Blocks(RecordedMotion(path)), cursor=0)
 
     def moved_to(self, env: Gridworld, seed, at: int | None = None) -> "Stream":
         """A stream in ``env`` (new code and onward motion from ``seed``) starting where this one is at step ``at``.

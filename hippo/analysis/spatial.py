@@ -1,0 +1,181 @@
+"""Spatial tuning in 2-D worlds: rate maps, spatial information and gridness.
+
+- :func:`rate_maps_2d`: every cell's mean rate per square spatial bin, with the time
+  spent in each bin (occupancy); bins never visited are NaN.
+- :func:`spatial_information`: Skaggs et al. (1993) information per unit of activity,
+  ``I = Σ_i p_i (λ_i / λ) log₂(λ_i / λ)`` bits, with ``p_i`` the occupancy probability of
+  bin ``i``, ``λ_i`` the cell's mean rate there and ``λ = Σ p_i λ_i``. It is 0 for a cell
+  firing the same everywhere and ``log₂(1/p)`` for a cell firing only in a region of
+  occupancy ``p``.
+- :func:`autocorrelogram`: the spatial autocorrelation of a rate map, a Pearson
+  correlation over the overlapping visited bins at every lag (Sargolini et al. 2006);
+  lags overlapping in fewer than ``min_overlap`` bins are NaN.
+- :func:`gridness`: the gridness score of Sargolini et al. (2006) as refined by Langston
+  et al. (2010): the autocorrelogram inside an annulus around its centre is correlated
+  with itself rotated by 30°, 60°, 90°, 120° and 150°;
+  ``gridness = min(r60, r120) − max(r30, r90, r150)``. The annulus's inner radius is where
+  the central peak ends (the first radius at which the ring-averaged autocorrelation
+  falls below ``central_threshold`` or reaches a minimum); the score is the largest over
+  outer radii from the inner radius plus two bins to the largest full circle. Hexagonal
+  grids score up to about 1.5, square lattices below 0, single fields near 0.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.ndimage import rotate
+from scipy.signal import fftconvolve
+
+from hippo.analysis.decoding import binned_mean
+from hippo.errors import HippoError
+from hippo.world.gridworld import Gridworld
+
+ROTATIONS = (30, 60, 90, 120, 150)
+
+
+@dataclass(frozen=True)
+class RateMaps:
+    """Rate maps of a population in a 2-D world.
+
+    Attributes:
+        maps: ``(n_cells, n_y, n_x)`` mean rate per bin (NaN where never visited); row 0 is
+            the lowest ``y``.
+        occupancy: ``(n_y, n_x)`` samples in each bin.
+        bin_size: side of a bin in metres.
+    """
+
+    maps: np.ndarray
+    occupancy: np.ndarray
+    bin_size: float
+
+
+def rate_maps_2d(activity: np.ndarray, position: np.ndarray, env: Gridworld, bin_size: float) -> RateMaps:
+    """Mean activity of every cell per square bin of side ``bin_size`` metres.
+
+    Args:
+        activity: ``(T, n_cells)`` rates.
+        position: ``(T, 2)`` positions in metres.
+        env: the 2-D world (its extent sets the bins).
+        bin_size: bin side in metres (> 0; the extent is divided into whole bins, rounded).
+
+    Returns:
+        The :class:`RateMaps`.
+    """
+    activity = np.asarray(activity, dtype=float)
+    position = np.asarray(position, dtype=float)
+    if env.dim != 2 or position.ndim != 2 or position.shape != (len(activity), 2):
+        raise HippoError(f"rate_maps_2d needs a 2-D world and positions (T, 2) matching activity {activity.shape}, "
+                         f"got a {env.dim}-D world and positions {position.shape}")
+    if bin_size <= 0:
+        raise HippoError(f"bin_size must be > 0 metres, got {bin_size}")
+    n_x, n_y = np.maximum(np.round(env.size / bin_size).astype(int), 1)
+    edges = env.size / [n_x, n_y]
+    col = np.clip((position[:, 0] / edges[0]).astype(int), 0, n_x - 1)
+    row = np.clip((position[:, 1] / edges[1]).astype(int), 0, n_y - 1)
+    flat = row * n_x + col
+    maps = binned_mean(activity, flat, n_x * n_y).T.reshape(-1, n_y, n_x)
+    occupancy = np.bincount(flat, minlength=n_x * n_y).reshape(n_y, n_x).astype(float)
+    return RateMaps(maps, occupancy, float(edges.mean()))
+
+
+def spatial_information(maps: np.ndarray, occupancy: np.ndarray) -> np.ndarray:
+    """Skaggs information (bits per unit of activity) of every map ``(n_cells, n_y, n_x)``; NaN for silent cells.
+
+    Args:
+        maps: mean rates per bin (NaN in unvisited bins, which are left out); rates must be ≥ 0.
+        occupancy: ``(n_y, n_x)`` time or samples in each bin.
+    """
+    maps = np.asarray(maps, dtype=float)
+    visited = (occupancy > 0) & ~np.isnan(maps).any(axis=0)
+    rates = maps[:, visited]
+    if (rates < 0).any():
+        raise HippoError("spatial information needs non-negative rates")
+    p = occupancy[visited] / occupancy[visited].sum()
+    mean = rates @ p
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = rates / mean[:, None]
+        terms = np.where(ratio > 0, p * ratio * np.log2(ratio), 0.0)
+    information = terms.sum(axis=1)
+    information[~(mean > 0)] = np.nan
+    return information
+
+
+def autocorrelogram(rate_map: np.ndarray, min_overlap: int = 20) -> np.ndarray:
+    """Spatial autocorrelation ``(2n_y − 1, 2n_x − 1)`` of a rate map ``(n_y, n_x)`` (NaN = unvisited).
+
+    Entry ``[n_y − 1 + dy, n_x − 1 + dx]`` is the Pearson correlation of the map with itself
+    shifted by ``(dy, dx)`` bins over the bins visited in both; NaN where fewer than
+    ``min_overlap`` bins overlap or either part is constant.
+    """
+    rate_map = np.asarray(rate_map, dtype=float)
+    valid = ~np.isnan(rate_map)
+    x = np.where(valid, rate_map, 0.0)
+    m = valid.astype(float)
+
+    def corr(a, b):
+        return fftconvolve(a, b[::-1, ::-1], mode="full")
+
+    n = np.round(corr(m, m))
+    sx, sy = corr(x, m), corr(m, x)
+    sxx, syy, sxy = corr(x * x, m), corr(m, x * x), corr(x, x)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cov = n * sxy - sx * sy
+        var = np.clip(n * sxx - sx**2, 0.0, None) * np.clip(n * syy - sy**2, 0.0, None)
+        r = cov / np.sqrt(var)
+    scale = np.sqrt(np.nanmax(var)) if np.isfinite(var).any() else 0.0
+    r[(n < min_overlap) | (var <= (1e-12 * scale) ** 2)] = np.nan
+    return np.clip(r, -1.0, 1.0)
+
+
+def _radii(shape: tuple[int, int]) -> np.ndarray:
+    rows, cols = shape
+    y, x = np.mgrid[:rows, :cols]
+    return np.hypot(y - (rows - 1) / 2, x - (cols - 1) / 2)
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3:
+        return np.nan
+    a, b = a[ok] - a[ok].mean(), b[ok] - b[ok].mean()
+    denominator = np.sqrt((a @ a) * (b @ b))
+    return float(a @ b / denominator) if denominator > 0 else np.nan
+
+
+def central_radius(autocorr: np.ndarray, central_threshold: float = 0.1) -> float:
+    """Radius (bins) where the autocorrelogram's central peak ends (see the module docstring)."""
+    radius = _radii(autocorr.shape)
+    rings = np.arange(1, int((min(autocorr.shape) - 1) / 2) + 1)
+    profile = np.full(len(rings), np.nan)
+    for index, k in enumerate(rings):
+        values = autocorr[(radius >= k - 0.5) & (radius < k + 0.5)]
+        if np.isfinite(values).any():
+            profile[index] = np.nanmean(values)
+    for k in range(len(rings)):
+        if profile[k] < central_threshold or (0 < k < len(rings) - 1 and profile[k] <= profile[k + 1]):
+            return float(rings[k])
+    return float(rings[-1])
+
+
+def gridness(rate_map: np.ndarray, min_overlap: int = 20, central_threshold: float = 0.1) -> float:
+    """Gridness score of a rate map ``(n_y, n_x)`` (NaN = unvisited), see the module docstring; NaN when undefined."""
+    autocorr = autocorrelogram(rate_map, min_overlap)
+    if not np.isfinite(autocorr).any():
+        return np.nan
+    radius = _radii(autocorr.shape)
+    inner = central_radius(autocorr, central_threshold)
+    largest = (min(autocorr.shape) - 1) / 2
+    filled = np.where(np.isfinite(autocorr), autocorr, np.nan)
+    rotated = {angle: rotate(np.nan_to_num(filled, nan=0.0), angle, reshape=False, order=1) for angle in ROTATIONS}
+    valid = {angle: rotate(np.isfinite(filled).astype(float), angle, reshape=False, order=1) > 0.99
+             for angle in ROTATIONS}
+    best = np.nan
+    for outer in np.arange(inner + 2, largest + 1e-9, 1.0):
+        ring = (radius > inner) & (radius <= outer)
+        r = {angle: _pearson(filled[ring], np.where(valid[angle], rotated[angle], np.nan)[ring]) for angle in ROTATIONS}
+        score = min(r[60], r[120]) - max(r[30], r[90], r[150])
+        if np.isfinite(score) and not score <= best:
+            best = score
+    return float(best)

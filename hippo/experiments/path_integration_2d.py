@@ -1,0 +1,352 @@
+"""Path integration in two dimensions, learned by the theta-gated local rule.
+
+The circuit is the path-integration circuit of :mod:`hippo.experiments.path_integration`
+in a 2-D world: place-like features drive HPC; MEC receives HPC (basal) and, apically, its
+own recurrent input and conjunctive velocity × MEC cells in four blocks, ``+x``, ``−x``,
+``+y`` and ``−y``. With the push-pull coding, conjunctive cell ``j`` of the ``±x`` block
+fires ``relu(m_j − θ ± k·v_x)`` and of the ``±y`` block ``relu(m_j − θ ± k·v_y)``
+(``m_j`` the MEC rate, ``θ = conjunctive_threshold``, ``k = velocity_slope`` in s/m): the
+1-D coding on each axis. The agent moves by simulated Ornstein–Uhlenbeck motion or along a
+recorded path (``motion.kind = "recorded"``, :mod:`hippo.world.recorded`).
+
+After training, the test and analyses (see :func:`run`) are the 1-D experiment's in 2-D:
+decoded against true position and the error against time after the senses are cut off,
+error horizons, the error decomposed into gain error, drift and diffusion
+(:func:`~hippo.analysis.path_integration_2d.decompose_errors_2d`), bump-velocity gains
+along and across each of several directions from constant-velocity probes, 2-D MEC rate
+maps with spatial information and gridness (:mod:`hippo.analysis.spatial`), and the
+Betti numbers of MEC population vectors in theta mode and in generation (a plane patch has
+``(1, 0, 0)``, a torus ``(1, 2, 1)``).
+
+Random draws are keyed as in the 1-D experiment (its ``*_KEY`` constants); the probes'
+paths are fixed by the config, and the homology subsamples are drawn from ``[seed,
+TOPOLOGY_KEY, k]``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from hippo.analysis.decoding import chance_error, decoding_error
+from hippo.analysis.error_decomposition import error_horizons
+from hippo.analysis.losses import loss_summary
+from hippo.analysis.path_integration import PathIntegrationTestConfig, decoder_state, restore_decoder
+from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains
+from hippo.analysis.spatial import gridness, rate_maps_2d, spatial_information
+from hippo.analysis.topology import persistent_homology
+from hippo.circuits.activations import Activation
+from hippo.circuits.spec import Noise
+from hippo.circuits.spiking_config import SpikingConfig
+from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig
+from hippo.config import bounds, names_file
+from hippo.errors import ConfigError
+from hippo.experiments import figures_path_integration as figures_1d
+from hippo.experiments import figures_path_integration_2d as figures
+from hippo.experiments import figures_pi_analyses
+from hippo.experiments import path_integration
+from hippo.experiments.run_state import load_run_state, save_run_state
+from hippo.io import RunDir
+from hippo.learning.schedule import ScheduleConfig
+from hippo.protocol import Phase, run_phases
+from hippo.theta import GENERATION, ThetaConfig
+from hippo.world.gridworld import load_environment, load_environment_setting
+from hippo.world.motion import MotionConfig
+from hippo.world.recorded import RecordedPath, load_recorded_path
+from hippo.world.senses import SensesConfig
+
+
+@dataclass(frozen=True)
+class DirectionProbeConfig:
+    """Constant-velocity probes of the gain per direction (seconds, m/s).
+
+    Each probe holds the agent still at a start for ``warmup`` seconds in theta mode
+    (senses on), then moves it in a straight line at one velocity for ``duration`` seconds
+    of pure generation; the decoded path, less its first ``transient`` seconds, gives the
+    bump velocity. Directions are ``n_directions`` evenly spaced from +x; in a bounded world
+    the line is centred on the world's centre and shortened to ``max_path`` of the world's
+    smaller side.
+
+    Attributes:
+        n_directions: directions probed.
+        speeds: commanded speeds (m/s).
+        warmup: seconds still in theta mode.
+        duration: seconds of generation (at most; see ``max_path``).
+        transient: seconds after the switch left out of the fit.
+        max_path: longest probe path in a bounded world, as a fraction of its smaller side.
+    """
+
+    n_directions: int = field(default=8, metadata=bounds(min=1))
+    speeds: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4)
+    warmup: float = field(default=2.0, metadata=bounds(gt=0.0))
+    duration: float = field(default=2.0, metadata=bounds(gt=0.0))
+    transient: float = field(default=0.25, metadata=bounds(min=0.0))
+    max_path: float = field(default=0.8, metadata=bounds(gt=0.0, max=1.0))
+
+    def __post_init__(self):
+        if not self.speeds or min(self.speeds) <= 0:
+            raise ConfigError("", "speeds", f"{list(self.speeds)} are not all speeds > 0", "one or more speeds > 0 m/s")
+        if self.transient >= self.duration:
+            raise ConfigError("", "transient, duration", f"a {self.transient:g}-s transient leaves nothing of a "
+                              f"{self.duration:g}-s probe to fit", "transient < duration")
+
+
+@dataclass(frozen=True)
+class SpatialMapConfig:
+    """MEC rate maps from a mapping session: the trained network in theta mode (no learning, no
+    noise) on the test stream after the test, recorded at every step; the wake half of each
+    theta cycle enters the maps.
+
+    Attributes:
+        duration: seconds of the mapping session.
+        bin_size: side of a square bin (metres).
+    """
+
+    duration: float = field(default=300.0, metadata=bounds(gt=0.0))
+    bin_size: float = field(default=0.05, metadata=bounds(gt=0.0))
+
+
+@dataclass(frozen=True)
+class Topology2DConfig:
+    """Persistent homology of MEC population vectors (see :mod:`hippo.analysis.topology`).
+
+    Each cloud is subsampled by farthest-point sampling
+    (:func:`~hippo.analysis.topology.maxmin_landmarks`): a random subsample of a sparsely
+    sampled sheet leaves holes that count as loops.
+
+    Attributes:
+        n_points: landmarks drawn from each cloud (theta mode; generation).
+        n_shuffles: shuffled clouds setting the thresholds.
+        max_dim: highest homology dimension (2 counts the void of a torus).
+    """
+
+    n_points: int = field(default=150, metadata=bounds(min=3))
+    n_shuffles: int = field(default=5, metadata=bounds(min=1))
+    max_dim: int = field(default=2, metadata=bounds(min=0, max=2))
+
+
+@dataclass(frozen=True)
+class Config:
+    """2-D path integration. Times in seconds, distances in metres, speeds in m/s.
+
+    The fields shared with :class:`hippo.experiments.path_integration.Config` mean the same
+    (the velocity codings are described there); the circuit is built from them by
+    :func:`circuit_config`. The defaults are those of ``path-integration-2d.toml``.
+    """
+
+    experiment: str = "path-integration-2d"
+    seed: int = 0
+    engine: Literal["rate", "spiking"] = "rate"
+    precision: Literal["float32", "float64"] = "float32"
+    spiking: SpikingConfig = SpikingConfig(rate_scale=1000.0, max_rate=5000.0)
+    control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
+    environment: str = field(default="box-1m", metadata=names_file())
+    duration: float = field(default=14400.0, metadata=bounds(min=0.0))
+    dt: float = field(default=0.025, metadata=bounds(gt=0.0))
+    record_every: int = field(default=10, metadata=bounds(min=1))
+    n_mec: int = field(default=200, metadata=bounds(min=2))
+    velocity_coding: Literal["paper", "push-pull", "multiplicative"] = "push-pull"
+    conjunctive_threshold: float = 0.5
+    velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
+    velocity_slope: float = field(default=0.3, metadata=bounds(gt=0.0))
+    motion: MotionConfig = MotionConfig()
+    senses: SensesConfig = SensesConfig(n=100, width=0.1)
+    theta: ThetaConfig = ThetaConfig()
+    hpc: PyramidalConfig = PyramidalConfig(basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
+    mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"),
+                                           basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
+    projections: PathIntegratorProjections = PathIntegratorProjections(
+        mec_basal_hpc=replace(PathIntegratorProjections().mec_basal_hpc, w_init=3.0))
+    schedule: ScheduleConfig = ScheduleConfig(final_factor=0.03)
+    test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=20.0, decoder="knn",
+                                                                report_times=(1.0, 2.0, 5.0, 10.0, 20.0))
+    maps: SpatialMapConfig = SpatialMapConfig()
+    gain_probes: DirectionProbeConfig = DirectionProbeConfig()
+    topology: Topology2DConfig = Topology2DConfig()
+
+
+def circuit_config(config: Config) -> path_integration.Config:
+    """The 1-D experiment's config with every field this one shares (the others at their defaults),
+    from which :func:`hippo.experiments.path_integration.build` builds the world, streams and circuit."""
+    shared = {f.name for f in fields(path_integration.Config)} & {f.name for f in fields(Config)} - {"experiment"}
+    return path_integration.Config(**{name: getattr(config, name) for name in shared})
+
+
+def probe_paths(env, config: DirectionProbeConfig, dt: float) -> list[tuple[np.ndarray, RecordedPath]]:
+    """``(commanded velocity, path)`` of every probe: still for ``warmup``, then a straight line (see
+    :class:`DirectionProbeConfig`)."""
+    angles = 2 * np.pi * np.arange(config.n_directions) / config.n_directions
+    centre = env.size / 2
+    n_warmup = int(round(config.warmup / dt))
+    probes = []
+    for speed in config.speeds:
+        duration = config.duration if env.periodic else min(config.duration, config.max_path * env.size.min() / speed)
+        n_moving = int(round(duration / dt))
+        for angle in angles:
+            velocity = speed * np.array([np.cos(angle), np.sin(angle)])
+            start = centre - velocity * (n_moving * dt) / 2
+            moving = start + velocity * dt * np.arange(n_moving + 1)[:, None]
+            positions = env.wrap(np.vstack([np.repeat(start[None], n_warmup, axis=0), moving]))
+            probes.append((velocity, RecordedPath(positions, dt, "mirror", env, "probe")))
+    return probes
+
+
+def run_direction_probes(engine, stream, decoder, config: Config):
+    """Gains along and across each probe direction (learning and noise off); see :class:`DirectionProbeConfig`."""
+    probes = config.gain_probes
+    commanded, measured, r_squared = [], [], []
+    for velocity, path in probe_paths(stream.env, probes, config.dt):
+        probe = stream.replayed(path)
+        n_moving = len(path.positions) - 1 - int(round(probes.warmup / config.dt))
+        record = run_phases(engine, [
+            Phase("warmup", probes.warmup, probe, config.theta, noise=False),
+            Phase("generative", n_moving * config.dt, probe, GENERATION, noise=False, record=("hpc",)),
+        ])["generative"].recording
+        t = record.t - record.t[0]
+        kept = t >= probes.transient
+        fitted, r2 = bump_velocity(t[kept], decoder.predict(record.signals["hpc"])[kept], stream.env)
+        commanded.append(velocity)
+        measured.append(fitted)
+        r_squared.append(r2)
+    return directional_gains(np.array(commanded), np.array(measured), np.array(r_squared))
+
+
+def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path | None = None) -> dict:
+    """Train, test path integration in 2-D, run the 2-D analyses; return the metrics.
+
+    Writes ``state.npz`` as the 1-D experiment does (``start_from`` and ``duration = 0``
+    work the same way), ``arrays.npz`` (test trials, rate maps, probe gains, MSD) and the
+    figures ``paths``, ``error``, ``rate_maps``, ``gains``, ``manifold``, ``persistence_theta``,
+    ``persistence_generative`` and ``loss``.
+
+    Raises:
+        ConfigError: ``duration`` is 0 without ``start_from``.
+    """
+    if config.duration == 0 and start_from is None:
+        raise ConfigError("--set", "duration", "0 s of training leaves nothing to test",
+                          "> 0 s, or 0 with --from RUN_DIR (test a saved run's network)")
+    circuit = circuit_config(config)
+    setup = path_integration.build(circuit)
+    env, engine = setup.env, setup.engine
+    saved = load_run_state(start_from, engine) if start_from is not None else {}
+    setup.stream.cursor = int(saved.get("training_cursor", 0))
+    training = run_phases(engine, [path_integration.training_phase(circuit, setup)], progress)["training"]
+    end_of_training = engine.get_state()
+    recording, positions = training.recording, training.positions()
+    trained = len(recording.t) > 0
+    if trained:
+        decoder, window = path_integration.fit_decoder(circuit, setup, training)
+    else:
+        decoder, window = restore_decoder(config.test.decoder, env, saved["decoder"]), np.zeros(0, dtype=bool)
+    save_run_state(run_dir, end_of_training, engine.network,
+                   {"decoder": decoder_state(decoder), "training_cursor": setup.stream.cursor})
+    started = time.perf_counter()
+    result = path_integration.measure_path_integration(circuit, setup, decoder, progress)
+    test_seconds = time.perf_counter() - started
+
+    wake = window & (recording.theta > 0.5)
+    fit_error = (decoding_error(env, decoder.predict(recording.signals["hpc"][wake]), positions[wake]).mean()
+                 if wake.any() else np.nan)
+    record_dt = config.dt * config.record_every
+    metrics = {
+        "control": config.control,
+        "pi_error_m": {f"{s:g}": result.error_at(s)[0] for s in config.test.report_times},
+        "pi_error_sem_m": {f"{s:g}": result.error_at(s)[1] for s in config.test.report_times},
+        "pi_error_before_m": float(result.errors[:, result.t <= 0].mean()),
+        "pi_horizon_s": result.horizon(config.test.horizon_error),
+        "chance_error_m": chance_error(env),
+        "decoder_fit_error_m": float(fit_error),
+        **(loss_summary({layer: recording.loss[layer] for layer in ("hpc", "mec")}, config.duration, record_dt)
+           if trained else {}),
+        "sim_seconds": config.duration,
+        "wall_seconds": training.wall_seconds,
+        "us_per_step": (1e6 * training.wall_seconds / (training.stop - training.start)) if trained else float("nan"),
+    }
+    metrics["error_2s_over_chance"] = result.error_at(2.0)[0] / metrics["chance_error_m"] \
+        if result.t[-1] >= 2.0 else float("nan")
+    metrics.update(error_horizons(result.t, result.errors))
+    started = time.perf_counter()
+    arrays = {"train.t": recording.t, "train.loss.hpc": recording.loss["hpc"], "train.loss.mec": recording.loss["mec"],
+              "test.t": result.t, "test.errors": result.errors, "test.decoded": result.decoded, "test.true": result.true}
+    arrays.update(_analyses(config, setup, result, decoder, metrics, run_dir))
+    metrics["wall_seconds_by_part"] = {"training": training.wall_seconds, "test": test_seconds,
+                                       "analyses": time.perf_counter() - started}
+    run_dir.figure("paths", lambda path: figures.paths(result, env, path))
+    run_dir.figure("error", lambda path: figures_1d.error_curve(result, metrics, path))
+    if trained:
+        run_dir.figure("loss", lambda path: figures_1d.loss_curves(recording, path))
+    run_dir.write_arrays("arrays", arrays)
+    run_dir.write_arrays("weights", engine.all_weights())
+    return metrics
+
+
+def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: RunDir) -> dict:
+    """The 2-D analyses (module docstring): adds to ``metrics``, queues figures, returns arrays.
+
+    The error decomposition is fitted up to the 0.10-m horizon (at least 1 s); rate maps and
+    the theta-mode topology use the mapping session (:class:`SpatialMapConfig`).
+    """
+    env, n = setup.env, config.n_mec
+    arrays = {}
+    stop = min(max(metrics["horizon_10cm_s"], 1.0), float(result.t[-1]))
+    decomposition = decompose_errors_2d(result.t, result.decoded, result.true, env, fit_window=(0.0, stop))
+    metrics["error_decomposition"] = decomposition.metrics()
+    arrays.update({"error_decomposition.tau": decomposition.tau, "error_decomposition.msd": decomposition.msd})
+    gains = run_direction_probes(setup.engine, setup.test_stream, decoder, config)
+    metrics["gain_probes"] = gains.metrics()
+    arrays.update({"gain_probes.commanded": gains.commanded, "gain_probes.measured": gains.measured,
+                   "gain_probes.r_squared": gains.r_squared})
+    run_dir.figure("gains", lambda path: figures.gains(gains, path))
+    clouds = {"generative": (result.mec[:, result.t > 0].reshape(-1, n), result.true[:, result.t > 0].reshape(-1, 2))}
+    session = run_phases(setup.engine, [Phase("rate maps", config.maps.duration, setup.test_stream, config.theta,
+                                              noise=False, record=("mec",))])["rate maps"]
+    wake = session.recording.theta > 0.5
+    wake_mec, wake_positions = session.recording.signals["mec"][wake], session.positions()[wake]
+    if len(wake_mec):
+        maps = rate_maps_2d(wake_mec, wake_positions, env, config.maps.bin_size)
+        information = spatial_information(np.clip(maps.maps, 0.0, None), maps.occupancy)
+        scores = np.array([gridness(m) for m in maps.maps])
+        metrics["spatial"] = {"information_bits_median": float(np.nanmedian(information)),
+                              "gridness_median": float(np.nanmedian(scores)),
+                              "gridness_90th_percentile": float(np.nanpercentile(scores, 90)),
+                              "fraction_gridness_above_0.3": float(np.mean(scores > 0.3)),
+                              "peak_rate_median": float(np.nanmedian(np.nanmax(maps.maps, axis=(1, 2))))}
+        arrays.update({"rate_maps": maps.maps, "occupancy": maps.occupancy, "spatial_information": information,
+                       "gridness": scores})
+        run_dir.figure("rate_maps", lambda path: figures.rate_maps(maps.maps, information, scores, path))
+        clouds["theta"] = (wake_mec, wake_positions)
+    metrics["topology"] = {}
+    for k, (name, (points, where)) in enumerate(sorted(clouds.items())):
+        persistence = persistent_homology(points, np.random.default_rng([config.seed, path_integration.TOPOLOGY_KEY, k]),
+                                          max_dim=config.topology.max_dim, n_points=config.topology.n_points,
+                                          n_shuffles=config.topology.n_shuffles, subsample="maxmin")
+        metrics["topology"][name] = persistence.metrics()
+        title = f"MEC population vectors, {'theta mode' if name == 'theta' else 'generative mode'}"
+        run_dir.figure(f"persistence_{name}", lambda path, p=persistence, t=title: figures_pi_analyses.persistence(p, path, t))
+    points, where = clouds.get("theta", clouds["generative"])
+    chosen = np.random.default_rng([config.seed, path_integration.TOPOLOGY_KEY, len(clouds)]).choice(
+        len(points), min(len(points), 2000), replace=False)
+    run_dir.figure("manifold", lambda path: figures.manifold(points[chosen], where[chosen], path,
+                                                             "MEC population vectors in theta mode"
+                                                             if "theta" in clouds else "MEC population vectors"))
+    return arrays
+
+
+def validate(config: Config) -> None:
+    """Refuse, before any work, what the 1-D experiment refuses (:func:`hippo.experiments.path_integration.validate`),
+    a world that is not 2-D, and a recorded path that does not fit the world or has gaps.
+
+    Raises:
+        ConfigError: keyed by the culprit settings (a recording's problems name its file).
+    """
+    env = load_environment_setting(config.environment, "environment")
+    if env.dim != 2:
+        raise ConfigError("", "environment", f"{config.environment!r} is a {env.dim}-D world",
+                          "a 2-D world (e.g. box-1m, sargolini-box); 1-D tracks: hippo run path-integration")
+    path_integration.validate(circuit_config(config))
+    if config.motion.kind == "recorded":
+        load_recorded_path(load_environment(config.environment), config.motion.recording, config.dt)

@@ -1,0 +1,189 @@
+"""2-D path integration: spatial tuning metrics, 2-D decoders and gain estimators on synthetic bumps,
+Betti numbers of a synthetic torus and sheet, and a small run of the experiment."""
+
+import numpy as np
+import pytest
+
+from hippo.analysis.decoding import KNNDecoder, TemplateDecoder
+from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains
+from hippo.analysis.spatial import gridness, rate_maps_2d, spatial_information
+from hippo.analysis.topology import persistent_homology
+from hippo.errors import ConfigError
+from hippo.experiments import resolve, run_experiment
+from hippo.experiments.path_integration_2d import DirectionProbeConfig, probe_paths
+from hippo.world.gridworld import load_environment
+
+BINS = 40  # 2.5-cm bins in a 1 m box
+Y, X = (np.mgrid[:BINS, :BINS] + 0.5) / BINS
+
+
+def _lattice(spacing, angles, orientation, phase):
+    """Sum of plane waves whose wave vectors are ``angles`` (radians) apart, rectified (a grid map)."""
+    k = 4 * np.pi / (np.sqrt(3) * spacing)
+    waves = [np.cos(k * (np.cos(a + orientation) * X + np.sin(a + orientation) * Y) + phase) for a in angles]
+    return np.maximum(sum(waves), 0.0)
+
+
+@pytest.mark.parametrize("spacing, orientation, phase", [(0.3, 0.0, 0.0), (0.4, 0.3, 1.0), (0.25, 1.1, 2.0)])
+def test_gridness_separates_hexagonal_from_square_lattices_and_single_fields(spacing, orientation, phase):
+    hexagonal = _lattice(spacing, (0, np.pi / 3, 2 * np.pi / 3), orientation, phase)
+    square = _lattice(spacing, (0, np.pi / 2), orientation, phase)
+    field = np.exp(-((X - 0.3 - phase / 10) ** 2 + (Y - 0.6) ** 2) / (2 * 0.08**2))
+    assert gridness(hexagonal) > 0.8
+    assert gridness(square) < 0.0
+    assert abs(gridness(field)) < 0.3
+
+
+def test_gridness_ignores_unvisited_bins():
+    hexagonal = _lattice(0.3, (0, np.pi / 3, 2 * np.pi / 3), 0.2, 0.5)
+    holes = np.random.default_rng(0).random(hexagonal.shape) < 0.2
+    assert gridness(np.where(holes, np.nan, hexagonal)) > 0.8
+
+
+def test_spatial_information_is_zero_for_uniform_firing_and_log_inverse_occupancy_for_one_field():
+    occupancy = np.random.default_rng(1).integers(1, 10, (BINS, BINS)).astype(float)
+    inside = (X < 0.5) & (Y < 0.25)
+    maps = np.stack([np.full((BINS, BINS), 0.7), np.where(inside, 2.0, 0.0), np.zeros((BINS, BINS))])
+    information = spatial_information(maps, occupancy)
+    p = occupancy[inside].sum() / occupancy.sum()
+    assert information[0] == pytest.approx(0.0, abs=1e-12)
+    assert information[1] == pytest.approx(np.log2(1 / p))
+    assert np.isnan(information[2])
+
+
+def test_rate_maps_average_activity_per_bin_and_count_occupancy():
+    box = load_environment("box-1m")
+    position = np.random.default_rng(2).random((20000, 2))
+    activity = np.column_stack([position[:, 0], position[:, 1] ** 2])
+    maps = rate_maps_2d(activity, position, box, 0.1)
+    assert maps.maps.shape == (2, 10, 10) and maps.occupancy.sum() == 20000
+    centres = (np.arange(10) + 0.5) / 10
+    np.testing.assert_allclose(maps.maps[0].mean(axis=0), centres, atol=0.01)  # columns follow x
+    np.testing.assert_allclose(maps.maps[1].mean(axis=1), centres**2 + 0.01 / 12, atol=0.01)  # rows follow y
+
+
+def _bump_population(env, position, rng, per_side=12, width=0.08, noise=0.05):
+    """Rates of cells with Gaussian tuning on a lattice (wrapped on a periodic world), with noise."""
+    axis = (np.arange(per_side) + 0.5) / per_side * env.size[0]
+    centres = np.stack(np.meshgrid(axis, axis), axis=-1).reshape(-1, 2)
+    d = env.displacement(position[:, None, :], centres[None, :, :])
+    rates = np.exp(-np.sum(d * d, axis=-1) / (2 * width**2))
+    return rates + noise * rng.standard_normal(rates.shape)
+
+
+@pytest.mark.parametrize("world", ["box-1m", "torus-1m"])
+@pytest.mark.parametrize("decoder_class", [KNNDecoder, TemplateDecoder])
+def test_2d_decoders_read_position_from_synthetic_bumps(world, decoder_class):
+    env = load_environment(world)
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        train, test = rng.random((6000, 2)), rng.random((500, 2))
+        decoder = decoder_class(env).fit(_bump_population(env, train, rng), train)
+        error = env.distance(decoder.predict(_bump_population(env, test, rng)), test)
+        assert np.median(error) < 0.04  # the bin (5 cm) or neighbour spacing sets the resolution
+
+
+@pytest.mark.parametrize("world", ["box-1m", "torus-1m"])
+def test_gain_estimators_recover_gain_and_slip_of_a_synthetic_bump(world):
+    env = load_environment(world)
+    rng = np.random.default_rng(3)
+    t = np.arange(0, 2.0, 0.025)
+    commanded, measured, r2 = [], [], []
+    truth = []
+    for angle in np.linspace(0, 2 * np.pi, 8, endpoint=False):
+        for speed in (0.1, 0.3):
+            gain, slip = 0.8 + 0.4 * rng.random(), 0.2 * rng.random() - 0.1
+            u = speed * np.array([np.cos(angle), np.sin(angle)])
+            w = gain * u + slip * np.array([-u[1], u[0]])
+            start = np.array([0.5, 0.5]) - w * t[-1] / 2 + (0.3 if env.periodic else 0.0)
+            decoded = env.wrap(start + t[:, None] * w + 0.003 * rng.standard_normal((len(t), 2)))
+            velocity, fit = bump_velocity(t, decoded, env)
+            commanded.append(u), measured.append(velocity), r2.append(fit), truth.append((gain, slip))
+    gains = directional_gains(np.array(commanded), np.array(measured), np.array(r2))
+    truth = np.array(truth)
+    np.testing.assert_allclose(gains.along, truth[:, 0], atol=0.02)
+    np.testing.assert_allclose(gains.across, truth[:, 1], atol=0.02)
+    assert gains.r_squared.min() > 0.95
+    assert set(gains.metrics()["gain_along_by_direction_deg"]) == {f"{45 * k:g}" for k in range(8)}
+
+
+def test_error_decomposition_2d_recovers_gain_error_drift_and_diffusion():
+    env = load_environment("torus-1m")
+    dt, n_t, n_trials = 0.025, 400, 300
+    t = np.arange(-10, n_t) * dt
+    estimates = []
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        velocity = 0.3 * rng.standard_normal((n_trials, 1, 2)) + 0.3 * rng.standard_normal((n_trials, len(t), 2))
+        true = np.cumsum(velocity * dt, axis=1) + rng.random((n_trials, 1, 2))
+        after = np.clip(t, 0, None)[None, :, None]
+        displacement = true - true[:, 10:11]
+        walk = np.cumsum(np.sqrt(2 * 2e-4 * dt) * rng.standard_normal((n_trials, len(t), 2)), axis=1)
+        walk -= walk[:, 10:11]
+        decoded = true + (t >= 0)[None, :, None] * (-0.05 * displacement + after * np.array([0.01, -0.02]) + walk)
+        result = decompose_errors_2d(t, env.wrap(decoded), env.wrap(true), env)
+        estimates.append((result.gain_minus_one, *result.drift_m_per_s, result.diffusion_m2_per_s))
+    estimates = np.array(estimates)
+    np.testing.assert_allclose(estimates[:, 0], -0.05, atol=0.005)
+    np.testing.assert_allclose(estimates[:, 1], 0.01, atol=0.003)
+    np.testing.assert_allclose(estimates[:, 2], -0.02, atol=0.003)
+    np.testing.assert_allclose(estimates[:, 3], 2e-4, rtol=0.2)
+
+
+def _population_vectors(a, b, periodic, rng, per_side=8, width=0.15):
+    axis = (np.arange(per_side) + 0.5) / per_side
+    cx, cy = (g.ravel() for g in np.meshgrid(axis, axis))
+    dx, dy = a[:, None] - cx, b[:, None] - cy
+    if periodic:
+        dx, dy = (dx + 0.5) % 1 - 0.5, (dy + 0.5) % 1 - 0.5
+    rates = np.exp(-(dx**2 + dy**2) / (2 * width**2))
+    return rates + 0.02 * rng.standard_normal(rates.shape)
+
+
+@pytest.mark.slow
+def test_betti_numbers_of_a_synthetic_torus_and_sheet_of_population_vectors():
+    rng = np.random.default_rng(4)
+    a, b = rng.random((2, 3000))
+    torus = persistent_homology(_population_vectors(a, b, True, rng), np.random.default_rng(5), max_dim=2,
+                                n_points=150, subsample="maxmin")
+    sheet = persistent_homology(_population_vectors(a, b, False, rng), np.random.default_rng(5), max_dim=2,
+                                n_points=150, subsample="maxmin")
+    assert torus.betti == (1, 2, 1)
+    assert sheet.betti == (1, 0, 0)
+
+
+def test_probe_paths_stay_inside_the_box_and_move_at_the_commanded_velocity():
+    box = load_environment("box-1m")
+    config = DirectionProbeConfig(speeds=(0.1, 0.6))
+    probes = probe_paths(box, config, 0.025)
+    assert len(probes) == 16
+    n_warmup = int(round(config.warmup / 0.025))
+    for velocity, path in probes:
+        assert box.is_free(path.positions).all()
+        _, moving = path.segment(0, len(path.positions) - 1)
+        np.testing.assert_allclose(moving[:n_warmup], 0.0, atol=1e-12)
+        np.testing.assert_allclose(moving[n_warmup:], np.broadcast_to(velocity, moving[n_warmup:].shape), atol=1e-9)
+        assert np.ptp(path.positions, axis=0).max() <= config.max_path * 1.0 + 1e-9
+
+
+def test_the_2d_experiment_refuses_a_1d_world():
+    with pytest.raises(ConfigError, match="environment: 'ring-1m' is a 1-D world"):
+        resolve("path-integration-2d", ["environment=ring-1m"])
+
+
+def test_a_short_2d_run_measures_everything(tmp_path):
+    overrides = ["duration=60", "test.decoder_window=30", "test.n_trials=2", "test.generative=3",
+                 "test.report_times=[1.0, 2.0]", "n_mec=30", "senses.n=25", "maps.duration=20",
+                 "gain_probes.speeds=[0.2]", "gain_probes.n_directions=4", "topology.n_points=30",
+                 "topology.max_dim=1"]
+    _, metrics = run_experiment("path-integration-2d", overrides, seed=0, out=tmp_path / "run", quiet=True)
+    assert set(metrics["pi_error_m"]) == {"1", "2"}
+    assert metrics["chance_error_m"] == pytest.approx(0.52, abs=0.01)
+    assert len(metrics["gain_probes"]["gain_along_by_direction_deg"]) == 4
+    assert set(metrics["topology"]) == {"theta", "generative"}
+    assert np.isfinite(metrics["error_decomposition"]["diffusion_m2_per_s"])
+    assert np.isfinite(metrics["spatial"]["information_bits_median"])
+    for name in ("paths", "error", "rate_maps", "gains", "manifold", "persistence_theta"):
+        assert f"figures/{name}.png" in metrics["files"]
+    _, again = run_experiment("path-integration-2d", overrides, seed=0, out=tmp_path / "again", quiet=True)
+    assert again["pi_error_m"] == metrics["pi_error_m"]
