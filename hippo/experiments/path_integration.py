@@ -34,7 +34,7 @@ from hippo.analysis.path_integration import (
 )
 from hippo.analysis.error_decomposition import decompose_errors, error_horizons
 from hippo.analysis.topology import persistent_homology
-from hippo.analysis.velocity_gain import gain_curve_summary, gaussian_weights
+from hippo.analysis.velocity_gain import empirical_weights, gain_curve_summary, gaussian_weights
 from hippo.circuits.activations import Activation
 from hippo.circuits.engines import make_engine
 from hippo.circuits.spec import Noise
@@ -345,7 +345,9 @@ def _field_analyses(config: Config, setup: Setup, result, decoder, maps, run_dir
     curve = run_gain_probes(setup.engine, setup.test_stream, decoder, config.theta, config.gain_probes,
                             [config.seed, PROBE_KEY])
     motion = config.motion
-    metrics["gain_curve"] = gain_curve_summary(curve, gaussian_weights(curve, motion.speed_mean, motion.speed_std))
+    weights = (empirical_weights(curve, setup.stream.velocity(0, setup.stream.cursor)) if motion.kind == "recorded"
+               else gaussian_weights(curve, motion.speed_mean, motion.speed_std))  # a recorded path: its own velocities
+    metrics["gain_curve"] = gain_curve_summary(curve, weights)
     run_dir.figure("gain_curve", lambda path: figures_pi_analyses.gain_curve(curve, path, motion.speed_mean,
                                                                              motion.speed_std))
     window_stop = min(max(metrics["horizon_10cm_s"], 1.0), float(result.t[-1]))
