@@ -90,6 +90,6 @@ def manifold(points, position, path, title: str = "MEC population vectors"):
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_zticks([])
-            fig.colorbar(scatter, ax=ax, shrink=0.6, label=f"true {label}")
+            fig.colorbar(scatter, ax=ax, shrink=0.6, pad=0.15, label=f"true {label}")
         fig.suptitle(title)
     return plotting.save(fig, path)

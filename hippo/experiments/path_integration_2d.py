@@ -162,8 +162,8 @@ class Config:
     projections: PathIntegratorProjections = PathIntegratorProjections(
         mec_basal_hpc=replace(PathIntegratorProjections().mec_basal_hpc, w_init=3.0))
     schedule: ScheduleConfig = ScheduleConfig(final_factor=0.03)
-    test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=20.0, decoder="knn",
-                                                                report_times=(1.0, 2.0, 5.0, 10.0, 20.0))
+    test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=60.0, decoder="knn",
+                                                                report_times=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0))
     maps: SpatialMapConfig = SpatialMapConfig()
     gain_probes: DirectionProbeConfig = DirectionProbeConfig()
     topology: Topology2DConfig = Topology2DConfig()
