@@ -10,7 +10,8 @@ def make_engine(kind: str, network: Network, dt: float, seed: int, precision: st
 
     ``precision`` (``"float64"`` or ``"float32"``) applies to the rate engine;
     ``spiking`` (a :class:`~hippo.circuits.spiking.SpikingConfig`, defaults if None) to
-    the spiking engine.
+    the spiking engine, which is a compiled program when its target is ``"cpp_standalone"``
+    (:class:`~hippo.circuits.spiking_standalone.StandaloneSpikingEngine`).
     """
     if kind == "rate":
         from hippo.circuits.rate import RateEngine
@@ -18,4 +19,9 @@ def make_engine(kind: str, network: Network, dt: float, seed: int, precision: st
         return RateEngine(network, dt, seed, precision)
     from hippo.circuits.spiking import SpikingConfig, SpikingEngine
 
-    return SpikingEngine(network, dt, seed, spiking or SpikingConfig())
+    spiking = spiking or SpikingConfig()
+    if spiking.target == "cpp_standalone":
+        from hippo.circuits.spiking_standalone import StandaloneSpikingEngine
+
+        return StandaloneSpikingEngine(network, dt, seed, spiking)
+    return SpikingEngine(network, dt, seed, spiking)

@@ -54,7 +54,7 @@ from hippo.circuits.rate import InputFunction, Recording
 from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.state import CLOCK_KEYS, check_state, clock_state, restore_clock
-from hippo.errors import DivergenceError
+from hippo.errors import ConfigError, DivergenceError
 from hippo.learning import rules, spiking_rule
 from hippo.progress import announce_compilation
 from hippo.theta import ThetaConfig, theta_gate
@@ -66,24 +66,29 @@ CHUNK_ROWS = 4000
 _STATE_VARIABLE = re.compile(r"(I|n|E|g)_\w+|(Pb|bias)_\d+|u|xl|count|mis|k|plastic_time")
 
 
-def cache_directory() -> Path:
-    """A writable folder for Brian2's compiled Cython code.
+def cache_directory(kind: str = "brian2-cython") -> Path:
+    """A writable folder for compiled code: Brian2's Cython code, or ``kind="brian2-standalone"`` programs.
 
     ``$HIPPO_CACHE`` if set, else ``$XDG_CACHE_HOME`` or ``~/.cache``, under
-    ``hippo/brian2-cython``; a folder in the system's temporary directory when that is
+    ``hippo/<kind>``; a folder in the system's temporary directory when that is
     not writable.
     """
     base = os.environ.get("HIPPO_CACHE") or os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    path = Path(base) / "hippo" / "brian2-cython"
+    path = Path(base) / "hippo" / kind
     try:
         path.mkdir(parents=True, exist_ok=True)
         if os.access(path, os.W_OK):
             return path
     except OSError:
         pass
-    path = Path(tempfile.gettempdir()) / f"hippo-brian2-cython-{os.getuid()}"
+    path = Path(tempfile.gettempdir()) / f"hippo-{kind}-{os.getuid()}"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def recording_steps(start_step: int, stop_step: int, record_every: int) -> np.ndarray:
+    """Engine steps recorded by a run from ``start_step`` to ``stop_step``: the multiples of ``record_every`` in ``(start, stop]``."""
+    return np.arange(start_step // record_every + 1, stop_step // record_every + 1) * record_every
 
 
 def activation_code(activation: Activation, v: str) -> tuple[str, str]:
@@ -154,6 +159,9 @@ class SpikingEngine:
         ValueError: a plastic projection's rule has no spiking translation.
     """
 
+    #: Rows of the input, θ and plasticity-gate tables: the most network steps of one Brian2 run.
+    table_rows = CHUNK_ROWS
+
     def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
         config.check_network_step(dt)
         for p in network.projections:
@@ -201,6 +209,10 @@ class SpikingEngine:
 
     # ------------------------------------------------------------- building
     def _configure_brian(self) -> None:
+        if self.config.target == "cpp_standalone":
+            raise ConfigError("", "spiking.target", "'cpp_standalone' runs the network as a compiled program, which "
+                              "SpikingEngine (Brian2's runtime) does not", "'cython' or 'numpy' here; 'cpp_standalone' "
+                              "with hippo.circuits.engines.make_engine or StandaloneSpikingEngine")
         b2.prefs.codegen.target = self.config.target
         b2.prefs.codegen.runtime.cython.cache_dir = str(cache_directory())
 
@@ -239,8 +251,10 @@ class SpikingEngine:
                       "dmis/dt = abs(r_basal - r_apical)/second : 1", "noise_on : 1 (shared)"]
         lines += ["nu = clip(rate_scale*(r + offset), 0*Hz, max_rate) : Hz", "du/dt = -u/tau_syn : 1",
                   "xl : 1", "count : 1", "k : 1", "t0 : second (shared)"]
-        group = b2.NeuronGroup(layer.n, "\n".join(lines), threshold="k > 0", reset="\n".join(on_spike),
-                               method="euler", clock=self._clock, namespace=self._namespace, name=name)
+        extra_lines, events = self._group_additions(layer)
+        group = b2.NeuronGroup(layer.n, "\n".join(lines + extra_lines), threshold="k > 0", reset="\n".join(on_spike),
+                               events=events or None, method="euler", clock=self._clock, namespace=self._namespace,
+                               name=name)
         # Decay and noise act after the spikes of a step are emitted and delivered, so every
         # reader in the 'start' slot (error, plasticity, recording) sees the state that sets
         # the next spike probabilities.
@@ -260,6 +274,10 @@ class SpikingEngine:
             if p.bias:
                 group.variables[f"bias_{k}"].set_value(p.weights[:, -1])
         return group
+
+    def _group_additions(self, layer: Layer) -> tuple[list[str], dict[str, str]]:
+        """Model lines and custom events a subclass adds to ``layer``'s group (none here)."""
+        return [], {}
 
     def _make_projection(self, k: int, p: Projection) -> _Projection:
         source, target = self.groups[p.source], self.groups[p.target]
@@ -306,13 +324,20 @@ class SpikingEngine:
         the generated code, and Brian2's compilation cache, stay the same from run to run.
         """
         dt = self.dt * b2.second
+        for key, table in self._tables(rates, gate, plastic).items():
+            self._namespace[key] = b2.TimedArray(table, dt=dt, name=key)
+
+    def _tables(self, rates: dict[str, np.ndarray], gate: np.ndarray, plastic: np.ndarray) -> dict[str, np.ndarray]:
+        """Table name → values padded with the last row to :attr:`table_rows` rows (θ and gate 1-D)."""
         tables = {f"rates_{_identifier(name)}": values for name, values in rates.items()}
         tables.update(theta_gate=gate[:, None], plasticity_gate=plastic[:, None])
+        padded = {}
         for key, values in tables.items():
-            table = np.empty((CHUNK_ROWS, values.shape[1]))
+            table = np.empty((self.table_rows, values.shape[1]))
             table[:len(values)] = values
             table[len(values):] = values[-1]
-            self._namespace[key] = b2.TimedArray(table if key.startswith("rates_") else table[:, 0], dt=dt, name=key)
+            padded[key] = table if key.startswith("rates_") else table[:, 0]
+        return padded
 
     def _plasticity_gate(self, gate: np.ndarray) -> np.ndarray:
         """1 where θ is within 0.5 of its value ``settle`` seconds earlier, else 0 (per network step).
@@ -578,9 +603,7 @@ class SpikingEngine:
 
     def _collect(self, plan, monitors, record_every, start_step, baseline, theta, input_rows) -> Recording:
         stop_step = self.step_count
-        rec_steps = np.arange(start_step // record_every + 1, stop_step // record_every + 1) * record_every
-        times = rec_steps * self.dt
-        gate = theta_gate(times, theta)
+        rec_steps = recording_steps(start_step, stop_step, record_every)
         values = {}
         for layer, monitor in monitors.items():
             sample_steps = np.round(np.asarray(monitor.t_) / self.dt).astype(np.int64) - self._step_shift
@@ -593,6 +616,24 @@ class SpikingEngine:
                 if len(series) != len(rec_steps):
                     raise RuntimeError(f"{len(series)} records of {layer}.{var} for {len(rec_steps)} recording times")
                 values[(layer, var)] = series
+        return self._assemble(plan, values, rec_steps, start_step, baseline, theta, input_rows)
+
+    def _assemble(self, plan, values: dict, rec_steps: np.ndarray, start_step: int, baseline: dict, theta: ThetaConfig,
+                  input_rows: dict) -> Recording:
+        """The :class:`Recording` of a run from the recorded neuron variables.
+
+        Args:
+            plan: the recording plan (:meth:`_recording_plan`).
+            values: ``(layer, variable)`` → ``(len(rec_steps), n_units)`` values at the
+                recording steps (the variables :meth:`_monitored` names).
+            rec_steps: the engine steps recorded (:func:`recording_steps`).
+            start_step: the engine step the run started at.
+            baseline: :meth:`_counters` at the start of the run.
+            theta: the run's theta gate.
+            input_rows: input layer → list of the input-rate blocks the run loaded.
+        """
+        times = rec_steps * self.dt
+        gate = theta_gate(times, theta)
         part = Recording(times, {}, {}, gate, rec_steps - 1)
         for name, kind, layer in plan:
             spec = self.network.layer(layer)

@@ -36,8 +36,13 @@ class SpikingConfig:
             filtered spike trains forget the previous theta phase (0: never pauses).
         eta_scale: factor on every projection's learning rate (η per network step, as
             in the rate engine).
-        target: Brian2 code generation: ``"cython"`` (compiled, cached on disk) or
-            ``"numpy"`` (no compilation; slower per step, fast to start).
+        target: Brian2 code generation: ``"cython"`` (compiled, cached on disk),
+            ``"numpy"`` (no compilation; slower per step, fast to start) or
+            ``"cpp_standalone"`` (the network as one compiled C++ program, built once per
+            network and reused across runs and seeds; the fastest per simulated second;
+            see :mod:`hippo.circuits.spiking_standalone`).
+        threads: OpenMP threads of the ``cpp_standalone`` program (1: no OpenMP). The
+            number is compiled into the program, and the random numbers depend on it.
     """
 
     dt: float = field(default=0.001, metadata=bounds(gt=0.0))
@@ -47,7 +52,8 @@ class SpikingConfig:
     offset: float = field(default=0.0, metadata=bounds(min=0.0))
     settle: float = field(default=0.05, metadata=bounds(min=0.0))
     eta_scale: float = field(default=1.0, metadata=bounds(min=0.0))
-    target: Literal["cython", "numpy"] = "cython"
+    target: Literal["cython", "numpy", "cpp_standalone"] = "cython"
+    threads: int = field(default=1, metadata=bounds(min=1))
 
     def __post_init__(self):
         if self.tau_syn <= self.dt:

@@ -1,0 +1,460 @@
+"""The spiking engine as a compiled program (Brian2 ``cpp_standalone``).
+
+:class:`StandaloneSpikingEngine` simulates the network of
+:class:`~hippo.circuits.spiking.SpikingEngine` — the same Brian2 equations, built by the
+same code — as one C++ program, compiled once per network configuration and run as
+often as the protocol needs. A Brian2 run in Python pays Python's overhead for every
+object in every simulation step (about 40 objects × 1000 steps per simulated second on
+the experiment-B network); the program pays none.
+
+The program runs at most :data:`PROGRAM_STEPS` network steps per execution; everything
+that changes from run to run is given to it on the command line (Brian2's ``run_args``):
+
+* the state (weights, plasticity traces, currents, filtered spike trains, noise, error
+  integrals, counters, learned biases) and the rule's parameters — learning switched off
+  (``learn=False``, a frozen projection) is a learning rate and trace decay of 0;
+* the input rates, θ and the plasticity gate per network step, as tables
+  (``TimedArray`` values);
+* the number of network steps to run (the program stops itself after them), the seed
+  of its random numbers, and which layers keep every spike.
+
+After each execution the engine reads the state back, so its weights, state and
+:class:`~hippo.circuits.rate.Recording` are those the runtime engine returns: the rest
+of the package does not know which engine ran. The program records every layer's rates,
+mismatch integral and spike counts at every network step; the engine keeps the signals
+and steps a run asked for.
+
+Programs live in ``cache_directory("brian2-standalone")/<key>``, where the key hashes
+everything compiled into the program (layer sizes and activations, connectivity of the
+fixed projections, rule parameters, spiking settings, ``dt``, Brian2's version and this
+package's spiking code) and nothing that changes between runs (weights, seeds, inputs,
+learning rates). A program is built in a private folder and renamed into place when
+complete, under a lock that lets one process compile at a time; other processes wait
+for it and reuse it, as do later runs with other seeds.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import pickle
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import asdict, replace
+from pathlib import Path
+
+import brian2 as b2
+import numpy as np
+
+from hippo.circuits.rate import InputFunction, Recording
+from hippo.circuits.spec import Layer, Network
+from hippo.circuits.spiking import SpikingConfig, SpikingEngine, _identifier, cache_directory, recording_steps
+from hippo.errors import DivergenceError, HippoError
+from hippo.theta import ThetaConfig, theta_gate
+
+#: Network steps one execution of a program can run (the length of its input tables).
+PROGRAM_STEPS = 8000
+
+#: Wall seconds a program took to compile on the 2-core development machine (the notice quotes it).
+COMPILE_SECONDS = 70
+
+#: Source files whose contents are compiled into a program (a change rebuilds it).
+_SOURCES = ("spiking.py", "spiking_standalone.py", "compartments.py", "activations.py")
+
+#: The custom event of a spike kept with its time (``Recording.spikes``).
+_KEPT_SPIKE = "kept_spike"
+
+#: C++ of the function that ends an execution after the requested number of steps.
+_STOP_CODE = """
+double hippo_stop_after(double t, double t_stop, double dt) {
+    // the simulation step starting at t ends at t + dt: stop when that is t_stop
+    if (t + 1.5*dt > t_stop)
+        Network::_globally_stopped = true;
+    return 0.0;
+}
+"""
+
+
+@b2.implementation("cpp", _STOP_CODE, headers=['"network.h"'])
+@b2.check_units(t=b2.second, t_stop=b2.second, dt=b2.second, result=1)
+def hippo_stop_after(t, t_stop, dt):
+    """Whether the step starting at ``t`` (s) is the last before ``t_stop`` (1.0) or not (0.0); the C++ version stops the program."""
+    return float(t + 1.5 * dt > t_stop)
+
+
+def _settable(obj, name: str, var) -> bool:
+    """Whether ``var`` is a value array of ``obj`` itself that a program's command line can set."""
+    return (isinstance(var, b2.core.variables.ArrayVariable) and not var.read_only and not name.startswith("_")
+            and getattr(var.owner, "name", None) == obj.name)
+
+
+def _recorded(layer: Layer) -> list[str]:
+    """Variables a program records of ``layer`` at every network step (``rec_*``: copies of rates)."""
+    return {"pyramidal": ["rec_r_basal", "rec_r_apical", "mis", "count"], "feedforward": ["rec_r_input", "count"],
+            "input": ["count"]}[layer.kind]
+
+
+def program_key(network: Network, dt: float, config: SpikingConfig) -> str:
+    """Hash of everything a program compiles in: equal keys run the same program.
+
+    Weights enter only through the connectivity of fixed projections (the program's
+    synapses); their values, seeds, inputs and learning rates are given per execution.
+    """
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in _SOURCES:
+        digest.update((here / name).read_bytes())
+    digest.update((here.parent / "learning" / "spiking_rule.py").read_bytes())
+    projections = []
+    for p in network.projections:
+        W = p.weights[:, :-1] if p.bias else p.weights
+        description = {k: v for k, v in asdict(p).items() if k != "weights"}
+        description["shape"] = list(p.weights.shape)
+        if not p.plastic:
+            digest.update(np.packbits(W != 0).tobytes())
+        projections.append(description)
+    description = {"layers": [asdict(layer) for layer in network.layers], "projections": projections,
+                   "config": {k: v for k, v in asdict(config).items() if k != "target"}, "dt": dt,
+                   "rows": PROGRAM_STEPS, "brian2": b2.__version__, "python": sys.version_info[:2]}
+    digest.update(json.dumps(description, sort_keys=True, default=str).encode())
+    return digest.hexdigest()[:20]
+
+
+@contextmanager
+def _build_lock(root: Path):
+    """Hold the cache's build lock: one process compiles at a time (compiling takes both cores)."""
+    with open(root / "build.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+class Program:
+    """A compiled spiking network and what its builder wrote about it (``manifest.json``).
+
+    Attributes:
+        directory: the program's folder (Brian2's project folder).
+        manifest: command-line names, result files, dtypes and sizes of the program's
+            variables; table shapes; monitor files (see :func:`_write_manifest`).
+        built_seconds: wall seconds the build took in this process (0 if it was cached).
+    """
+
+    def __init__(self, directory: Path, built_seconds: float = 0.0):
+        self.directory = directory
+        self.manifest = json.loads((directory / "manifest.json").read_text())
+        self.built_seconds = built_seconds
+
+    @classmethod
+    def for_network(cls, network: Network, dt: float, config: SpikingConfig, stream=None) -> "Program":
+        """The program of this configuration, built first if no process has built it.
+
+        Args:
+            network, dt, config: as :class:`StandaloneSpikingEngine`.
+            stream: where the notice of a compilation goes (default stderr).
+
+        Raises:
+            HippoError: the build failed (the message holds the end of the compiler's output).
+        """
+        root = cache_directory("brian2-standalone")
+        key = program_key(network, dt, config)
+        directory = root / key
+        if (directory / "manifest.json").exists():
+            return cls(directory)
+        with _build_lock(root):
+            if (directory / "manifest.json").exists():  # built by another process while this one waited
+                return cls(directory)
+            stream = stream or sys.stderr
+            stream.write(f"compiling the spiking network as a C++ program — once per network configuration, about "
+                         f"{COMPILE_SECONDS} s on a 2-core machine (cache: {directory})\n")
+            stream.flush()
+            started = time.perf_counter()
+            building = root / f"{key}.building-{os.getpid()}"
+            shutil.rmtree(building, ignore_errors=True)
+            building.mkdir()
+            (building / "spec.pkl").write_bytes(pickle.dumps((network, dt, config)))
+            done = subprocess.run([sys.executable, "-m", "hippo.circuits.spiking_standalone", str(building)],
+                                  capture_output=True, text=True)
+            if done.returncode != 0 or not (building / "manifest.json").exists():
+                shutil.rmtree(building, ignore_errors=True)
+                raise HippoError("building the spiking network's C++ program failed:\n" + (done.stderr or done.stdout)[-3000:])
+            os.rename(building, directory)
+            return cls(directory, time.perf_counter() - started)
+
+    def execute(self, tables: dict[str, np.ndarray], values: dict[str, object], read: list[str],
+                events: list[str]) -> dict[str, np.ndarray]:
+        """Run the program once.
+
+        Args:
+            tables: table name → values of the shape the program was built with.
+            values: command-line variable name (``<object>.<variable>``) → array or number.
+            read: variables to read back after the run (command-line names).
+            events: layers whose kept spikes to read back.
+
+        Returns:
+            ``read``'s variables by name; ``monitor:<layer>:<variable>`` (``(samples, n)``)
+            and ``monitor:<layer>:t`` for every recorded layer; ``spikes:<layer>:<i|t|k>``
+            for ``events``.
+
+        Raises:
+            HippoError: an array does not have the program's shape, or the program failed.
+        """
+        manifest = self.manifest
+        with tempfile.TemporaryDirectory(prefix="run-", dir=self.directory) as work:
+            work = Path(work)
+            results = work / "results"
+            results.mkdir()
+            args = []
+            for name, table in tables.items():
+                spec = manifest["tables"][name]
+                table = np.ascontiguousarray(table, dtype=spec["dtype"])
+                if list(table.shape) != spec["shape"]:
+                    raise HippoError(f"table {name}: shape {table.shape}, the program needs {tuple(spec['shape'])}")
+                table.tofile(work / f"{name}.dat")
+                args.append(f"{name}.values={work / f'{name}.dat'}")
+            for name, value in values.items():
+                spec = manifest["variables"][name]
+                array = np.asarray(value, dtype=spec["dtype"])
+                if array.size == 1 and spec["size"] == 1:
+                    args.append(f"{name}={array.item()!r}")
+                    continue
+                if spec["size"] is not None and array.size != spec["size"]:
+                    raise HippoError(f"variable {name}: {array.size} values, the program has {spec['size']}")
+                np.ascontiguousarray(array.ravel()).tofile(work / f"{name}.dat")
+                args.append(f"{name}={work / f'{name}.dat'}")
+            done = subprocess.run([str(self.directory / "main"), "--results_dir", f"{results}/", *args],
+                                  cwd=self.directory, capture_output=True, text=True)
+            if done.returncode != 0 or done.stderr.strip():
+                raise HippoError(f"the spiking program {self.directory} failed (exit status {done.returncode}):\n"
+                                 + (done.stderr or done.stdout)[-3000:])
+
+            def load(spec):
+                return np.fromfile(results / spec["file"], dtype=spec["dtype"])
+
+            out = {name: load(manifest["variables"][name]) for name in read}
+            for layer, monitor in manifest["monitors"].items():
+                out[f"monitor:{layer}:t"] = load(monitor["t"])
+                for var, spec in monitor["variables"].items():
+                    out[f"monitor:{layer}:{var}"] = load(spec).reshape(-1, monitor["n"])
+            for layer in events:
+                for var, spec in manifest["events"][layer].items():
+                    out[f"spikes:{layer}:{var}"] = load(spec)
+            return out
+
+
+class StandaloneSpikingEngine(SpikingEngine):
+    """:class:`SpikingEngine`'s network run as a compiled program; same arguments, attributes and methods.
+
+    The Brian2 objects of this engine (``groups``, ``projections``) are never run: they
+    hold the state between executions of the program (:meth:`get_state`, :meth:`weight`,
+    :meth:`set_state` read and write them as in the runtime engine).
+
+    Attributes:
+        program: the compiled :class:`Program` (built on first use of its configuration).
+    """
+
+    table_rows = PROGRAM_STEPS
+
+    def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
+        super().__init__(network, dt, seed, config)
+        self.program = Program.for_network(network, dt, config)
+        self._objects = {obj.name: obj for obj in list(self.groups.values())
+                         + [p.synapses for p in self.projections.values() if p.synapses is not None]}
+        for obj in self.brian_network.objects:
+            # they belong to this engine's network, which holds values and is never run (Brian2 would
+            # warn, when they are deleted, that they were never part of a run)
+            obj._network = self.brian_network.id
+
+    def _configure_brian(self) -> None:
+        # the objects only hold values: numpy code generation builds them without compiling anything
+        b2.prefs.codegen.target = "numpy"
+
+    def _parameters(self, learn: bool) -> dict[str, object]:
+        """Command-line values of the shared parameters (noise switch, rule parameters; learning off: η = decay = 0)."""
+        values = {}
+        for obj in self._objects.values():
+            for name, var in obj.variables.items():
+                if var.scalar and _settable(obj, name, var) and name != "t0":
+                    values[f"{obj.name}.{name}"] = var.get_value().item()
+        for proj in self.projections.values():
+            if proj.constants is None or (learn and proj.enabled):
+                continue
+            values[f"{proj.synapses.name}.eta"] = values[f"{proj.synapses.name}.decay"] = 0.0
+            if proj.spec.bias:
+                target = self.groups[proj.spec.target].name
+                values[f"{target}.eta_{proj.key}"] = values[f"{target}.decay_{proj.key}"] = 0.0
+        return values
+
+    def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,
+            record: tuple[str, ...] = (), record_every: int = 1, chunk_steps: int = PROGRAM_STEPS,
+            progress: Callable[[float, dict], None] | None = None, spike_times: tuple[str, ...] = ()) -> Recording:
+        """Simulate ``duration`` seconds; arguments, recording and errors as :meth:`SpikingEngine.run`."""
+        started = time.perf_counter()
+        n_total = int(round(duration / self.dt))
+        chunk = max(1, min(chunk_steps, PROGRAM_STEPS))
+        plan = self._recording_plan(list(record))
+        for layer in spike_times:
+            self.network.layer(layer)
+        monitored = self._monitored(plan)
+        self.set_modes(learn, noise)
+        variables = {key: (obj, name, f"{obj.name}.{name}") for key, (obj, name) in self._state_variables().items()}
+        start_step = self.step_count
+        baseline = self._counters()
+        input_rows = {name: [] for name, kind, _ in plan if kind == "input"}
+        values = {(layer, var): [] for layer, names in monitored.items() for var in names}
+        kept = {layer: [] for layer in spike_times}
+        read = [cmd for _, _, cmd in variables.values()]
+        read += [f"{self.groups[layer].name}.rec_{var}" for layer, var in values if var.startswith("r_")]
+        flags = {f"{self.groups[layer.name].name}.spike_record": float(layer.name in spike_times)
+                 for layer in self.network.layers}
+
+        def recording() -> Recording:
+            stacked = {key: np.concatenate(parts) if parts else np.zeros((0, self.network.layer(key[0]).n))
+                       for key, parts in values.items()}
+            part = self._assemble(plan, stacked, recording_steps(start_step, self.step_count, record_every), start_step,
+                                  baseline, theta, input_rows)
+            part.spikes = {layer: tuple(np.concatenate([c[j] for c in chunks]) if chunks else np.zeros(0)
+                                        for j in range(3)) for layer, chunks in kept.items()}
+            for layer, (i, t, k) in part.spikes.items():
+                part.spikes[layer] = (i.astype(np.int64), t.astype(float), k.astype(np.int64))
+            return part
+
+        done = 0
+        while done < n_total:
+            n = min(chunk, n_total - done)
+            first = self.step_count
+            block = self._input_block(inputs, first, first + n)
+            for name in input_rows:
+                input_rows[name].append(block[name])
+            gate = theta_gate((first + np.arange(n) + 1) * self.dt, theta)
+            tables = self._tables(block, gate, self._plasticity_gate(gate))
+            given = {cmd: obj.variables[name].get_value() for obj, name, cmd in variables.values()}
+            given.update(self._parameters(learn))
+            given.update(flags)
+            given["hippo_control.t_stop"] = n * self.dt
+            given["hippo_control.random_seed"] = int(self.rng.integers(2**31 - 1))
+            before = self._counters()
+            out = self.program.execute(tables, given, read, list(spike_times))
+            for obj, name, cmd in variables.values():
+                obj.variables[name].set_value(out[cmd])
+            self._keep_samples(out, values, first, n, record_every)
+            for layer in spike_times:
+                kept[layer].append((out[f"spikes:{layer}:i"], out[f"spikes:{layer}:t"] + first * self.dt,
+                                    out[f"spikes:{layer}:k"]))
+            self.step_count += n
+            self.t = self.step_count * self.dt
+            done += n
+            if not self._finite():
+                error = DivergenceError(
+                    f"the spiking simulation diverged (NaN or infinite rates or weights) between "
+                    f"t = {first * self.dt:.2f} s and t = {self.t:.2f} s; reduce the learning rates")
+                error.recording = recording()
+                raise error
+            if progress is not None:
+                after = self._counters()
+                progress(done * self.dt, {k: float(np.mean(after[k][0] - before[k][0])) / (n * self.dt)
+                                          for k in after if after[k][0] is not None})
+        result = recording()
+        self.last_run_seconds = time.perf_counter() - started
+        return result
+
+    def _keep_samples(self, out: dict, values: dict, first: int, n: int, record_every: int) -> None:
+        """Append an execution's samples at recorded steps to ``values`` (``(layer, variable)`` → list of blocks).
+
+        The program samples at the start of each of its ``n`` steps; the state after the
+        last step is the one read back (its ``rec_*`` copies of the rates included).
+        """
+        for (layer, var), parts in values.items():
+            name = f"rec_{var}" if var.startswith("r_") else var
+            local = np.round(out[f"monitor:{layer}:t"] / self.dt).astype(np.int64)
+            series = out[f"monitor:{layer}:{name}"]
+            keep = (local >= 1) & ((first + local) % record_every == 0)
+            parts.append(series[keep])
+            if (first + n) % record_every == 0:
+                parts.append(out[f"{self.groups[layer].name}.{name}"][None, :])
+
+
+def _build(directory: Path) -> None:
+    """Generate and compile the program described by ``directory/spec.pkl``; write ``manifest.json`` last."""
+    network, dt, config = pickle.loads((directory / "spec.pkl").read_bytes())
+    b2.set_device("cpp_standalone", build_on_run=False, directory=str(directory))
+    b2.prefs.devices.cpp_standalone.openmp_threads = config.threads if config.threads > 1 else 0
+    engine = _ProgramBuild(network, dt, 0, replace(config, target="cython"))
+    objects = list(engine.groups.values()) + [p.synapses for p in engine.projections.values() if p.synapses is not None]
+    monitors, events = {}, {}
+    for index, layer in enumerate(network.layers):
+        group = engine.groups[layer.name]
+        copies = [v[4:] for v in _recorded(layer) if v.startswith("rec_")]
+        if copies:
+            # at the end of every simulation step: the rates the next step's 'start' slot sees
+            group.run_regularly("\n".join(f"rec_{v} = {v}" for v in copies), when="end", order=index,
+                                name=f"{group.name}_record_copy")
+        monitors[layer.name] = b2.StateMonitor(group, _recorded(layer), record=True, clock=engine._window, when="start",
+                                               order=-1, name=f"{group.name}_monitor")
+        events[layer.name] = b2.EventMonitor(group, _KEPT_SPIKE, variables=["k"], name=f"{group.name}_kept_spikes")
+    control = b2.NeuronGroup(1, "t_stop : second (shared)\nrandom_seed : integer (shared)\nstop_flag : 1 (shared)",
+                             clock=engine._clock, namespace={"hippo_stop_after": hippo_stop_after}, name="hippo_control")
+    control.run_regularly("stop_flag = hippo_stop_after(t, t_stop, dt)", when="end", order=10**6, name="hippo_stop")
+    net = b2.Network(*objects, *monitors.values(), *events.values(), control)
+    b2.device.apply_run_args()
+    seed = b2.device.get_array_name(control.variables["random_seed"])
+    threads = max(1, b2.prefs.devices.cpp_standalone.openmp_threads)
+    b2.device.insert_code("main", f"for (int _i = 0; _i < {threads}; _i++)\n"
+                                  f"    brian::_random_generators[_i].seed((unsigned long) brian::{seed}[0] + _i);")
+    net.run(PROGRAM_STEPS * dt * b2.second, namespace={})
+    b2.device.build(directory=str(directory), compile=True, run=False, with_output=False)
+    _write_manifest(directory, engine, objects + [control], monitors, events)
+
+
+def _write_manifest(directory: Path, engine: SpikingEngine, objects: list, monitors: dict, events: dict) -> None:
+    device = b2.get_device()
+
+    def entry(var) -> dict:
+        # the size of a dynamic array (synapses, recordings) is known when the program runs
+        size = None if isinstance(var, b2.core.variables.DynamicArrayVariable) else int(var.size)
+        return {"file": device.get_array_filename(var), "dtype": np.dtype(var.dtype).name, "size": size}
+
+    variables = {}
+    for obj in objects:
+        for name, var in obj.variables.items():
+            if _settable(obj, name, var):
+                variables[f"{obj.name}.{name}"] = entry(var)
+    for obj, name in engine._state_variables().values():
+        variables[f"{obj.name}.{name}"] = entry(obj.variables[name])
+    tables = {key: {"shape": list(table.values.shape), "dtype": np.dtype(table.values.dtype).name}
+              for key, table in engine._namespace.items() if isinstance(table, b2.TimedArray)}
+    manifest = {
+        "variables": variables,
+        "tables": tables,
+        "monitors": {layer: {"t": entry(m.variables["t"]), "n": int(m.source.N),
+                             "variables": {v: entry(m.variables[v]) for v in m.record_variables}}
+                     for layer, m in monitors.items()},
+        "events": {layer: {v: entry(m.variables[v]) for v in ("i", "t", "k")} for layer, m in events.items()},
+    }
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=1))
+
+
+class _ProgramBuild(SpikingEngine):
+    """The engine's Brian2 objects as the program compiles them: long tables, rate copies and kept-spike events."""
+
+    table_rows = PROGRAM_STEPS
+
+    def _configure_brian(self) -> None:
+        # the C++ standalone device generates its own code; no runtime target applies
+        pass
+
+    def _group_additions(self, layer: Layer) -> tuple[list[str], dict[str, str]]:
+        lines = [f"{v} : 1" for v in _recorded(layer) if v.startswith("rec_")] + ["spike_record : 1 (shared)"]
+        return lines, {_KEPT_SPIKE: "k > 0 and spike_record > 0.5"}
+
+
+if __name__ == "__main__":
+    _build(Path(sys.argv[1]))
