@@ -56,18 +56,19 @@ class AdamPlasticity(Plasticity):
 
 
 @njit(inline="always")
-def _synapse(W, P, M, V, i, j, gradient, eta, l1, l2, decay, beta1, beta2, correct1, correct2, epsilon):
-    """One synapse's step: trace, moments, weight (``correct1``, ``correct2``: ``1/(1 − βᵗ)``)."""
+def _synapse(W, P, M, V, i, j, gradient, eta, l1, l2, decay, beta1, beta2, complement1, complement2, correct1,
+             correct2, epsilon):
+    """One synapse's step: trace, moments, weight (``complement``: ``1 − β``; ``correct``: ``1/(1 − βᵗ)``)."""
     trace = induction_trace(P[i, j], gradient, decay)
     P[i, j] = trace
-    first = beta1 * M[i, j] + (1.0 - beta1) * trace
-    second = beta2 * V[i, j] + (1.0 - beta2) * trace * trace
+    first = beta1 * M[i, j] + complement1 * trace
+    second = beta2 * V[i, j] + complement2 * trace * trace
     M[i, j] = first
     V[i, j] = second
     W[i, j] += eta * penalised(first * correct1 / (math.sqrt(second * correct2) + epsilon), W[i, j], l1, l2)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def adam_step(W, S, delta, pre, post, bias, params):
     """One step of one projection, in place (Dale's law is applied by the caller).
 
@@ -86,15 +87,18 @@ def adam_step(W, S, delta, pre, post, bias, params):
     P, M, V = S[0], S[1], S[2]
     steps = S[3, 0, 0] + 1.0
     S[3, 0, 0] = steps
-    correct1 = 1.0 / (1.0 - beta1 ** steps)
-    correct2 = 1.0 / (1.0 - beta2 ** steps)
+    real = W.dtype.type  # every factor in the weights' precision, so float32 loops stay float32
+    complement1, complement2 = real(1) - beta1, real(1) - beta2
+    correct1, correct2 = real(1.0 / (1.0 - beta1 ** steps)), real(1.0 / (1.0 - beta2 ** steps))
     n_pre = pre.shape[0]
     for i in range(W.shape[0]):
         d = delta[i]
         for j in range(n_pre):
-            _synapse(W, P, M, V, i, j, d * pre[j], eta, l1, l2, decay, beta1, beta2, correct1, correct2, epsilon)
+            _synapse(W, P, M, V, i, j, d * pre[j], eta, l1, l2, decay, beta1, beta2, complement1, complement2,
+                     correct1, correct2, epsilon)
         if bias:
-            _synapse(W, P, M, V, i, n_pre, d, eta, l1, l2, decay, beta1, beta2, correct1, correct2, epsilon)
+            _synapse(W, P, M, V, i, n_pre, d, eta, l1, l2, decay, beta1, beta2, complement1, complement2,
+                     correct1, correct2, epsilon)
 
 
 def _parameters(plasticity: AdamPlasticity, dt: float) -> tuple[float, ...]:

@@ -49,16 +49,16 @@ class MomentumPlasticity(Plasticity):
 
 
 @njit(inline="always")
-def _synapse(W, P, V, i, j, gradient, eta, l1, l2, decay, beta):
-    """One synapse's step: trace, velocity, weight."""
+def _synapse(W, P, V, i, j, gradient, eta, l1, l2, decay, beta, complement):
+    """One synapse's step: trace, velocity, weight (``complement``: ``1 − β``)."""
     trace = induction_trace(P[i, j], gradient, decay)
     P[i, j] = trace
-    velocity = beta * V[i, j] + (1.0 - beta) * trace
+    velocity = beta * V[i, j] + complement * trace
     V[i, j] = velocity
     W[i, j] += eta * penalised(velocity, W[i, j], l1, l2)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def momentum_step(W, S, delta, pre, post, bias, params):
     """One step of one projection, in place (Dale's law is applied by the caller).
 
@@ -73,14 +73,15 @@ def momentum_step(W, S, delta, pre, post, bias, params):
     """
     eta, l1, l2 = params[LEARNING_RATE], params[L1], params[L2]
     decay, beta = params[N_SHARED], params[N_SHARED + 1]
+    complement = W.dtype.type(1) - beta  # in the weights' precision, so float32 loops stay float32
     P, V = S[0], S[1]
     n_pre = pre.shape[0]
     for i in range(W.shape[0]):
         d = delta[i]
         for j in range(n_pre):
-            _synapse(W, P, V, i, j, d * pre[j], eta, l1, l2, decay, beta)
+            _synapse(W, P, V, i, j, d * pre[j], eta, l1, l2, decay, beta, complement)
         if bias:
-            _synapse(W, P, V, i, n_pre, d, eta, l1, l2, decay, beta)
+            _synapse(W, P, V, i, n_pre, d, eta, l1, l2, decay, beta, complement)
 
 
 def _parameters(plasticity: MomentumPlasticity, dt: float) -> tuple[float, ...]:

@@ -53,16 +53,16 @@ class NaturalGradientPlasticity(Plasticity):
 
 
 @njit(inline="always")
-def _synapse(W, P, F, i, j, x, gradient, eta, l1, l2, decay, beta, correct, epsilon):
-    """One synapse's step: trace, presynaptic power, weight (``correct``: ``1/(1 − βᵗ)``)."""
+def _synapse(W, P, F, i, j, x, gradient, eta, l1, l2, decay, beta, complement, correct, epsilon):
+    """One synapse's step: trace, presynaptic power, weight (``complement``: ``1 − β``; ``correct``: ``1/(1 − βᵗ)``)."""
     trace = induction_trace(P[i, j], gradient, decay)
     P[i, j] = trace
-    power = beta * F[i, j] + (1.0 - beta) * x * x
+    power = beta * F[i, j] + complement * x * x
     F[i, j] = power
     W[i, j] += eta * penalised(trace / (power * correct + epsilon), W[i, j], l1, l2)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def natural_gradient_step(W, S, delta, pre, post, bias, params):
     """One step of one projection, in place (Dale's law is applied by the caller).
 
@@ -81,15 +81,16 @@ def natural_gradient_step(W, S, delta, pre, post, bias, params):
     P, F = S[0], S[1]
     steps = S[2, 0, 0] + 1.0
     S[2, 0, 0] = steps
-    correct = 1.0 / (1.0 - beta ** steps)
+    real = W.dtype.type  # every factor in the weights' precision, so float32 loops stay float32
+    complement, correct = real(1) - beta, real(1.0 / (1.0 - beta ** steps))
     n_pre = pre.shape[0]
     for i in range(W.shape[0]):
         d = delta[i]
         for j in range(n_pre):
             x = pre[j]
-            _synapse(W, P, F, i, j, x, d * x, eta, l1, l2, decay, beta, correct, epsilon)
+            _synapse(W, P, F, i, j, x, d * x, eta, l1, l2, decay, beta, complement, correct, epsilon)
         if bias:
-            _synapse(W, P, F, i, n_pre, 1.0, d, eta, l1, l2, decay, beta, correct, epsilon)
+            _synapse(W, P, F, i, n_pre, real(1), d, eta, l1, l2, decay, beta, complement, correct, epsilon)
 
 
 def _parameters(plasticity: NaturalGradientPlasticity, dt: float) -> tuple[float, ...]:

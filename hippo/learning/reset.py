@@ -69,7 +69,7 @@ class ResetPlasticity(Plasticity):
     refractory: float = field(default=60.0, metadata=bounds(min=0.0))
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def surprised(S, delta, window_rate, baseline_rate, threshold, refractory_steps):
     """Advance the compartment's error statistics by one step; whether the error jumped (see the module docstring).
 
@@ -111,7 +111,7 @@ def surprised(S, delta, window_rate, baseline_rate, threshold, refractory_steps)
     return fire
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def reset_step(W, S, delta, pre, post, bias, params):
     """One step of one projection, in place (Dale's law is applied by the caller).
 

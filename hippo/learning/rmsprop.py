@@ -54,16 +54,16 @@ class RMSpropPlasticity(Plasticity):
 
 
 @njit(inline="always")
-def _synapse(W, P, M, i, j, gradient, eta, l1, l2, decay, beta2, epsilon):
-    """One synapse's step: trace, mean square, weight."""
+def _synapse(W, P, M, i, j, gradient, eta, l1, l2, decay, beta2, complement, epsilon):
+    """One synapse's step: trace, mean square, weight (``complement``: ``1 − β₂``)."""
     trace = induction_trace(P[i, j], gradient, decay)
     P[i, j] = trace
-    square = beta2 * M[i, j] + (1.0 - beta2) * trace * trace
+    square = beta2 * M[i, j] + complement * trace * trace
     M[i, j] = square
     W[i, j] += eta * penalised(trace / math.sqrt(square + epsilon), W[i, j], l1, l2)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, error_model="numpy")
 def rmsprop_step(W, S, delta, pre, post, bias, params):
     """One step of one projection, in place (Dale's law is applied by the caller).
 
@@ -78,14 +78,15 @@ def rmsprop_step(W, S, delta, pre, post, bias, params):
     """
     eta, l1, l2 = params[LEARNING_RATE], params[L1], params[L2]
     decay, beta2, epsilon = params[N_SHARED], params[N_SHARED + 1], params[N_SHARED + 2]
+    complement = W.dtype.type(1) - beta2  # in the weights' precision, so float32 loops stay float32
     P, M = S[0], S[1]
     n_pre = pre.shape[0]
     for i in range(W.shape[0]):
         d = delta[i]
         for j in range(n_pre):
-            _synapse(W, P, M, i, j, d * pre[j], eta, l1, l2, decay, beta2, epsilon)
+            _synapse(W, P, M, i, j, d * pre[j], eta, l1, l2, decay, beta2, complement, epsilon)
         if bias:
-            _synapse(W, P, M, i, n_pre, d, eta, l1, l2, decay, beta2, epsilon)
+            _synapse(W, P, M, i, n_pre, d, eta, l1, l2, decay, beta2, complement, epsilon)
 
 
 def _parameters(plasticity: RMSpropPlasticity, dt: float) -> tuple[float, ...]:
