@@ -79,6 +79,19 @@ def _components(points: np.ndarray, margin: float, min_size: int) -> tuple[int, 
     return 1 + int(np.sum(large & (tree[:, 2] > threshold))), threshold
 
 
+def leading_components(points: np.ndarray, n_components: int) -> np.ndarray:
+    """``points`` ``(m, d)`` centred and projected onto their ``n_components`` leading principal components.
+
+    In a code of localised fields (place cells, a bump), population vectors of distant
+    positions are all about equally far apart, so the Rips complex of the raw vectors fills
+    loops late and a sheet reads as holding loops; the leading components keep the
+    manifold's large-scale shape (Gardner et al. 2022 kept 6 for grid-cell tori).
+    """
+    centred = points - points.mean(axis=0)
+    _, _, components = np.linalg.svd(centred, full_matrices=False)
+    return centred @ components[:n_components].T
+
+
 def maxmin_landmarks(points: np.ndarray, n: int, rng: np.random.Generator) -> np.ndarray:
     """Indices of ``n`` landmarks of ``points`` ``(m, d)`` chosen by farthest-point (max-min) sampling.
 

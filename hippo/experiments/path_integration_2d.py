@@ -38,7 +38,7 @@ from hippo.analysis.losses import loss_summary
 from hippo.analysis.path_integration import PathIntegrationTestConfig, decoder_state, restore_decoder
 from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains
 from hippo.analysis.spatial import gridness, rate_maps_2d, spatial_information
-from hippo.analysis.topology import persistent_homology
+from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.circuits.activations import Activation
 from hippo.circuits.spec import Noise
 from hippo.circuits.spiking_config import SpikingConfig
@@ -114,17 +114,22 @@ class SpatialMapConfig:
 class Topology2DConfig:
     """Persistent homology of MEC population vectors (see :mod:`hippo.analysis.topology`).
 
-    Each cloud is subsampled by farthest-point sampling
-    (:func:`~hippo.analysis.topology.maxmin_landmarks`): a random subsample of a sparsely
-    sampled sheet leaves holes that count as loops.
+    Three clouds: the mapping session's theta-mode samples (``theta``), its rate maps'
+    population vectors, one per visited bin (``theta_binned``), and the test's generative
+    samples (``generative``). Each is projected onto its ``n_components`` leading principal
+    components (:func:`~hippo.analysis.topology.leading_components`) and subsampled by
+    farthest-point sampling (:func:`~hippo.analysis.topology.maxmin_landmarks`): a random
+    subsample of a sparsely sampled sheet leaves holes that count as loops.
 
     Attributes:
-        n_points: landmarks drawn from each cloud (theta mode; generation).
+        n_points: landmarks drawn from each cloud.
+        n_components: principal components kept (0 keeps the population vectors whole).
         n_shuffles: shuffled clouds setting the thresholds.
         max_dim: highest homology dimension (2 counts the void of a torus).
     """
 
     n_points: int = field(default=150, metadata=bounds(min=3))
+    n_components: int = field(default=10, metadata=bounds(min=0))
     n_shuffles: int = field(default=5, metadata=bounds(min=1))
     max_dim: int = field(default=2, metadata=bounds(min=0, max=2))
 
@@ -319,13 +324,19 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
                        "gridness": scores})
         run_dir.figure("rate_maps", lambda path: figures.rate_maps(maps.maps, information, scores, path))
         clouds["theta"] = (wake_mec, wake_positions)
+        binned = np.isfinite(maps.maps).all(axis=0)
+        centres = (np.argwhere(binned)[:, ::-1] + 0.5) * (env.size / binned.shape[::-1])
+        clouds["theta_binned"] = (maps.maps[:, binned].T, centres)
     metrics["topology"] = {}
     for k, (name, (points, where)) in enumerate(sorted(clouds.items())):
+        if config.topology.n_components:
+            points = leading_components(points, config.topology.n_components)
         persistence = persistent_homology(points, np.random.default_rng([config.seed, path_integration.TOPOLOGY_KEY, k]),
                                           max_dim=config.topology.max_dim, n_points=config.topology.n_points,
                                           n_shuffles=config.topology.n_shuffles, subsample="maxmin")
         metrics["topology"][name] = persistence.metrics()
-        title = f"MEC population vectors, {'theta mode' if name == 'theta' else 'generative mode'}"
+        title = {"theta": "MEC population vectors, theta mode", "theta_binned": "MEC rate maps' population vectors",
+                 "generative": "MEC population vectors, generative mode"}[name]
         run_dir.figure(f"persistence_{name}", lambda path, p=persistence, t=title: figures_pi_analyses.persistence(p, path, t))
     points, where = clouds.get("theta", clouds["generative"])
     chosen = np.random.default_rng([config.seed, path_integration.TOPOLOGY_KEY, len(clouds)]).choice(
