@@ -129,3 +129,33 @@ def test_dnnglm_fitted_to_a_zero_rule_infers_near_zero_updates():
     assert np.sqrt(np.mean(out["dW"] ** 2)) < 0.25 * np.sqrt(np.mean(learning.dW ** 2))
     drift = np.abs(out["W"][:, -1] - out["W"][:, 0]).mean()
     assert drift < 0.25 * np.abs(learning.W[:, -1] - learning.W[:, 0]).mean()
+
+
+# ------------------------------------------------------------ recordings of a circuit
+def test_rate_engine_records_a_projections_weights():
+    """Recorded weights change by exactly the prediction-error rule's step on the recorded error and rates."""
+    from hippo.circuits.rate import RateEngine
+    from hippo.circuits.spec import Layer, Network, Projection
+    from hippo.learning.rules import Plasticity
+    from hippo.theta import INFERENCE
+
+    rng = np.random.default_rng(0)
+    eta, dt = 0.01, 0.025
+    network = Network((Layer("x", 4, "input"), Layer("p", 3, "pyramidal")),
+                      (Projection("x", "p", "basal", rng.normal(size=(3, 4))),
+                       Projection("x", "p", "apical", np.zeros((3, 5)), bias=True,
+                                  plasticity=Plasticity(rule="prediction-error", eta=eta, tau_trace=dt))))
+    inputs = rng.normal(size=(400, 4))
+    engine = RateEngine(network, dt)
+    feed = lambda a, b: {"x": inputs[a:b]}  # noqa: E731
+    engine.run(7 * dt, feed, INFERENCE, noise=False)  # records then start off the chunk grid
+    rec = engine.run(200 * dt, feed, INFERENCE, noise=False, record=("x", "p", "p.apical"),
+                     record_weights=("p.apical<-x",))
+    W = rec.weights["p.apical<-x"]
+    assert W.shape == (200, 3, 5) and np.array_equal(W[-1], engine.weight("p.apical<-x"))
+    error = rec.signals["p"] - rec.signals["p.apical"]
+    pre = np.concatenate([rec.signals["x"], np.ones((200, 1))], axis=1)
+    assert np.diff(W, axis=0) == pytest.approx(eta * error[1:, :, None] * pre[1:, None, :], abs=1e-12)
+    sparse = engine.run(30 * dt, feed, INFERENCE, noise=False, record=("p",), record_every=4,
+                        record_weights=("p.apical<-x",))
+    assert sparse.weights["p.apical<-x"].shape == (len(sparse.t), 3, 5) and len(sparse.t) in (7, 8)

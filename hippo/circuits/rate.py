@@ -70,6 +70,8 @@ class Recording:
         spikes: spiking engine only, for the layers asked for with ``spike_times``:
             ``layer -> (unit, time, count)``, one entry per simulation step in which a
             unit spiked (its index, the time in seconds, the number of spikes).
+        weights: for the projections asked for with ``record_weights``: ``projection ->
+            (n_records, n_post, n_cols)`` weights after the learning step of each record.
     """
 
     t: np.ndarray
@@ -78,6 +80,7 @@ class Recording:
     theta: np.ndarray | None = None
     steps: np.ndarray | None = None
     spikes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
+    weights: dict[str, np.ndarray] = field(default_factory=dict)
 
     @staticmethod
     def concatenate(parts: list["Recording"]) -> "Recording":
@@ -94,6 +97,7 @@ class Recording:
             np.concatenate([p.theta for p in parts]),
             np.concatenate([p.steps for p in parts]),
             spikes,
+            {k: np.concatenate([p.weights[k] for p in parts]) for k in parts[0].weights},
         )
 
     def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
@@ -354,7 +358,7 @@ class RateEngine:
     # --------------------------------------------------------------------- run
     def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,
             record: tuple[str, ...] = (), record_every: int = 1, chunk_steps: int = 4000,
-            progress: Callable[[float, dict], None] | None = None) -> Recording:
+            progress: Callable[[float, dict], None] | None = None, record_weights: tuple[str, ...] = ()) -> Recording:
         """Simulate ``duration`` seconds.
 
         Args:
@@ -369,6 +373,8 @@ class RateEngine:
             record_every: record every this many steps (decimation).
             chunk_steps: steps per compiled call (memory of the per-chunk inputs and noise).
             progress: called after each chunk with (simulated seconds done, current losses).
+            record_weights: projections (``"target.compartment<-source"``) whose weights are
+                recorded with the signals (chunks then end at every record).
 
         Raises:
             DivergenceError: rates became NaN or infinite; its ``recording`` attribute
@@ -382,6 +388,8 @@ class RateEngine:
         parts, done = [], 0
         while done < n_total:
             n = min(chunk_steps, n_total - done)
+            if record_weights:
+                n = min(n, record_every - self.step_count % record_every)
             start = self.step_count
             t = (start + np.arange(n) + 1) * self.dt
             gate = theta_gate(t, theta).astype(self.dtype)
@@ -402,6 +410,8 @@ class RateEngine:
                 part.signals[name] = source[:, first: first + size]
             for i, name in enumerate(self.pyramidal):
                 part.loss[name] = out_loss[:, i]
+            for name in record_weights:
+                part.weights[name] = np.repeat(self.weight(name)[None], n_rec, axis=0)
             self.step_count += n
             self.t = self.step_count * self.dt
             done += n
