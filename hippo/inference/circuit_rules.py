@@ -27,6 +27,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 import optax
+from scipy.signal import lfilter
 
 from hippo.circuits.rate import RateEngine
 from hippo.circuits.spec import Layer, Network, Noise, Projection
@@ -91,12 +92,8 @@ def smooth_inputs(n_steps: int, n: int, dt: float, tau: float, rng: np.random.Ge
     """``(n_steps, n)`` Ornstein–Uhlenbeck rates with unit stationary variance and correlation time ``tau``."""
     decay = np.exp(-dt / tau)
     kicks = rng.standard_normal((n_steps, n)) * np.sqrt(1.0 - decay ** 2)
-    x = np.empty((n_steps, n))
-    state = rng.standard_normal(n)
-    for t in range(n_steps):
-        state = decay * state + kicks[t]
-        x[t] = state
-    return x
+    start = rng.standard_normal(n)
+    return lfilter([1.0], [1.0, -decay], kicks, axis=0, zi=decay * start[None, :])[0]
 
 
 def record_run(rule: str, config: CircuitConfig, rng: np.random.Generator) -> dict[str, np.ndarray]:
