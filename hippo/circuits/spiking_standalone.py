@@ -24,13 +24,13 @@ of the package does not know which engine ran. The program records every layer's
 mismatch integral and spike counts at every network step; the engine keeps the signals
 and steps a run asked for.
 
-Programs live in ``cache_directory("brian2-standalone")/<key>``, where the key hashes
+Programs live in ``program_root()/<key>``, where the key hashes
 everything compiled into the program (layer sizes and activations, connectivity of the
 fixed projections, rule parameters, spiking settings, ``dt``, Brian2's version and this
 package's spiking code) and nothing that changes between runs (weights, seeds, inputs,
 learning rates). A program is built in a private folder and renamed into place when
-complete, under a lock that lets one process compile at a time; other processes wait
-for it and reuse it, as do later runs with other seeds.
+complete, under a lock that lets one process of the machine's user compile at a time;
+other processes wait for it and reuse it, as do later runs with other seeds.
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ import numpy as np
 
 from hippo.circuits.rate import InputFunction, Recording
 from hippo.circuits.spec import Layer, Network
-from hippo.circuits.spiking import SpikingConfig, SpikingEngine, _identifier, cache_directory, recording_steps
+from hippo.circuits.spiking import SpikingConfig, SpikingEngine, cache_directory, recording_steps
 from hippo.errors import DivergenceError, HippoError
 from hippo.theta import ThetaConfig, theta_gate
 
@@ -63,7 +63,7 @@ from hippo.theta import ThetaConfig, theta_gate
 PROGRAM_STEPS = 8000
 
 #: Wall seconds a program took to compile on the 2-core development machine (the notice quotes it).
-COMPILE_SECONDS = 70
+COMPILE_SECONDS = 120
 
 #: Source files whose contents are compiled into a program (a change rebuilds it).
 _SOURCES = ("spiking.py", "spiking_standalone.py", "compartments.py", "activations.py")
@@ -96,9 +96,19 @@ def _settable(obj, name: str, var) -> bool:
 
 
 def _recorded(layer: Layer) -> list[str]:
-    """Variables a program records of ``layer`` at every network step (``rec_*``: copies of rates)."""
-    return {"pyramidal": ["rec_r_basal", "rec_r_apical", "mis", "count"], "feedforward": ["rec_r_input", "count"],
+    """Variables a program records of ``layer`` at every network step."""
+    return {"pyramidal": ["r_basal", "r_apical", "mis", "count"], "feedforward": ["r_input", "count"],
             "input": ["count"]}[layer.kind]
+
+
+def program_root() -> Path:
+    """The folder of compiled programs: ``$HIPPO_PROGRAMS`` if set (sweep workers share their
+    launcher's), else ``brian2-standalone`` in the cache (:func:`~hippo.circuits.spiking.cache_directory`)."""
+    if os.environ.get("HIPPO_PROGRAMS"):
+        path = Path(os.environ["HIPPO_PROGRAMS"])
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return cache_directory("brian2-standalone")
 
 
 def program_key(network: Network, dt: float, config: SpikingConfig) -> str:
@@ -128,10 +138,18 @@ def program_key(network: Network, dt: float, config: SpikingConfig) -> str:
 
 
 @contextmanager
-def _build_lock(root: Path):
-    """Hold the cache's build lock: one process compiles at a time (compiling takes both cores)."""
-    with open(root / "build.lock", "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+def _build_lock(stream):
+    """Hold the machine's build lock (one per user, whatever the cache): one compilation at a time, as one takes every core.
+
+    Says on ``stream`` when it has to wait for another process's compilation.
+    """
+    with open(Path(tempfile.gettempdir()) / f"hippo-standalone-build-{os.getuid()}.lock", "w") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            stream.write("waiting for another process to finish compiling a spiking network\n")
+            stream.flush()
+            fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield
         finally:
@@ -164,15 +182,15 @@ class Program:
         Raises:
             HippoError: the build failed (the message holds the end of the compiler's output).
         """
-        root = cache_directory("brian2-standalone")
+        root = program_root()
         key = program_key(network, dt, config)
         directory = root / key
         if (directory / "manifest.json").exists():
             return cls(directory)
-        with _build_lock(root):
+        stream = stream or sys.stderr
+        with _build_lock(stream):
             if (directory / "manifest.json").exists():  # built by another process while this one waited
                 return cls(directory)
-            stream = stream or sys.stderr
             stream.write(f"compiling the spiking network as a C++ program — once per network configuration, about "
                          f"{COMPILE_SECONDS} s on a 2-core machine (cache: {directory})\n")
             stream.flush()
@@ -194,7 +212,8 @@ class Program:
         """Run the program once.
 
         Args:
-            tables: table name → values of the shape the program was built with.
+            tables: table name → values of the shape the program was built with (tables
+                the program does not read are left out).
             values: command-line variable name (``<object>.<variable>``) → array or number.
             read: variables to read back after the run (command-line names).
             events: layers whose kept spikes to read back.
@@ -208,12 +227,14 @@ class Program:
             HippoError: an array does not have the program's shape, or the program failed.
         """
         manifest = self.manifest
-        with tempfile.TemporaryDirectory(prefix="run-", dir=self.directory) as work:
+        with tempfile.TemporaryDirectory(prefix="hippo-program-run-") as work:
             work = Path(work)
             results = work / "results"
             results.mkdir()
             args = []
             for name, table in tables.items():
+                if name not in manifest["tables"]:
+                    continue  # a table the network does not read
                 spec = manifest["tables"][name]
                 table = np.ascontiguousarray(table, dtype=spec["dtype"])
                 if list(table.shape) != spec["shape"]:
@@ -312,7 +333,6 @@ class StandaloneSpikingEngine(SpikingEngine):
         values = {(layer, var): [] for layer, names in monitored.items() for var in names}
         kept = {layer: [] for layer in spike_times}
         read = [cmd for _, _, cmd in variables.values()]
-        read += [f"{self.groups[layer].name}.rec_{var}" for layer, var in values if var.startswith("r_")]
         flags = {f"{self.groups[layer.name].name}.spike_record": float(layer.name in spike_times)
                  for layer in self.network.layers}
 
@@ -369,17 +389,17 @@ class StandaloneSpikingEngine(SpikingEngine):
     def _keep_samples(self, out: dict, values: dict, first: int, n: int, record_every: int) -> None:
         """Append an execution's samples at recorded steps to ``values`` (``(layer, variable)`` → list of blocks).
 
-        The program samples at the start of each of its ``n`` steps; the state after the
-        last step is the one read back (its ``rec_*`` copies of the rates included).
+        The program samples at the start of each of its ``n`` steps; the sample after the
+        last step comes from the state read back into this engine's groups (rates
+        evaluated from it by Brian2, as the runtime engine does).
         """
         for (layer, var), parts in values.items():
-            name = f"rec_{var}" if var.startswith("r_") else var
             local = np.round(out[f"monitor:{layer}:t"] / self.dt).astype(np.int64)
-            series = out[f"monitor:{layer}:{name}"]
             keep = (local >= 1) & ((first + local) % record_every == 0)
-            parts.append(series[keep])
+            parts.append(out[f"monitor:{layer}:{var}"][keep])
             if (first + n) % record_every == 0:
-                parts.append(out[f"{self.groups[layer].name}.{name}"][None, :])
+                # a copy: the group's array is overwritten in place by the next execution's state
+                parts.append(np.array(getattr(self.groups[layer], var + "_")[:], copy=True)[None, :])
 
 
 def _build(directory: Path) -> None:
@@ -387,16 +407,13 @@ def _build(directory: Path) -> None:
     network, dt, config = pickle.loads((directory / "spec.pkl").read_bytes())
     b2.set_device("cpp_standalone", build_on_run=False, directory=str(directory))
     b2.prefs.devices.cpp_standalone.openmp_threads = config.threads if config.threads > 1 else 0
+    # as many compiler processes as cores (Brian2's default, a bare -j, starts one per source file at once)
+    b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
     engine = _ProgramBuild(network, dt, 0, replace(config, target="cython"))
     objects = list(engine.groups.values()) + [p.synapses for p in engine.projections.values() if p.synapses is not None]
     monitors, events = {}, {}
-    for index, layer in enumerate(network.layers):
+    for layer in network.layers:
         group = engine.groups[layer.name]
-        copies = [v[4:] for v in _recorded(layer) if v.startswith("rec_")]
-        if copies:
-            # at the end of every simulation step: the rates the next step's 'start' slot sees
-            group.run_regularly("\n".join(f"rec_{v} = {v}" for v in copies), when="end", order=index,
-                                name=f"{group.name}_record_copy")
         monitors[layer.name] = b2.StateMonitor(group, _recorded(layer), record=True, clock=engine._window, when="start",
                                                order=-1, name=f"{group.name}_monitor")
         events[layer.name] = b2.EventMonitor(group, _KEPT_SPIKE, variables=["k"], name=f"{group.name}_kept_spikes")
@@ -429,8 +446,9 @@ def _write_manifest(directory: Path, engine: SpikingEngine, objects: list, monit
                 variables[f"{obj.name}.{name}"] = entry(var)
     for obj, name in engine._state_variables().values():
         variables[f"{obj.name}.{name}"] = entry(obj.variables[name])
-    tables = {key: {"shape": list(table.values.shape), "dtype": np.dtype(table.values.dtype).name}
-              for key, table in engine._namespace.items() if isinstance(table, b2.TimedArray)}
+    # the tables the network reads (a network without plasticity, say, has no plasticity gate)
+    tables = {name: {"shape": list(table.values.shape), "dtype": np.dtype(table.values.dtype).name}
+              for table, name in device.timed_arrays.items()}
     manifest = {
         "variables": variables,
         "tables": tables,
@@ -443,7 +461,7 @@ def _write_manifest(directory: Path, engine: SpikingEngine, objects: list, monit
 
 
 class _ProgramBuild(SpikingEngine):
-    """The engine's Brian2 objects as the program compiles them: long tables, rate copies and kept-spike events."""
+    """The engine's Brian2 objects as the program compiles them: long tables and kept-spike events."""
 
     table_rows = PROGRAM_STEPS
 
@@ -452,8 +470,7 @@ class _ProgramBuild(SpikingEngine):
         pass
 
     def _group_additions(self, layer: Layer) -> tuple[list[str], dict[str, str]]:
-        lines = [f"{v} : 1" for v in _recorded(layer) if v.startswith("rec_")] + ["spike_record : 1 (shared)"]
-        return lines, {_KEPT_SPIKE: "k > 0 and spike_record > 0.5"}
+        return ["spike_record : 1 (shared)"], {_KEPT_SPIKE: "k > 0 and spike_record > 0.5"}
 
 
 if __name__ == "__main__":

@@ -73,6 +73,11 @@ class WorkerSetup(WorkerPlugin):
             del environ["NUMBA_NUM_THREADS"]
         os.environ.update(environ)
         self.folder = tempfile.mkdtemp(prefix="hippo-worker-")
+        if self.brian2_cache:
+            from hippo.circuits.spiking_standalone import program_root
+
+            # compiled spiking programs are built once under a lock and safe to share: every worker uses the launcher's
+            os.environ.setdefault("HIPPO_PROGRAMS", str(program_root()))
         os.environ["HIPPO_CACHE"] = self.folder
         if self.brian2_cache and Path(self.brian2_cache).is_dir():
             from hippo.circuits.spiking import cache_directory
