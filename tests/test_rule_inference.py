@@ -159,3 +159,62 @@ def test_rate_engine_records_a_projections_weights():
     sparse = engine.run(30 * dt, feed, INFERENCE, noise=False, record=("p",), record_every=4,
                         record_weights=("p.apical<-x",))
     assert sparse.weights["p.apical<-x"].shape == (len(sparse.t), 3, 5) and len(sparse.t) in (7, 8)
+
+
+def test_two_close_rules_are_told_apart_from_recordings():
+    """Momentum and Adam (the closest pair) on held-out runs of the recorded circuit."""
+    from hippo.inference import circuit_rules as cr
+
+    circuit = cr.CircuitConfig(duration=15.0)
+    rng = np.random.default_rng(7)
+    rules = ("momentum", "adam")
+    models = {}
+    for rule in rules:
+        sequences = [cr.synapse_sequences(cr.record_run(rule, circuit, rng)) for _ in range(3)]
+        models[rule], losses = cr.fit_identifier(np.concatenate([s[0] for s in sequences]),
+                                                 np.concatenate([s[1] for s in sequences]),
+                                                 cr.IdentifierConfig(steps=150), seed=0)
+        assert losses[-1] < 0.1 * losses[0]
+    for rule in rules:
+        for _ in range(3):
+            guess, errors = cr.classify(models, *cr.synapse_sequences(cr.record_run(rule, circuit, rng)))
+            assert guess == rule, errors
+
+
+# ------------------------------------------------------------ the experiments
+INFERENCE_TINY = ["trials=100", "train_animals=8", "test_animals=8", "grid_weights=11", "fit.window=50",
+                  "fit.epochs=2", "fit.initial_epochs=2", "dnn.hidden=8", "rnn.hidden=8", "rnn.recurrent=4"]
+
+
+def test_rule_inference_runs_and_scores_every_fit(tmp_path):
+    from hippo.experiments import run_experiment
+
+    run_dir, metrics = run_experiment("rule-inference", INFERENCE_TINY, out=tmp_path / "run", quiet=True)
+    for study, rule in (("reinforce", "reinforce"), ("core", "momentum")):
+        assert metrics[study]["rule"] == rule
+        for model in ("DNNGLM", "RNNGLM"):
+            assert math.isfinite(metrics[study][model]["log_likelihood_gap"])
+            assert metrics[study][model]["trajectory_dW_rmse_over_alpha"] >= 0.0
+    assert "grid_dW_rmse_over_alpha" in metrics["reinforce"]["DNNGLM"]
+    assert "grid_dW_rmse_over_alpha" not in metrics["core"]["DNNGLM"]  # momentum has a memory
+    arrays = np.load(run_dir.target / "rule_inference.npz")
+    assert arrays["reinforce.train.s"].shape == (8, 100) and arrays["grid.W"].shape == (36 * 11 * 3, 2)
+
+
+@pytest.mark.parametrize("override, key", [("fit.window=30", "trials"), ("reinforce.rule=momentum", "reinforce.rule"),
+                                           ("core.rule=reinforce", "core.rule"), ("core_models=['cnn']", "core_models"),
+                                           ("dnn.kind=rnn", "dnn.kind")])
+def test_rule_inference_refuses_bad_settings_before_any_work(override, key):
+    from hippo.experiments import resolve
+
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        resolve("rule-inference", [override])
+
+
+def test_rule_identification_refuses_unknown_rules():
+    from hippo.experiments import resolve
+
+    with pytest.raises(ConfigError, match="rules"):
+        resolve("rule-identification", ["rules=['prediction-error', 'oja']"])
+    with pytest.raises(ConfigError, match="rules"):
+        resolve("rule-identification", ["rules=['adam']"])
