@@ -8,7 +8,7 @@ import pytest
 
 from hippo.analysis.path_integration import GainProbeConfig
 from hippo.circuits.rate import RateEngine
-from hippo.circuits.spec import Layer, Network
+from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network
 from hippo.errors import ConfigError
 from hippo.experiments.path_integration import Config, validate, velocity_scale
@@ -123,6 +123,14 @@ def test_the_rate_engine_computes_each_codings_conjunctive_rates(coding, thresho
     velocities = np.array([0.0, 0.3, -0.7, 1.2, -2.0, 4.0])
     expected = np.array([np.concatenate(list(conjunctive_rates(config, v).values())) for v in velocities])
     assert np.allclose(engine_conjunctive_rates(config, velocities), expected, atol=1e-6)
+
+
+def test_only_a_multiplicative_layer_has_a_gain_compartment():
+    source, additive = Layer("v", 2, "input"), Layer("c", 2, "feedforward")
+    with pytest.raises(ConfigError, match=r"c.gain<-v.*no 'gain' compartment"):
+        Network((source, additive), (Projection("v", "c", "gain", np.eye(2)),))
+    gated = Layer("c", 2, "multiplicative")
+    assert Network((source, gated), (Projection("v", "c", "gain", np.eye(2)),)).projection("c.gain<-v").compartment == "gain"
 
 
 @pytest.mark.parametrize("overrides, key", [
