@@ -15,9 +15,10 @@ In the optimal-control view of learning a metric ``G`` on the cost of moving tur
 short-horizon policy into ``θ̇ = −(ηk/γ)·G⁻¹∇L``: each direction relaxes at a rate set
 by its curvature relative to its metric, so inputs of every power learn equally fast.
 
-The module registers the rule ``"natural-gradient"`` (slots: the trace, the presynaptic
-power and the step count ``t``, kept in the first entry of its slot). Per-synapse state
-plus one count per projection, so a Brian2 translation is possible; none is built.
+The module registers the rule ``"natural-gradient"`` (slots: the trace; the presynaptic
+power, one per input, kept in the first row of its slot; the step count ``t``, kept in
+the first entry of its slot). Per-synapse and per-input state plus one count per
+projection, so a Brian2 translation is possible; none is built.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from numba import njit
 
 from hippo.config import bounds
@@ -53,23 +55,24 @@ class NaturalGradientPlasticity(Plasticity):
 
 
 @njit(inline="always")
-def _synapse(W, P, F, i, j, x, gradient, eta, l1, l2, decay, beta, complement, correct, epsilon):
-    """One synapse's step: trace, presynaptic power, weight (``complement``: ``1 − β``; ``correct``: ``1/(1 − βᵗ)``)."""
+def _synapse(W, P, i, j, gradient, scale, eta, l1, l2, decay):
+    """One synapse's step: trace, weight (``scale``: ``1/(F̂ + ε)`` of its input)."""
     trace = induction_trace(P[i, j], gradient, decay)
     P[i, j] = trace
-    power = beta * F[i, j] + complement * x * x
-    F[i, j] = power
-    W[i, j] += eta * penalised(trace / (power * correct + epsilon), W[i, j], l1, l2)
+    W[i, j] += eta * penalised(trace * scale, W[i, j], l1, l2)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
 def natural_gradient_step(W, S, delta, pre, post, bias, params):
     """One step of one projection, in place (Dale's law is applied by the caller).
 
+    The power is a property of the input, the same for every synapse it makes: it is kept
+    once per input, in the first row of its slot, and updated once per step.
+
     Args:
         W: ``(n_post, n_cols)`` weights (last column a bias when ``bias``).
-        S: ``(3, n_post, n_cols)`` state: the trace ``P``, the presynaptic power ``F``,
-            the step count ``t`` in ``S[2, 0, 0]``.
+        S: ``(3, n_post, n_cols)`` state: the trace ``P``, the presynaptic power ``F`` of
+            each input in ``S[1, 0, :]``, the step count ``t`` in ``S[2, 0, 0]``.
         delta: ``(n_post,)`` local prediction errors.
         pre: ``(n_pre,)`` presynaptic rates.
         post: unused (the registry's signature).
@@ -78,19 +81,24 @@ def natural_gradient_step(W, S, delta, pre, post, bias, params):
     """
     eta, l1, l2 = params[LEARNING_RATE], params[L1], params[L2]
     decay, beta, epsilon = params[N_SHARED], params[N_SHARED + 1], params[N_SHARED + 2]
-    P, F = S[0], S[1]
+    P, F = S[0], S[1, 0]
     steps = S[2, 0, 0] + 1.0
     S[2, 0, 0] = steps
     real = W.dtype.type  # every factor in the weights' precision, so float32 loops stay float32
     complement, correct = real(1) - beta, real(1.0 / (1.0 - beta ** steps))
     n_pre = pre.shape[0]
+    scale = np.empty(W.shape[1], W.dtype)
+    for j in range(W.shape[1]):
+        x = pre[j] if j < n_pre else real(1)
+        power = beta * F[j] + complement * x * x
+        F[j] = power
+        scale[j] = real(1) / (power * correct + epsilon)
     for i in range(W.shape[0]):
         d = delta[i]
         for j in range(n_pre):
-            x = pre[j]
-            _synapse(W, P, F, i, j, x, d * x, eta, l1, l2, decay, beta, complement, correct, epsilon)
+            _synapse(W, P, i, j, d * pre[j], scale[j], eta, l1, l2, decay)
         if bias:
-            _synapse(W, P, F, i, n_pre, real(1), d, eta, l1, l2, decay, beta, complement, correct, epsilon)
+            _synapse(W, P, i, n_pre, d, scale[n_pre], eta, l1, l2, decay)
 
 
 def _parameters(plasticity: NaturalGradientPlasticity, dt: float) -> tuple[float, ...]:
