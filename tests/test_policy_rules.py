@@ -241,3 +241,30 @@ def test_policy_parameters_are_checked_by_name():
         from_dict(ProjectionConfig, {"plasticity": {"rule": "adam", "beta": 0.5}}, "net.toml")
     with pytest.raises(ConfigError, match=r"plasticity.factor: value 2.0 out of range"):
         from_dict(ProjectionConfig, {"plasticity": {"rule": "reset", "factor": 2.0}}, "net.toml")
+
+
+# ------------------------------------------------------------ the circuit comparison's sweep files
+@pytest.mark.parametrize("study", ["autoencoding", "path-integration", "transfer"])
+def test_every_cell_of_the_circuit_comparison_is_a_valid_sweep(study, tmp_path):
+    """Each cell's sweep file sets the rule and its rate on every plastic projection of the study's circuit."""
+    import importlib.util
+    from pathlib import Path
+
+    from hippo.experiments import resolve
+    from hippo.sweep.spec import load_sweep, plan
+
+    script = Path(__file__).resolve().parents[1] / "studies" / "policy-rules" / "policy_rules.py"
+    spec = importlib.util.spec_from_file_location("policy_rules", script)
+    study_module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(study_module)
+    for rule in POLICIES + ("prediction-error",):
+        path = tmp_path / f"{rule}.toml"
+        path.write_text(study_module.sweep_text(study, rule, 1.0, [0], 0.002))
+        sweep = load_sweep(path)
+        runs = plan(sweep)
+        assert len(runs) == max(1, len(study_module.STUDIES[study]["grid"].get("duration", [])))
+        config = resolve(sweep.experiment, list(runs[0].overrides), runs[0].seed).config
+        config = config.network if study == "transfer" else config
+        for name in study_module.PROJECTIONS[study]:
+            plasticity = getattr(config.projections, name).plasticity
+            assert plasticity.rule == rule and plasticity.eta == 0.002

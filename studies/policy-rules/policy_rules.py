@@ -9,8 +9,9 @@ chosen cell runs on five seeds. Three studies:
 * ``path-integration`` — error 1 s and 10 s after the switch to generation, and the
   horizon (first time the mean error exceeds 0.1 m), after 120 annealed minutes of training;
 * ``transfer`` — the same rule trains the network in A (at its path-integration rate)
-  and relearns in B: time to criterion after the move and interference back in A, for
-  the ``transfer`` and ``no-freeze`` arms. Every rule runs with ``move.reset = false``:
+  and relearns in B: path integration in A (20 trials; the five-seed path-integration
+  numbers), time to criterion after the move and interference back in A, for the
+  ``transfer`` and ``no-freeze`` arms. Every rule runs with ``move.reset = false``:
   the engine's state (rule state included) is kept through the move, so a resetting
   rule sees the move as a jump of its error rather than as a fresh start.
 
@@ -83,7 +84,8 @@ COLUMNS = {
                      ("MEC loss, 30 min", "loss_mec_final", ("duration", 1800.0))],
     "path-integration": [("error 1 s (m)", "pi_error_m.1", None), ("error 10 s (m)", "pi_error_m.10", None),
                          ("horizon (s)", "pi_horizon_s", None)],
-    "transfer": [(f"{arm}: {label}", f"arms.{arm}.{key}", None)
+    "transfer": [("in A: error 1 s (m)", "pi_error_in_a_m.1s", None), ("in A: error 10 s (m)", "pi_error_in_a_m.10s", None)]
+                + [(f"{arm}: {label}", f"arms.{arm}.{key}", None)
                  for arm in ("transfer", "no-freeze")
                  for label, key in (("time to criterion (min)", "time_to_criterion_min"),
                                     ("reached", "reached_criterion"),
