@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hippo.analysis.decoding import KNNDecoder, TemplateDecoder
-from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains
+from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains, stationary_error
 from hippo.analysis.spatial import gridness, rate_maps_2d, spatial_information
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.errors import ConfigError
@@ -181,7 +181,7 @@ def test_a_short_2d_run_measures_everything(tmp_path):
                  "gain_probes.speeds=[0.2]", "gain_probes.n_directions=4", "topology.n_points=30",
                  "topology.max_dim=1"]
     _, metrics = run_experiment("path-integration-2d", overrides, seed=0, out=tmp_path / "run", quiet=True)
-    assert set(metrics["pi_error_m"]) == {"1", "2"}
+    assert set(metrics["pi_error_m"]) == set(metrics["stationary_error_m"]) == {"1", "2"}
     assert metrics["chance_error_m"] == pytest.approx(0.52, abs=0.01)
     assert len(metrics["gain_probes"]["gain_along_by_direction_deg"]) == 4
     assert set(metrics["topology"]) == {"theta", "theta_binned", "generative"}
@@ -206,3 +206,11 @@ def test_a_recording_with_a_gap_stops_the_2d_run_before_any_work(tmp_path):
 def test_the_rat_presets_read_the_sargolini_recording():
     assert resolve("path-integration-rat").config.motion.recording.source == "sargolini"
     assert resolve("path-integration-rat-ring").config.environment == "ring-1m"
+
+
+def test_the_stationary_baseline_is_the_mean_distance_from_the_position_at_the_switch():
+    box = load_environment("box-1m")
+    t = np.array([-0.1, 0.0, 0.1, 0.2])
+    true = np.array([[[0.1, 0.1], [0.2, 0.2], [0.5, 0.6], [0.2, 0.2]],
+                     [[0.9, 0.9], [0.8, 0.8], [0.8, 0.5], [0.8, 0.9]]])
+    np.testing.assert_allclose(stationary_error(t, true, box), [np.sqrt(0.02), 0.0, 0.4, 0.05])

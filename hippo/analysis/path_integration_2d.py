@@ -7,6 +7,9 @@ line per axis against time (:func:`bump_velocity`), giving the bump velocity ``w
 ``gain_along = w·ê / |u|`` (1 for a perfect integrator) and ``gain_across = w·ê⊥ / |u|``
 (0 for a perfect integrator: sideways slip) (:func:`directional_gains`).
 
+**Baseline.** :func:`stationary_error` is the error of an estimate that stays where the
+agent was when the senses were cut off: what a network without path integration scores.
+
 **Error decomposition.** With the decoded ``x̂`` and true ``x`` positions (2-vectors,
 unwrapped on periodic axes) after the switch, the error ``e = x̂ − x``, its change
 ``Δe(τ) = e(τ) − e(0)`` and the true displacement ``Δx(τ)``, :func:`decompose_errors_2d`
@@ -54,6 +57,18 @@ def bump_velocity(t: np.ndarray, decoded: np.ndarray, env: Gridworld) -> tuple[n
         residual += float(np.sum((path[:, d] - intercept - slope * t) ** 2))
         total += float(np.sum((path[:, d] - path[:, d].mean()) ** 2))
     return velocity, (1.0 - residual / total) if total > 0 else 1.0
+
+
+def stationary_error(t: np.ndarray, true: np.ndarray, env: Gridworld) -> np.ndarray:
+    """Mean error ``(n_t,)`` (m) over trials of an estimate that stays where the agent was at the switch.
+
+    The baseline of an integrator that does not integrate: ``⟨|x(τ) − x(0)|⟩`` (the shortest
+    way round on periodic worlds), with ``x(0)`` the true position at the sample nearest
+    ``t = 0``, for true positions ``(n_trials, n_t, dim)`` at times ``t`` (s).
+    """
+    true = np.asarray(true, dtype=float)
+    switch = int(np.argmin(np.abs(np.asarray(t, dtype=float))))
+    return env.distance(true, true[:, switch:switch + 1]).mean(axis=0)
 
 
 @dataclass(frozen=True)

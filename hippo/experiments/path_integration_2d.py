@@ -10,7 +10,8 @@ fires ``relu(m_j − θ ± k·v_x)`` and of the ``±y`` block ``relu(m_j − θ 
 recorded path (``motion.kind = "recorded"``, :mod:`hippo.world.recorded`).
 
 After training, the test and analyses (see :func:`run`) are the 1-D experiment's in 2-D:
-decoded against true position and the error against time after the senses are cut off,
+decoded against true position and the error against time after the senses are cut off
+(beside the error of an estimate that stays where the agent was at the switch),
 error horizons, the error decomposed into gain error, drift and diffusion
 (:func:`~hippo.analysis.path_integration_2d.decompose_errors_2d`), bump-velocity gains
 along and across each of several directions from constant-velocity probes, 2-D MEC rate
@@ -36,7 +37,7 @@ from hippo.analysis.decoding import chance_error, decoding_error
 from hippo.analysis.error_decomposition import error_horizons
 from hippo.analysis.losses import loss_summary
 from hippo.analysis.path_integration import PathIntegrationTestConfig, decoder_state, restore_decoder
-from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains
+from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains, stationary_error
 from hippo.analysis.spatial import gridness, rate_maps_2d, spatial_information
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.circuits.activations import Activation
@@ -273,6 +274,9 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     }
     metrics["error_2s_over_chance"] = result.error_at(2.0)[0] / metrics["chance_error_m"] \
         if result.t[-1] >= 2.0 else float("nan")
+    staying = stationary_error(result.t, result.true, env)
+    metrics["stationary_error_m"] = {f"{s:g}": float(staying[np.argmin(np.abs(result.t - s))])
+                                     for s in config.test.report_times}
     metrics.update(error_horizons(result.t, result.errors))
     started = time.perf_counter()
     arrays = {"train.t": recording.t, "train.loss.hpc": recording.loss["hpc"], "train.loss.mec": recording.loss["mec"],
