@@ -84,9 +84,7 @@ def manifold(points, position, path, title: str = "MEC population vectors"):
         for k, (label, values) in enumerate((("x (m)", position[:, 0]), ("y (m)", position[:, 1]))):
             ax = fig.add_subplot(1, 2, k + 1, projection="3d")
             scatter = ax.scatter(*projected.T, c=values, s=2, cmap="viridis", linewidths=0)
-            ax.set_xlabel("PC1")
-            ax.set_ylabel("PC2")
-            ax.set_zlabel("PC3")
+            ax.set_title("axes: principal components 1–3", fontsize=7)
             ax.set_xticks([])
             ax.set_yticks([])
             ax.set_zticks([])
