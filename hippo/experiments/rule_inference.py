@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from hippo.config import bounds
@@ -151,10 +152,12 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
 
 def plot_update_functions(config: Config, fit):
     """Fitted (DNNGLM) against generating REINFORCE ΔW of the stimulus weight, by stimulus, for bias 0."""
-    stimuli = [s for s in config.task.stimuli() if s != 0][:: max(1, config.task.n_stimuli // 6)]
+    positive = config.task.stimuli()[config.task.stimuli() > 0]
+    magnitudes = sorted({positive[0], positive[len(positive) // 2], positive[-1]})
+    stimuli = [-m for m in reversed(magnitudes)] + magnitudes
     weights = np.linspace(-2.0, 2.0, 201)
     fig, axes = figure(7.0, 2.8, ncols=2, sharey=True)
-    colours = [COLOURS["basal"], COLOURS["hpc"], COLOURS["agent"], COLOURS["mec"], COLOURS["apical"], COLOURS["true"]]
+    colours = plt.get_cmap("coolwarm")(np.linspace(0.0, 1.0, len(stimuli)))
     for ax, y, title in ((axes[0], 1.0, "choice right"), (axes[1], 0.0, "choice left")):
         for k, s in enumerate(stimuli):
             r = float((y == 1.0) == (s > 0))
@@ -162,7 +165,7 @@ def plot_update_functions(config: Config, fit):
                     "W": np.stack([weights, np.zeros_like(weights)], axis=-1)}
             true = recovery.generating_update(config.reinforce, grid)[:, 0] / config.reinforce.alpha
             fitted = recovery.fitted_update(fit, grid)[:, 0] / config.reinforce.alpha
-            colour = colours[k % len(colours)]
+            colour = colours[k]
             ax.plot(weights, true, color=colour, lw=1.2, label=f"s = {s:g}")
             ax.plot(weights, fitted, color=colour, lw=1.2, ls="--")
         ax.set_title(f"{title} (solid: REINFORCE, dashed: DNNGLM)", fontsize=7)

@@ -10,10 +10,11 @@ reached at the window's end, computed with the parameters before the step, start
 next window. One epoch is one compiled call (``jax.jit`` over a ``lax.scan`` of
 windows, each a ``lax.scan`` of trials), vectorised over animals.
 
-Every window also passes its gradient at its starting weights on to ``W_0`` unchanged
-(as if ``∂W_k/∂W_0 = I``, exact for a rule that does not depend on the weights): the
-starting weights are then fitted to all of an animal's choices, so that the rule cannot
-absorb a poorly fitted start as a drift. Held-out animals keep the fitted rule and
+Every window also passes its gradient at its starting weights ``W_k`` on to ``W_0``
+through the sensitivity ``J_k = ∂W_k/∂W_0`` (``(2, 2)`` per animal), carried from window
+to window by forward-mode differentiation of each window's end weights (the recurrent
+state's dependence on ``W_0`` is left out): the starting weights are then fitted to all
+of an animal's choices, so that the rule cannot absorb a poorly fitted start as a drift. Held-out animals keep the fitted rule and
 refit only their starting weights in the same way (:func:`fit_initial_weights`).
 Starting weights are first guessed by a static logistic regression of the first window
 (:func:`static_weights`).
@@ -45,6 +46,7 @@ class FitConfig:
         learning_rate: Adam step of the rule network's parameters at the start; it decays
             along a cosine to ``final_fraction`` of itself by the last window of the last epoch.
         final_fraction: the learning rates' final fraction of their starting values.
+        scale_learning_rate: Adam step of the logarithm of the rule's output scale ``c``.
         initial_learning_rate: Adam step of the animals' starting weights.
         initial_epochs: passes through a held-out animal's trials fitting its starting weights.
         clip: largest global gradient norm (gradients are rescaled above it).
@@ -55,6 +57,7 @@ class FitConfig:
     epochs: int = field(default=30, metadata=bounds(min=1))
     learning_rate: float = field(default=3e-3, metadata=bounds(gt=0.0))
     final_fraction: float = field(default=0.05, metadata=bounds(min=0.0, max=1.0))
+    scale_learning_rate: float = field(default=0.05, metadata=bounds(gt=0.0))
     initial_learning_rate: float = field(default=3e-2, metadata=bounds(gt=0.0))
     initial_epochs: int = field(default=20, metadata=bounds(min=0))
     clip: float = field(default=1.0, metadata=bounds(gt=0.0))
@@ -117,32 +120,48 @@ def _window_loss(net, rule_params, W, carry, s, y, r):
 
 
 def _optimizer(config: FitConfig, n_steps: int, rule: bool = True) -> optax.GradientTransformation:
-    """Adam on the rule (unless ``rule`` is false: the rule is then frozen) and on the starting weights."""
-    labels = lambda params: {"rule": jax.tree.map(lambda _: "rule", params["rule"]), "initial": "initial"}  # noqa: E731
+    """Adam on the rule and its scale (unless ``rule`` is false: both are then frozen) and on the starting weights."""
+    def labels(params):
+        rule_labels = {name: jax.tree.map(lambda _: "rule", value) for name, value in params["rule"].items()}
+        return {"rule": {**rule_labels, "log_scale": "scale"}, "initial": "initial"}
+
     schedule = lambda rate: optax.cosine_decay_schedule(rate, n_steps, config.final_fraction)  # noqa: E731
-    transforms = {"rule": optax.adam(schedule(config.learning_rate)) if rule else optax.set_to_zero(),
+    frozen = optax.set_to_zero()
+    transforms = {"rule": optax.adam(schedule(config.learning_rate)) if rule else frozen,
+                  "scale": optax.adam(schedule(config.scale_learning_rate)) if rule else frozen,
                   "initial": optax.adam(schedule(config.initial_learning_rate))}
     return optax.chain(optax.clip_by_global_norm(config.clip), optax.multi_transform(transforms, labels))
+
+
+def _window_jacobian(net, rule_params, W, carry, s, y, r):
+    """``∂W_end/∂W_start`` ``(n_animals, 2, 2)`` of each animal over one window (the carry held fixed at the start)."""
+    end = lambda W: rollout(net, rule_params, W, carry, s, y, r)[3]  # noqa: E731
+    tangents = jnp.broadcast_to(jnp.eye(glm.N_WEIGHTS, dtype=W.dtype)[:, None, :], (glm.N_WEIGHTS,) + W.shape)
+    columns = jax.vmap(lambda tangent: jax.jvp(end, (W,), (tangent,))[1])(tangents)
+    return jnp.moveaxis(columns, 0, -1)
 
 
 @partial(jax.jit, static_argnames=("net", "optimizer"))
 def _epoch(net, optimizer, params, opt_state, s, y, r):
     """One pass over windows ``s, y, r`` ``(n_windows, window, n_animals)``; returns params, state, mean loss."""
 
-    def loss(params, W, carry, s_w, y_w, r_w):
+    def loss(params, W, J, carry, s_w, y_w, r_w):
         start = params["initial"]
-        W = W + (start - jax.lax.stop_gradient(start))  # the window's gradient at W passes to W_0 unchanged
+        W = W + jnp.einsum("nij,nj->ni", J, start - jax.lax.stop_gradient(start))  # gradient J^T·∂L/∂W to W_0
         return _window_loss(net, params["rule"], W, carry, s_w, y_w, r_w)
 
     def window(state, inputs):
-        params, opt_state, W, carry = state
-        (value, (W_end, carry_end)), grads = jax.value_and_grad(loss, has_aux=True)(params, W, carry, *inputs)
+        params, opt_state, W, J, carry = state
+        (value, (W_end, carry_end)), grads = jax.value_and_grad(loss, has_aux=True)(params, W, J, carry, *inputs)
+        J = jnp.einsum("nij,njk->nik", _window_jacobian(net, params["rule"], W, carry, *inputs), J)
         updates, opt_state = optimizer.update(grads, opt_state, params)
         params = optax.apply_updates(params, updates)
-        return (params, opt_state, jax.lax.stop_gradient(W_end), jax.lax.stop_gradient(carry_end)), value
+        return (params, opt_state, jax.lax.stop_gradient(W_end), jax.lax.stop_gradient(J),
+                jax.lax.stop_gradient(carry_end)), value
 
-    state = (params, opt_state, params["initial"], net.initial_carry(s.shape[2]))
-    (params, opt_state, _, _), values = jax.lax.scan(window, state, (s, y, r))
+    identity = jnp.broadcast_to(jnp.eye(glm.N_WEIGHTS, dtype=s.dtype), (s.shape[2], glm.N_WEIGHTS, glm.N_WEIGHTS))
+    state = (params, opt_state, params["initial"], identity, net.initial_carry(s.shape[2]))
+    (params, opt_state, _, _, _), values = jax.lax.scan(window, state, (s, y, r))
     return params, opt_state, values.mean()
 
 

@@ -6,7 +6,9 @@ A fitted rule maps what an animal experienced on a trial to its weight change,
 
 where ``W_t = (w_t, b_t)`` are the GLM weights before trial ``t``, ``s_t`` the stimulus,
 ``y_t`` the choice and ``r_t`` the reward, and ``c`` a learned per-weight scale (started
-at ``1e-3`` so that the untrained rule barely moves the weights). The constant input of
+at ``1e-3`` so that the untrained rule barely moves the weights). The scale is fitted as
+its logarithm, so that an optimiser's steps change it by a fraction of itself however
+small it is. The constant input of
 the original formulation is the first layer's bias here.
 
 * **DNNGLM**: ``f`` is a multilayer perceptron (tanh hidden layers): the update depends
@@ -98,11 +100,11 @@ class RuleNetwork:
         return "DNNGLM" if self.kind == "dnn" else "RNNGLM"
 
     def init(self, key) -> dict:
-        """Fresh parameters: perceptron, scale ``c = 1e-3`` and (RNNGLM) the GRU."""
+        """Fresh parameters: perceptron, ``log c`` with ``c = 1e-3``, and (RNNGLM) the GRU."""
         k_mlp, k_gru = jax.random.split(key)
         n_in = N_COVARIATES + (self.recurrent if self.kind == "rnn" else 0)
         params = {"mlp": init_mlp(k_mlp, [n_in] + [self.hidden] * self.layers + [glm.N_WEIGHTS]),
-                  "scale": jnp.full(glm.N_WEIGHTS, INITIAL_SCALE)}
+                  "log_scale": jnp.full(glm.N_WEIGHTS, jnp.log(INITIAL_SCALE))}
         if self.kind == "rnn":
             params["gru"] = init_gru(k_gru, N_COVARIATES, self.recurrent)
         return params
@@ -117,7 +119,7 @@ class RuleNetwork:
         if self.kind == "rnn":
             carry = gru_step(params["gru"], carry, u)
             u = jnp.concatenate([carry, u], axis=-1)
-        return carry, params["scale"] * mlp(params["mlp"], u)
+        return carry, jnp.exp(params["log_scale"]) * mlp(params["mlp"], u)
 
 
 def rollout(net: RuleNetwork, params: dict, W0, carry0, s, y, r):
