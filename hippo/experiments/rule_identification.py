@@ -1,6 +1,7 @@
-"""Telling plasticity rules apart from recordings of a circuit (:mod:`hippo.inference.circuit_rules`).
+"""Telling plasticity rules apart from a circuit's recordings: presynaptic rates, postsynaptic error and weights.
 
-For every rule of ``rules`` (the learning core's prediction-error, Bayesian-mechanics,
+The circuit, the covariates and the per-rule networks are those of
+:mod:`hippo.inference.circuit_rules`. For every rule of ``rules`` (the learning core's prediction-error, Bayesian-mechanics,
 momentum and Adam rules by default), ``train_runs`` runs of a small circuit learn with
 that rule, each with its own teacher, inputs, noise and learning rate; the engine
 records the plastic projection's presynaptic rates, postsynaptic error and weights. One
