@@ -195,6 +195,15 @@ def test_reset_fires_on_an_error_jump_and_not_on_stationary_noise_of_the_same_va
     assert _firings(stationary) == []
 
 
+def test_reset_asks_for_a_jump_of_the_error_not_only_a_significant_rise():
+    """A settled error (small spread) rising by 30 %: many standard deviations, yet no jump by the default min_rise."""
+    rng = np.random.default_rng(8)
+    errors = (np.where(np.arange(8000) < 4000, 0.1, 0.1 * np.sqrt(1.3))[:, None]
+              * (1.0 + 0.01 * rng.normal(size=(8000, 50))))
+    assert _firings(errors) == []
+    assert len(_firings(errors, min_rise=0.2)) == 1
+
+
 def test_reset_waits_out_its_refractory_period():
     rng = np.random.default_rng(7)
     errors = np.where(np.arange(4000) < 1000, 0.1, 0.5)[:, None] * rng.normal(size=(4000, 10))

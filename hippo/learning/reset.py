@@ -10,9 +10,13 @@ a detector of such changes in each compartment. Its design is ours:
   ``ē ← ē + (dt/window)·(e − ē)``;
 * a baseline tracks the mean ``μ`` and variance ``σ²`` of ``ē`` over a long window
   (exponentially weighted, rate ``dt/baseline``);
-* the rule fires when ``z = (ē − μ)/σ`` exceeds ``threshold`` and at least
-  ``refractory`` seconds have passed since the start or the last firing (the baseline
-  is learned in that time). Only a rise fires: an error that falls is learning.
+* the rule fires when ``z = (ē − μ)/σ`` exceeds ``threshold``, the short average exceeds
+  the baseline by more than the fraction ``min_rise`` (``ē > (1 + min_rise)·μ``), and at
+  least ``refractory`` seconds have passed since the start or the last firing (the
+  baseline is learned in that time). Only a rise fires: an error that falls is learning.
+  The z-score alone is scale-free: once learning has settled, the baseline's variance
+  is small and an ordinary fluctuation of the input would pass it; the relative rise
+  asks for a jump of the error itself.
 
 Firing pulls every weight toward the value it had when the rule started,
 ``W ← W + factor·(W₀ − W)``, clears the trace and restarts the baseline's mean at the
@@ -54,6 +58,8 @@ class ResetPlasticity(Plasticity):
         window: time constant of the short average of the compartment's error power (seconds).
         baseline: time constant of the baseline's mean and variance of that average (seconds).
         threshold: z-score of the short average above the baseline that fires a reset.
+        min_rise: and the least rise of the short average over the baseline's mean, as a
+            fraction of that mean (1: the error power doubles).
         factor: fraction of the way back to the initial weights a reset moves them (0–1).
         refractory: seconds after the start or a reset before the next reset can fire.
         l1, l2: L1 and L2 penalties (per step, scaled by η).
@@ -65,12 +71,13 @@ class ResetPlasticity(Plasticity):
     window: float = field(default=2.0, metadata=bounds(gt=0.0))
     baseline: float = field(default=60.0, metadata=bounds(gt=0.0))
     threshold: float = field(default=6.0, metadata=bounds(gt=0.0))
+    min_rise: float = field(default=1.0, metadata=bounds(min=0.0))
     factor: float = field(default=0.5, metadata=bounds(min=0.0, max=1.0))
     refractory: float = field(default=60.0, metadata=bounds(min=0.0))
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")
-def surprised(S, delta, window_rate, baseline_rate, threshold, refractory_steps):
+def surprised(S, delta, window_rate, baseline_rate, threshold, min_rise, refractory_steps):
     """Advance the compartment's error statistics by one step; whether the error jumped (see the module docstring).
 
     Args:
@@ -81,6 +88,7 @@ def surprised(S, delta, window_rate, baseline_rate, threshold, refractory_steps)
         window_rate: ``dt/window``.
         baseline_rate: ``dt/baseline``.
         threshold: z-score that fires.
+        min_rise: least relative rise of the short average over the baseline's mean that fires.
         refractory_steps: steps after the start or a firing before the next can fire.
 
     Returns:
@@ -100,7 +108,8 @@ def surprised(S, delta, window_rate, baseline_rate, threshold, refractory_steps)
     S[WINDOW, 0, 0] = short
     deviation = short - S[MEAN, 0, 0]
     variance = S[VARIANCE, 0, 0]
-    fire = since >= refractory_steps and variance > 0.0 and deviation > threshold * np.sqrt(variance)
+    fire = (since >= refractory_steps and variance > 0.0 and deviation > threshold * np.sqrt(variance)
+            and deviation > min_rise * S[MEAN, 0, 0])
     if fire:
         S[MEAN, 0, 0] = short
         S[SINCE, 0, 0] = 1.0
@@ -122,14 +131,15 @@ def reset_step(W, S, delta, pre, post, bias, params):
         pre: ``(n_pre,)`` presynaptic rates.
         post: unused (the registry's signature).
         bias: whether the last column of ``W`` is a bias (input 1).
-        params: ``[η, λ1, λ2, dt/τ_P, dt/window, dt/baseline, threshold, factor, refractory steps]``.
+        params: ``[η, λ1, λ2, dt/τ_P, dt/window, dt/baseline, threshold, min_rise, factor, refractory steps]``.
     """
     eta, l1, l2, decay = params[LEARNING_RATE], params[L1], params[L2], params[N_SHARED]
     P, W0 = S[TRACE], S[INITIAL]
     if S[SINCE, 0, 0] == 0.0:
         W0[:, :] = W
-    if surprised(S, delta, params[N_SHARED + 1], params[N_SHARED + 2], params[N_SHARED + 3], params[N_SHARED + 5]):
-        factor = params[N_SHARED + 4]
+    if surprised(S, delta, params[N_SHARED + 1], params[N_SHARED + 2], params[N_SHARED + 3], params[N_SHARED + 4],
+                 params[N_SHARED + 6]):
+        factor = params[N_SHARED + 5]
         for i in range(W.shape[0]):
             for j in range(W.shape[1]):
                 W[i, j] += factor * (W0[i, j] - W[i, j])
@@ -148,9 +158,9 @@ def reset_step(W, S, delta, pre, post, bias, params):
 
 
 def _parameters(plasticity: ResetPlasticity, dt: float) -> tuple[float, ...]:
-    """``(η, dt/τ_P, dt/window, dt/baseline, threshold, factor, refractory steps)``."""
+    """``(η, dt/τ_P, dt/window, dt/baseline, threshold, min_rise, factor, refractory steps)``."""
     return (plasticity.eta, dt / plasticity.tau_trace, dt / plasticity.window, dt / plasticity.baseline,
-            plasticity.threshold, plasticity.factor, plasticity.refractory / dt)
+            plasticity.threshold, plasticity.min_rise, plasticity.factor, plasticity.refractory / dt)
 
 
 register(Rule("reset", ResetPlasticity, slots=SLOTS, parameters=_parameters, step=reset_step, learning_rate="eta"))

@@ -51,7 +51,7 @@ TRAINING_S = 7200.0
 BASE = {
     "autoencoding": {"prediction-error": 1e-3, "momentum": 1e-3, "rmsprop": 3e-4, "adam": 3e-4,
                      "natural-gradient": 1e-3, "reset": 1e-3},
-    "path-integration": {"prediction-error": 1e-2, "momentum": 1e-2, "rmsprop": 3e-3, "adam": 3e-3,
+    "path-integration": {"prediction-error": 1e-2, "momentum": 1e-2, "rmsprop": 3e-4, "adam": 3e-4,
                          "natural-gradient": 1e-3, "reset": 1e-2},
 }
 BASE["transfer"] = BASE["path-integration"]
