@@ -49,7 +49,9 @@ def _setup(target: str, threads: int = 1):
     """
     config = resolve("path-integration").config
     spiking = replace(getattr(config, "spiking", SpikingConfig()), target=target, threads=threads)
-    return config, path_integration.build(replace(config, engine="spiking", spiking=spiking))
+    # the spiking engine has no multiplicative layer: the default network with push-pull velocity cells
+    pushpull = dict(velocity_coding="push-pull", conjunctive_threshold=0.5)
+    return config, path_integration.build(replace(config, engine="spiking", spiking=spiking, **pushpull))
 
 
 def _measure(target: str, seconds: float, threads: int) -> dict:

@@ -99,7 +99,7 @@ def test_starting_from_a_run_of_another_shape_names_the_file_and_the_projection(
     with pytest.raises(HippoError, match=r"first/state.npz: projection 'hpc.apical<-mec' has weights of shape"):
         run_experiment("path-integration", TINY + ["n_mec=14"], out=tmp_path / "other", quiet=True,
                        start_from=tmp_path / "first")
-    with pytest.raises(HippoError, match=r"fixed projection 'conjunctive.input<-velocity' differs"):
+    with pytest.raises(HippoError, match=r"fixed projection 'conjunctive.gain<-velocity' differs"):
         run_experiment("path-integration-no-velocity", TINY, out=tmp_path / "control", quiet=True,
                        start_from=tmp_path / "first")
     with pytest.raises(ConfigError, match="no state.npz"):

@@ -136,7 +136,7 @@ def test_only_a_multiplicative_layer_has_a_gain_compartment():
 @pytest.mark.parametrize("overrides, key", [
     ({"velocity_coding": "push-pull", "conjunctive_threshold": 1.0}, "conjunctive_threshold"),
     ({"velocity_coding": "push-pull", "conjunctive_threshold": 0.0}, "conjunctive_threshold"),
-    ({"velocity_coding": "push-pull", "velocity_gain": 0.2}, "velocity_gain"),
+    ({"velocity_coding": "push-pull", "conjunctive_threshold": 0.5, "velocity_gain": 0.2}, "velocity_gain"),
     ({"velocity_coding": "paper", "conjunctive_threshold": 1.0, "velocity_slope": 0.2}, "velocity_slope"),
     ({"velocity_coding": "multiplicative", "conjunctive_threshold": -0.1}, "conjunctive_threshold"),
     ({"velocity_coding": "multiplicative", "conjunctive_threshold": 1.0}, "conjunctive_threshold"),

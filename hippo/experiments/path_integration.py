@@ -130,8 +130,8 @@ class Config:
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=10, metadata=bounds(min=1))
     n_mec: int = field(default=150, metadata=bounds(min=2))
-    velocity_coding: Literal["paper", "push-pull", "multiplicative"] = "push-pull"
-    conjunctive_threshold: float = 0.5
+    velocity_coding: Literal["paper", "push-pull", "multiplicative"] = "multiplicative"
+    conjunctive_threshold: float = 0.0
     velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
     velocity_slope: float = field(default=0.3, metadata=bounds(gt=0.0))
     spike_map_duration: float = field(default=120.0, metadata=bounds(gt=0.0))
@@ -142,7 +142,7 @@ class Config:
     mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"),
                                            basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
     projections: PathIntegratorProjections = PathIntegratorProjections()
-    schedule: ScheduleConfig = ScheduleConfig(final_factor=0.03)
+    schedule: ScheduleConfig = ScheduleConfig(final_factor=0.001)
     test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=60.0,
                                                                 report_times=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0))
     ring: RingAnalysisConfig = RingAnalysisConfig()

@@ -48,6 +48,7 @@ from hippo.experiments import path_integration
 from hippo.experiments.path_integration import TEST_KEY
 from hippo.experiments.run_state import load_run_state, save_run_state
 from hippo.io import RunDir
+from hippo.learning.schedule import ScheduleConfig
 from hippo.protocol import Phase, run_phases
 from hippo.world.gridworld import load_environment, load_environment_setting
 from hippo.world.senses import PlaceCells
@@ -154,6 +155,7 @@ class Config:
     experiment: str = "transfer"
     seed: int = 0
     network: path_integration.Config = path_integration.Config(
+        velocity_coding="push-pull", conjunctive_threshold=0.5, schedule=ScheduleConfig(final_factor=0.03),
         test=PathIntegrationTestConfig(n_trials=20, warmup=2.0, generative=10.0, decoder_window=120.0,
                                        report_times=(1.0, 2.0, 5.0, 10.0)))
     move: MoveConfig = MoveConfig()
