@@ -30,6 +30,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import shutil
 import tempfile
 import time
@@ -62,11 +63,19 @@ def _measure(target: str, seconds: float, threads: int) -> dict:
     # one recording window, recorded: the compiled code (and numba's activations) loaded or compiled
     engine.run(config.dt * config.record_every, inputs, config.theta, record=RECORD, record_every=config.record_every)
     first = time.perf_counter() - start
+    cpu = _cpu_seconds()
     rec = engine.run(seconds, inputs, config.theta, record=RECORD, record_every=config.record_every)
+    cpu = _cpu_seconds() - cpu
     rates = {k.split(".")[0]: float(v.sum() / seconds / v.shape[1]) for k, v in rec.signals.items() if k.endswith("spikes")}
     n_plastic = sum(p.weights.size for p in engine.network.projections if p.plastic)
-    return {"wall": engine.last_run_seconds, "first": first, "rates": rates, "plastic": n_plastic,
+    return {"wall": engine.last_run_seconds, "cpu": cpu, "first": first, "rates": rates, "plastic": n_plastic,
             "spiking": engine.config.__dict__}
+
+
+def _cpu_seconds() -> float:
+    """CPU seconds used so far by this process and the programs it ran."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def _profile(seconds: float) -> None:
@@ -111,7 +120,7 @@ def _report(args) -> None:
     """Measure the paths ``args`` asks for and print their timings."""
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} at start")
     first = "compiled from an empty cache" if args.cold else "compiled or loaded from the cache"
-    factors = {}
+    factors, cpu_factors = {}, {}
     for target in (("cpp_standalone",) if args.no_cython else ("cython", "cpp_standalone")):
         m = _measure(target, args.seconds, args.threads)
         if not factors:
@@ -122,8 +131,12 @@ def _report(args) -> None:
         factors[target] = args.seconds / m["wall"]
         print(f"  {args.seconds:g} simulated s in {m['wall']:.1f} s: real-time factor {factors[target]:.2f}, "
               f"120 simulated minutes in {7200 * m['wall'] / args.seconds / 60:.1f} min")
+        cpu_factors[target] = args.seconds / m["cpu"]
+        print(f"  {m['cpu']:.1f} CPU seconds: {cpu_factors[target]:.2f} simulated s per CPU second "
+              f"(the real-time factor of an idle machine, one thread)")
     if len(factors) == 2:
-        print(f"C++ program / Cython runtime: {factors['cpp_standalone'] / factors['cython']:.1f}x")
+        print(f"C++ program / Cython runtime: {factors['cpp_standalone'] / factors['cython']:.1f}x in wall time, "
+              f"{cpu_factors['cpp_standalone'] / cpu_factors['cython']:.1f}x in CPU time")
     if args.profile:
         _profile(args.seconds / 10)
 
