@@ -68,7 +68,8 @@ class RecordingConfig:
     """Where a recorded trajectory comes from and how it is fitted to the world (see the module docstring).
 
     Attributes:
-        source: a dataset name (:data:`DATASETS`) or the path of an ``.npz`` or ``.csv`` file.
+        source: ``"sargolini"`` or ``"tanni"`` (the ``ratinabox`` datasets, :data:`DATASETS`) or the path
+            of an ``.npz`` or ``.csv`` file.
         max_gap: longest interval (seconds) between consecutive samples that is interpolated;
             a longer one refuses the recording.
         margin: distance (metres) outside the world's extent within which samples are moved
