@@ -47,7 +47,7 @@ _KIND_CODES = {"input": KIND_INPUT, "feedforward": KIND_FEEDFORWARD, "pyramidal"
                "multiplicative": KIND_MULTIPLICATIVE}
 #: Each computed layer kind's compartments, in the order the loop evaluates them.
 _COMPARTMENTS = {"feedforward": ("input",), "multiplicative": ("input", "gain"), "pyramidal": ("basal", "apical")}
-#: The activation of each non-pyramidal compartment, by the attribute of its layer.
+#: The attribute of a layer that holds each compartment's activation.
 _COMPARTMENT_ACTIVATION = {"input": "activation", "gain": "modulation", "basal": "basal", "apical": "apical"}
 
 #: Inputs for steps ``start:stop``: a mapping from input-layer name to ``(stop − start, n)`` rates.
