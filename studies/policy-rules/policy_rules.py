@@ -7,7 +7,8 @@ chosen cell runs on five seeds. Three studies:
 * ``autoencoding`` — the basal–apical loss (HPC, MEC) after 5 and after 30 simulated
   minutes (two durations of the same cell);
 * ``path-integration`` — error 1 s and 10 s after the switch to generation, and the
-  horizon (first time the mean error exceeds 0.1 m), after 120 annealed minutes of training;
+  horizon (first time the mean error exceeds 0.1 m), after 120 annealed minutes of training
+  of the transfer study's network (push-pull velocity cells, rate annealed to 3 %);
 * ``transfer`` — the same rule trains the network in A (at its path-integration rate)
   and relearns in B: path integration in A (20 trials; the five-seed path-integration
   numbers), time to criterion after the move and interference back in A, for the
@@ -62,14 +63,18 @@ PROJECTIONS = {
 }
 PROJECTIONS["transfer"] = PROJECTIONS["path-integration"]
 
+#: The transfer study's network (push-pull velocity cells, learning rate annealed to 3 %), also the network
+#: the path-integration study selects the rates on.
+PUSH_PULL = {"velocity_coding": "push-pull", "conjunctive_threshold": 0.5, "schedule.final_factor": 0.03}
+
 #: Per study: the experiment, the prefix of projection keys, fixed overrides, the grid,
 #: the seeds of the selection, and the metric (lower is better) the rate is chosen by.
 STUDIES = {
     "autoencoding": dict(experiment="autoencoding", prefix="", fixed={"test_duration": 60.0},
                          grid={"duration": [300.0, 1800.0]}, select_seeds=(0, 1),
                          select_on=("duration", 1800.0, "loss_hpc_final")),
-    "path-integration": dict(experiment="path-integration", prefix="", fixed={"duration": TRAINING_S}, grid={},
-                             select_seeds=(0,),
+    "path-integration": dict(experiment="path-integration", prefix="", fixed={"duration": TRAINING_S, **PUSH_PULL},
+                             grid={}, select_seeds=(0,),
                              select_on=(None, None, "pi_error_m.1")),
     "transfer": dict(experiment="transfer", prefix="network.", fixed={"network.duration": TRAINING_S, "move.reset": False,
                                                                        "relearn.arms": ["transfer", "no-freeze"]},
