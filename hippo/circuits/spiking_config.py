@@ -43,6 +43,10 @@ class SpikingConfig:
             see :mod:`hippo.circuits.spiking_standalone`).
         threads: OpenMP threads of the ``cpp_standalone`` program (1: no OpenMP). The
             number is compiled into the program, and the random numbers depend on it.
+            Threads meet at a barrier in every Brian2 object and simulation step, which
+            costs more than they save on layers of a few hundred units: on the
+            experiment-B network, 2 threads ran at a tenth of 1 thread's speed on the
+            2-core machine with other work running.
     """
 
     dt: float = field(default=0.001, metadata=bounds(gt=0.0))

@@ -251,8 +251,11 @@ class Program:
                     raise HippoError(f"variable {name}: {array.size} values, the program has {spec['size']}")
                 np.ascontiguousarray(array.ravel()).tofile(work / f"{name}.dat")
                 args.append(f"{name}={work / f'{name}.dat'}")
+            # OpenMP threads that wait at a barrier sleep rather than spin: with more threads than
+            # free cores, spinning threads stall the ones that have work
+            environment = dict(os.environ, OMP_WAIT_POLICY=os.environ.get("OMP_WAIT_POLICY", "passive"))
             done = subprocess.run([str(self.directory / "main"), "--results_dir", f"{results}/", *args],
-                                  cwd=self.directory, capture_output=True, text=True)
+                                  cwd=self.directory, env=environment, capture_output=True, text=True)
             if done.returncode != 0 or done.stderr.strip():
                 raise HippoError(f"the spiking program {self.directory} failed (exit status {done.returncode}):\n"
                                  + (done.stderr or done.stdout)[-3000:])
