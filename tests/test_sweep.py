@@ -248,10 +248,14 @@ def test_a_worker_killed_mid_sweep_does_not_lose_any_run(tmp_path):
 def test_a_worker_gets_a_copy_of_the_shared_brian2_cache_in_a_folder_of_its_own(tmp_path, monkeypatch):
     from hippo.circuits.spiking import cache_directory
 
-    for key in (*WORKER_ENV, "HIPPO_CACHE"):  # each restored after the test, or removed if it was not set
+    for key in (*WORKER_ENV, "HIPPO_CACHE", "HIPPO_PROGRAMS"):  # each restored after the test, or removed if it was not set
         monkeypatch.setenv(key, os.environ.get(key, "unset"))
         if os.environ[key] == "unset":
             monkeypatch.delenv(key)
+    monkeypatch.setenv("HIPPO_CACHE", str(tmp_path / "launcher"))
+    from hippo.circuits.spiking_standalone import program_root
+
+    programs = program_root()
     shared = tmp_path / "shared"
     (shared / "cython_abc").mkdir(parents=True)
     (shared / "cython_abc" / "module.so").write_bytes(b"compiled")
@@ -260,6 +264,7 @@ def test_a_worker_gets_a_copy_of_the_shared_brian2_cache_in_a_folder_of_its_own(
     own = cache_directory()
     assert Path(os.environ["HIPPO_CACHE"]) in own.parents and shared not in own.parents
     assert (own / "cython_abc" / "module.so").read_bytes() == b"compiled"
+    assert program_root() == programs  # compiled spiking programs stay shared
     plugin.teardown(worker=None)
     assert not Path(plugin.folder).exists()
 
