@@ -66,7 +66,7 @@ class CircuitConfig:
 
     n_pre: int = field(default=4, metadata=bounds(min=1))
     n_post: int = field(default=3, metadata=bounds(min=1))
-    duration: float = field(default=50.0, metadata=bounds(gt=0.0))
+    duration: float = field(default=25.0, metadata=bounds(gt=0.0))
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     input_tau: float = field(default=0.5, metadata=bounds(gt=0.0))
     apical_noise: float = field(default=0.02, metadata=bounds(min=0.0))
@@ -84,7 +84,7 @@ class IdentifierConfig:
     """
 
     hidden: int = field(default=16, metadata=bounds(min=1))
-    steps: int = field(default=300, metadata=bounds(min=1))
+    steps: int = field(default=200, metadata=bounds(min=1))
     learning_rate: float = field(default=1e-2, metadata=bounds(gt=0.0))
 
 

@@ -54,7 +54,7 @@ class FitConfig:
     """
 
     window: int = field(default=100, metadata=bounds(min=1))
-    epochs: int = field(default=30, metadata=bounds(min=1))
+    epochs: int = field(default=100, metadata=bounds(min=1))
     learning_rate: float = field(default=3e-3, metadata=bounds(gt=0.0))
     final_fraction: float = field(default=0.05, metadata=bounds(min=0.0, max=1.0))
     scale_learning_rate: float = field(default=0.05, metadata=bounds(gt=0.0))

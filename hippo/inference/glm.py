@@ -35,9 +35,9 @@ def logit(W, s):
 
 
 def features(s):
-    """The GLM's input ``x = (s, 1)``, shape ``(..., 2)``, for NumPy or JAX stimuli."""
-    module = jnp if isinstance(s, jnp.ndarray) and not isinstance(s, np.ndarray) else np
-    return module.stack([s, module.ones_like(s)], axis=-1)
+    """The GLM's input ``x = (s, 1)``, shape ``(..., 2)`` (NumPy)."""
+    s = np.asarray(s, float)
+    return np.stack([s, np.ones_like(s)], axis=-1)
 
 
 def right_probability(W, s):

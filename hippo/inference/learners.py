@@ -136,14 +136,6 @@ class Behaviour:
     dW: np.ndarray
     p: np.ndarray
 
-    @property
-    def n_animals(self) -> int:
-        return self.s.shape[0]
-
-    @property
-    def n_trials(self) -> int:
-        return self.s.shape[1]
-
     def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
         """The arrays by name, for saving."""
         return {f"{prefix}{name}": getattr(self, name) for name in ("s", "y", "r", "W", "dW", "p")}
