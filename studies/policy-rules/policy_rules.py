@@ -23,6 +23,7 @@ together. Usage::
     python studies/policy-rules/policy_rules.py write STUDY select   # sweep files of every cell, selection seeds
     for f in studies/policy-rules/sweeps/STUDY/*.toml; do hippo sweep $f --workers 1 --no-figures; done
     python studies/policy-rules/policy_rules.py write STUDY final    # the chosen cell of each rule, five seeds
+    python studies/policy-rules/policy_rules.py write STUDY variants # rules with other parameters (VARIANTS), five seeds
     python studies/policy-rules/policy_rules.py table STUDY          # markdown table and figure
 
 Sweep folders go to ``runs/policy-rules/STUDY/<cell>/``; tables and figures to
@@ -42,6 +43,10 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 RUNS = Path("runs/policy-rules")
 RULES = ("prediction-error", "momentum", "rmsprop", "adam", "natural-gradient", "reset")
+#: Rows that run a rule with other parameters: name → (rule, parameters). They run at the
+#: prediction-error rule's chosen rate (the reset rule is that rule until it fires).
+VARIANTS = {"reset-strict": ("reset", {"threshold": 20.0, "min_rise": 4.0})}
+ROWS = RULES + tuple(VARIANTS)
 MULTIPLIERS = (1 / 3, 1.0, 3.0)
 FINAL_SEEDS = (0, 1, 2, 3, 4)
 #: Simulated seconds of (annealed) path-integration training, in both circuit studies that use it
@@ -113,17 +118,24 @@ def toml_value(value) -> str:
     return repr(float(value)) if isinstance(value, float) else str(value)
 
 
-def sweep_text(study: str, rule: str, multiplier: float, seeds, rate: float) -> str:
-    """The sweep file of one cell: ``rule`` at ``rate`` on every plastic projection."""
+def rule_of(row: str) -> str:
+    return VARIANTS[row][0] if row in VARIANTS else row
+
+
+def sweep_text(study: str, row: str, multiplier: float, seeds, rate: float) -> str:
+    """The sweep file of one cell: ``row``'s rule (and parameters) at ``rate`` on every plastic projection."""
     spec = STUDIES[study]
+    rule, parameters = VARIANTS.get(row, (row, {}))
     lines = ["# Learning rules as policies: one cell of the circuit comparison (studies/policy-rules/policy_rules.py).",
              "[sweep]", f'experiment = "{spec["experiment"]}"', f"seeds = {toml_value(list(seeds))}",
-             f'out = "{RUNS / study / cell_name(rule, multiplier)}"', "[set]"]
+             f'out = "{RUNS / study / cell_name(row, multiplier)}"', "[set]"]
     for key, value in spec["fixed"].items():
         lines.append(f'"{key}" = {toml_value(value)}')
     for projection in PROJECTIONS[study]:
         lines.append(f'"{spec["prefix"]}projections.{projection}.plasticity.rule" = "{rule}"')
         lines.append(f'"{spec["prefix"]}projections.{projection}.plasticity.eta" = {rate!r}')
+        for name, value in parameters.items():
+            lines.append(f'"{spec["prefix"]}projections.{projection}.plasticity.{name}" = {toml_value(value)}')
     if spec["grid"]:
         lines.append("[grid]")
         lines.extend(f'"{key}" = {toml_value(values)}' for key, values in spec["grid"].items())
@@ -140,6 +152,8 @@ def read_cell(study: str, cell: str) -> pd.DataFrame | None:
 
 def chosen_multiplier(study: str, rule: str) -> float:
     """The multiplier of the cell with the lowest mean selection metric (transfer: path integration's choice)."""
+    if rule in VARIANTS:
+        return chosen_multiplier(study, "prediction-error")
     if study == "transfer":
         return chosen_multiplier("path-integration", rule)
     key, value, metric = STUDIES[study]["select_on"]
@@ -161,9 +175,10 @@ def chosen_multiplier(study: str, rule: str) -> float:
 def write(study: str, stage: str) -> None:
     folder = HERE / "sweeps" / study
     folder.mkdir(parents=True, exist_ok=True)
-    for old in folder.glob("*.toml"):
-        old.unlink()
-    for rule in RULES:
+    if stage != "variants":
+        for old in folder.glob("*.toml"):
+            old.unlink()
+    for rule in (VARIANTS if stage == "variants" else RULES):
         if stage == "select":
             chosen = MULTIPLIERS
             seeds = STUDIES[study]["select_seeds"]
@@ -171,7 +186,7 @@ def write(study: str, stage: str) -> None:
             chosen = (chosen_multiplier(study, rule),)
             seeds = FINAL_SEEDS
         for multiplier in chosen:
-            rate = float(f"{BASE[study][rule] * multiplier:.3g}")
+            rate = float(f"{BASE[study][rule_of(rule)] * multiplier:.3g}")
             (folder / f"{cell_name(rule, multiplier)}.toml").write_text(sweep_text(study, rule, multiplier, seeds, rate))
             print(folder / f"{cell_name(rule, multiplier)}.toml", f"eta = {rate:.3g}", f"seeds {list(seeds)}")
 
@@ -179,10 +194,12 @@ def write(study: str, stage: str) -> None:
 def summary(study: str) -> pd.DataFrame:
     """Per rule at its chosen rate: mean and s.e.m. over seeds of every column, and the seed count."""
     rows = []
-    for rule in RULES:
+    for rule in ROWS:
         multiplier = chosen_multiplier(study, rule)
         table = read_cell(study, cell_name(rule, multiplier))
-        row = {"rule": rule, "eta": float(f"{BASE[study][rule] * multiplier:.3g}")}
+        if table is None:
+            continue
+        row = {"rule": rule, "eta": float(f"{BASE[study][rule_of(rule)] * multiplier:.3g}")}
         for heading, column, where in COLUMNS[study]:
             part = table if where is None else table[np.isclose(table[where[0]], where[1])]
             values = part[column].to_numpy(float) if column in part else np.array([])
@@ -194,12 +211,14 @@ def summary(study: str) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def reset_firings(study: str) -> str:
-    """How many runs of the reset rule's chosen cell fired at least once, per projection (from each run's state)."""
+def reset_firings(study: str, row: str) -> str:
+    """How many runs of a reset row's chosen cell fired at least once, per projection (from each run's state)."""
     import tomllib
 
-    table = read_cell(study, cell_name("reset", chosen_multiplier(study, "reset")))
-    folder = RUNS / study / cell_name("reset", chosen_multiplier(study, "reset")) / "runs"
+    table = read_cell(study, cell_name(row, chosen_multiplier(study, row)))
+    if table is None:
+        return "not run"
+    folder = RUNS / study / cell_name(row, chosen_multiplier(study, row)) / "runs"
     fired, lines = {}, []
     for run_id in table["run_id"]:
         state_path = folder / run_id / "state.npz"
@@ -225,6 +244,10 @@ def markdown(study: str, frame: pd.DataFrame) -> str:
         cells = []
         for h in headings:
             mean, sem, n = row[h], row[h + " sem"], row[h + " n"]
+            if "reached" in h:  # a fraction of the seeds
+                count = int(n.split("/")[1])
+                cells.append(f"{int(round(mean * count))}/{count}" if np.isfinite(mean) else "—")
+                continue
             text = "—" if not np.isfinite(mean) else (f"{mean:.3g} ± {sem:.2g}" if np.isfinite(sem) else f"{mean:.3g}")
             if not n.startswith(n.split("/")[1] + "/"):  # some seeds without a finite value
                 text += f" ({n})"
@@ -257,7 +280,9 @@ def table(study: str) -> None:
     figure(study, frame, RUNS / f"{study}.png")
     print(text)
     if study != "transfer":
-        print("reset rule during training:", reset_firings(study))
+        for row in ROWS:
+            if rule_of(row) == "reset":
+                print(f"{row} during training:", reset_firings(study, row))
 
 
 def main(argv=None) -> None:
@@ -265,7 +290,7 @@ def main(argv=None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     w = sub.add_parser("write", help="write the sweep files of a stage")
     w.add_argument("study", choices=sorted(STUDIES))
-    w.add_argument("stage", choices=("select", "final"))
+    w.add_argument("stage", choices=("select", "final", "variants"))
     t = sub.add_parser("table", help="the comparison table and figure of a study")
     t.add_argument("study", choices=sorted(STUDIES))
     args = parser.parse_args(argv)
