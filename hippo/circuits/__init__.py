@@ -1,6 +1,6 @@
 """Circuits: networks described as data (layers, projections, noise) and the engines that run them.
 
-Public names (imported on first use; Brian2 only with ``SpikingEngine``)::
+Public names (imported on first use; Brian2 only with ``SpikingEngine`` and ``StandaloneSpikingEngine``)::
 
     from hippo.circuits import Network, path_integrator_network, make_engine, RateEngine
 """
@@ -17,6 +17,7 @@ _EXPORTS = {
     **dict.fromkeys(["RateEngine", "Recording"], "hippo.circuits.rate"),
     "SpikingConfig": "hippo.circuits.spiking_config",
     "SpikingEngine": "hippo.circuits.spiking",
+    "StandaloneSpikingEngine": "hippo.circuits.spiking_standalone",
     **dict.fromkeys(["load_state", "save_state"], "hippo.circuits.state"),
 }
 __all__ = sorted(_EXPORTS)
