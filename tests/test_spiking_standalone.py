@@ -183,6 +183,17 @@ def test_a_second_seed_reuses_the_program_and_draws_other_spikes(program):
     assert not np.array_equal(runs[0][0].signals["hpc.spikes"], runs[1][0].signals["hpc.spikes"])
 
 
+def test_learning_rate_settings_reuse_the_program_and_take_effect(program):
+    """Learning rates and the settling time are values of an execution, not of the program."""
+    network, inputs = _autoencoder(0)
+    config = SpikingConfig(target="cpp_standalone", eta_scale=0.0, settle=0.1)
+    engine = StandaloneSpikingEngine(network, DT, seed=6, config=config)
+    assert engine.program.directory == program.directory and engine.program.built_seconds == 0
+    before = engine.all_weights()
+    engine.run(1.0, inputs, ThetaConfig())
+    assert all(np.array_equal(weights, before[name]) for name, weights in engine.all_weights().items())
+
+
 def test_the_runtime_engine_refuses_the_standalone_target():
     network, _ = _autoencoder(0)
     with pytest.raises(ConfigError, match="spiking.target"):

@@ -111,11 +111,18 @@ def program_root() -> Path:
     return cache_directory("brian2-standalone")
 
 
+#: Spiking settings that only change values given per execution (learning rates, the
+#: plasticity gate), not the compiled program.
+_RUN_TIME_SETTINGS = ("target", "eta_scale", "settle")
+
+
 def program_key(network: Network, dt: float, config: SpikingConfig) -> str:
     """Hash of everything a program compiles in: equal keys run the same program.
 
     Weights enter only through the connectivity of fixed projections (the program's
-    synapses); their values, seeds, inputs and learning rates are given per execution.
+    synapses), a rule only through its name and whether it has an L1 penalty (a term of
+    its code): weights, the rule's rates and penalties, seeds and inputs are given per
+    execution, so sweeping them reuses one program.
     """
     here = Path(__file__).parent
     digest = hashlib.sha256()
@@ -125,13 +132,14 @@ def program_key(network: Network, dt: float, config: SpikingConfig) -> str:
     projections = []
     for p in network.projections:
         W = p.weights[:, :-1] if p.bias else p.weights
-        description = {k: v for k, v in asdict(p).items() if k != "weights"}
-        description["shape"] = list(p.weights.shape)
+        description = {k: v for k, v in asdict(p).items() if k not in ("weights", "plasticity")}
+        description.update(shape=list(p.weights.shape), rule=p.plasticity.rule if p.plastic else None,
+                           l1_penalty=bool(p.plastic and p.plasticity.l1 > 0))
         if not p.plastic:
             digest.update(np.packbits(W != 0).tobytes())
         projections.append(description)
     description = {"layers": [asdict(layer) for layer in network.layers], "projections": projections,
-                   "config": {k: v for k, v in asdict(config).items() if k != "target"}, "dt": dt,
+                   "config": {k: v for k, v in asdict(config).items() if k not in _RUN_TIME_SETTINGS}, "dt": dt,
                    "rows": PROGRAM_STEPS, "brian2": b2.__version__, "python": sys.version_info[:2]}
     digest.update(json.dumps(description, sort_keys=True, default=str).encode())
     return digest.hexdigest()[:20]
