@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hippo.errors import ConfigError
+from hippo.experiments import resolve
 from hippo.world.gridworld import load_environment, parse_environment
 from hippo.world.motion import MotionConfig, generate_motion
 from hippo.world.recorded import (
@@ -217,3 +218,12 @@ def test_the_tanni_recording_needs_its_gap_and_its_wall_jitter_allowed():
         load_recorded_path(arena, RecordingConfig(source="tanni", margin=0.05), DT)
     path = load_recorded_path(arena, RecordingConfig(source="tanni", max_gap=1.0, margin=0.05), DT)
     assert arena.is_free(path.positions).all()
+
+
+def test_a_recording_with_a_gap_stops_the_1d_run_before_any_work(tmp_path):
+    t = np.arange(200) * 0.02
+    t[100:] += 2.0
+    source = tmp_path / "gappy.npz"
+    np.savez(source, t=t, pos=np.column_stack([0.5 + 0.3 * np.cos(t), 0.5 + 0.3 * np.sin(t)]))
+    with pytest.raises(ConfigError, match=rf"{source}: motion.recording.max_gap: a gap of 2.02 s between samples 99 and 100"):
+        resolve("path-integration", ["motion.kind=recorded", f"motion.recording.source={source}"])

@@ -59,6 +59,7 @@ from hippo.theta import GENERATION, INFERENCE, ThetaConfig
 from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
 from hippo.world.gridworld import load_environment, load_environment_setting
 from hippo.world.motion import MotionConfig, start_position
+from hippo.world.recorded import load_recorded_path
 from hippo.world.senses import SensesConfig
 from hippo.world.stream import Stream
 
@@ -440,7 +441,7 @@ def _check_velocity_coding(config: Config) -> None:
 
 def validate(config: Config) -> None:
     """Refuse, before any work, settings that cannot run or would measure nothing: a missing or
-    malformed environment, a start outside it, training too short to record or to fill the
+    malformed environment, a start outside it, a recorded path with gaps or outside the world, training too short to record or to fill the
     decoder window, a spiking step that does not divide ``dt``, arrays that do not fit in memory.
 
     Raises:
@@ -457,6 +458,8 @@ def validate(config: Config) -> None:
             start_position(env, config.motion, None)
         except ConfigError as error:
             raise error.located("", "motion") from None
+    if config.motion.kind == "recorded":
+        load_recorded_path(env, config.motion.recording, config.dt)
     if config.duration > 0:
         check_recordable(config.duration, config.dt, config.record_every)
         if config.test.decoder_window > config.duration:

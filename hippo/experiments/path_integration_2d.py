@@ -55,9 +55,9 @@ from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.protocol import Phase, run_phases
 from hippo.theta import GENERATION, ThetaConfig
-from hippo.world.gridworld import load_environment, load_environment_setting
+from hippo.world.gridworld import load_environment_setting
 from hippo.world.motion import MotionConfig
-from hippo.world.recorded import RecordedPath, load_recorded_path
+from hippo.world.recorded import RecordedPath
 from hippo.world.senses import SensesConfig
 
 
@@ -352,8 +352,8 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
 
 
 def validate(config: Config) -> None:
-    """Refuse, before any work, what the 1-D experiment refuses (:func:`hippo.experiments.path_integration.validate`),
-    a world that is not 2-D, and a recorded path that does not fit the world or has gaps.
+    """Refuse, before any work, what the 1-D experiment refuses (:func:`hippo.experiments.path_integration.validate`:
+    among others a recorded path with gaps or outside the world) and a world that is not 2-D.
 
     Raises:
         ConfigError: keyed by the culprit settings (a recording's problems name its file).
@@ -363,5 +363,3 @@ def validate(config: Config) -> None:
         raise ConfigError("", "environment", f"{config.environment!r} is a {env.dim}-D world",
                           "a 2-D world (e.g. box-1m, sargolini-box); 1-D tracks: hippo run path-integration")
     path_integration.validate(circuit_config(config))
-    if config.motion.kind == "recorded":
-        load_recorded_path(load_environment(config.environment), config.motion.recording, config.dt)
