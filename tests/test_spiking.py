@@ -393,3 +393,10 @@ def test_the_same_seed_gives_the_same_spikes_in_every_process(tmp_path):
         assert done.returncode == 0, done.stderr[-2000:]
         digests.add(done.stdout.split()[-1])
     assert len(digests) == 1
+
+
+def test_a_multiplicative_layer_is_refused_by_name_before_any_brian2_object_is_built():
+    network = path_integrator_network(4, 3, 2, PyramidalConfig(), PyramidalConfig(), 0.0, PathIntegratorProjections(),
+                                      np.random.default_rng(0), modulation="multiplicative")
+    with pytest.raises(ValueError, match="layer conjunctive: the spiking engine has no 'multiplicative' layer"):
+        SpikingEngine(network, dt=0.025)

@@ -62,6 +62,10 @@ from hippo.theta import ThetaConfig, theta_gate
 #: Network steps per Brian2 run (the length of the input and theta tables).
 CHUNK_ROWS = 4000
 
+#: Each layer kind the spiking engine builds → its compartments (a multiplicative layer has no spiking form).
+_LAYER_COMPARTMENTS = {"input": [], "feedforward": ["input"], "pyramidal": ["basal", "apical"]}
+SPIKING_LAYER_KINDS = tuple(_LAYER_COMPARTMENTS)
+
 #: Names of the neuron variables that carry state from step to step (learned biases included).
 _STATE_VARIABLE = re.compile(r"(I|n|E|g)_\w+|(Pb|bias)_\d+|u|xl|count|mis|k|plastic_time")
 
@@ -122,7 +126,7 @@ def _identifier(name: str) -> str:
 
 
 def _compartments(layer: Layer) -> list[str]:
-    return {"input": [], "feedforward": ["input"], "pyramidal": ["basal", "apical"]}[layer.kind]
+    return _LAYER_COMPARTMENTS[layer.kind]
 
 
 @dataclass
@@ -156,7 +160,8 @@ class SpikingEngine:
 
     Raises:
         ConfigError: ``config.dt`` does not divide ``dt`` (keyed ``spiking.dt``).
-        ValueError: a plastic projection's rule has no spiking translation.
+        ValueError: a plastic projection's rule has no spiking translation, or a layer's kind
+            (``multiplicative``) has no spiking form.
     """
 
     #: Rows of the input, θ and plasticity-gate tables: the most network steps of one Brian2 run.
@@ -164,6 +169,10 @@ class SpikingEngine:
 
     def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
         config.check_network_step(dt)
+        for layer in network.layers:
+            if layer.kind not in SPIKING_LAYER_KINDS:
+                raise ValueError(f"layer {layer.name}: the spiking engine has no {layer.kind!r} layer (layers it "
+                                 f"builds: {', '.join(SPIKING_LAYER_KINDS)})")
         for p in network.projections:
             if p.plastic and rules.rule_named(p.plasticity.rule).spiking is not spiking_rule:
                 translated = [name for name, rule in rules.RULES.items() if rule.spiking is not None]
