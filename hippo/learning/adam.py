@@ -22,10 +22,10 @@ count per projection, so a Brian2 translation is possible; none is built.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from numba import njit
 
 from hippo.config import bounds
@@ -65,7 +65,7 @@ def _synapse(W, P, M, V, i, j, gradient, eta, l1, l2, decay, beta1, beta2, compl
     second = beta2 * V[i, j] + complement2 * trace * trace
     M[i, j] = first
     V[i, j] = second
-    W[i, j] += eta * penalised(first * correct1 / (math.sqrt(second * correct2) + epsilon), W[i, j], l1, l2)
+    W[i, j] += eta * penalised(first * correct1 / (np.sqrt(second * correct2) + epsilon), W[i, j], l1, l2)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")

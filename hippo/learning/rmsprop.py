@@ -22,10 +22,10 @@ Per-synapse state only, so a Brian2 translation is possible; none is built.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from numba import njit
 
 from hippo.config import bounds
@@ -60,7 +60,7 @@ def _synapse(W, P, M, i, j, gradient, eta, l1, l2, decay, beta2, complement, eps
     P[i, j] = trace
     square = beta2 * M[i, j] + complement * trace * trace
     M[i, j] = square
-    W[i, j] += eta * penalised(trace / math.sqrt(square + epsilon), W[i, j], l1, l2)
+    W[i, j] += eta * penalised(trace / np.sqrt(square + epsilon), W[i, j], l1, l2)
 
 
 @njit(cache=True, fastmath=True, error_model="numpy")

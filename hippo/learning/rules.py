@@ -190,8 +190,11 @@ def dispatch_source(names: list[str]) -> tuple[str, dict]:
 
 
 def rule_signature(name: str) -> str:
-    """Text that changes when rule ``name``'s compiled step changes: its module, name and source."""
+    """Text that changes when rule ``name``'s compiled step changes: its name and its whole module's source.
+
+    The module's source, not only the step's, since a step inlines its module's helpers.
+    """
     step = rule_named(name).step
     function = getattr(step, "py_func", step)
-    return f"{name}:{function.__module__}.{function.__qualname__}:{inspect.getsource(function)}"
+    return f"{name}:{function.__module__}.{function.__qualname__}:{inspect.getsource(inspect.getmodule(function))}"
 
