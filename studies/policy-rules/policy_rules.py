@@ -260,8 +260,12 @@ def figure(study: str, frame: pd.DataFrame, path: Path) -> None:
     from hippo import plotting
 
     headings = [h for h, _, _ in COLUMNS[study] if "reached" not in h]
-    fig, axes = plotting.figure(2.6 * len(headings), 2.6, ncols=len(headings))
-    axes = np.atleast_1d(axes)
+    ncols = min(4, len(headings))
+    nrows = math.ceil(len(headings) / ncols)
+    fig, axes = plotting.figure(2.6 * ncols, 2.8 * nrows, nrows=nrows, ncols=ncols)
+    axes = np.atleast_1d(axes).ravel()
+    for ax in axes[len(headings):]:
+        ax.remove()
     x = np.arange(len(frame))
     for ax, heading in zip(axes, headings):
         ax.bar(x, frame[heading], yerr=frame[heading + " sem"].fillna(0.0), color="#2a9d8f", capsize=2)
