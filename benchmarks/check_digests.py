@@ -40,7 +40,8 @@ SHORT_SPIKING = {
 
 
 def _is_timing(key: str) -> bool:
-    return any(key == name or key.endswith("." + name) for name in TIMING_KEYS)
+    """Whether a flattened metric key is a timing (``wall_seconds``, ``wall_seconds_by_part.test``, ...)."""
+    return any(part == name or part.startswith(name + "_by_") for part in key.split(".") for name in TIMING_KEYS)
 
 
 def digest_run(run_dir: Path) -> dict:

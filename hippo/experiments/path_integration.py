@@ -25,6 +25,7 @@ from hippo.analysis.decoding import chance_error, decoding_error
 from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.path_integration import (
     GainProbeConfig,
+    PathIntegrationResult,
     PathIntegrationTestConfig,
     decoder_state,
     make_decoder,
@@ -267,23 +268,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     result = measure_path_integration(config, setup, decoder, progress)
     test_seconds = time.perf_counter() - started
 
-    fit_error = (decoding_error(env, decoder.predict(recording.signals["hpc"][wake]), positions[wake]).mean()
-                 if wake.any() else np.nan)
-    record_dt = config.dt * config.record_every
-    metrics = {
-        "control": config.control,
-        "pi_error_m": {f"{s:g}": result.error_at(s)[0] for s in config.test.report_times},
-        "pi_error_sem_m": {f"{s:g}": result.error_at(s)[1] for s in config.test.report_times},
-        "pi_error_before_m": float(result.errors[:, result.t <= 0].mean()),
-        "pi_horizon_s": result.horizon(config.test.horizon_error),
-        "chance_error_m": chance_error(env),
-        "decoder_fit_error_m": float(fit_error),
-        **(loss_summary({layer: recording.loss[layer] for layer in ("hpc", "mec")}, config.duration, record_dt) if trained
-           else {f"loss_{layer}_{when}": float("nan") for layer in ("hpc", "mec") for when in ("initial", "final")}),
-        "sim_seconds": config.duration,
-        "wall_seconds": training.wall_seconds,
-        "us_per_step": (1e6 * training.wall_seconds / (training.stop - training.start)) if trained else float("nan"),
-    }
+    metrics = run_metrics(config, env, training, decoder, wake, result)
     started = time.perf_counter()
     analyses, analysis_arrays = _field_analyses(config, setup, result, decoder, maps, run_dir)
     metrics.update(analyses)
@@ -437,6 +422,42 @@ def _check_velocity_coding(config: Config) -> None:
     elif config.velocity_slope != defaults.velocity_slope:
         raise ConfigError("", "velocity_slope", "sets the 'push-pull' and 'multiplicative' velocity codings only; the paper's cells "
                           "use velocity_gain", f"{defaults.velocity_slope:g} with velocity_coding = 'paper'")
+
+
+def run_metrics(config, env, training, decoder, wake, result: PathIntegrationResult) -> dict:
+    """The metrics every path-integration run reports, in 1-D and 2-D: the test's decoded error
+    (m) at the report times with its s.e.m., before the switch and its horizon (s), chance, the
+    decoder's error on its own wake window (m), the training losses (NaN when a saved network
+    was tested without training) and the training's cost (simulated s, wall s, µs per step).
+
+    Args:
+        config: the experiment's config (``control``, ``test``, ``duration``, ``dt``, ``record_every``).
+        env: the world.
+        training: the training phase's record (empty when nothing was trained).
+        decoder: the position decoder fitted on (or restored for) the training.
+        wake: boolean mask of the training's recorded steps in the decoder's theta-mode window.
+        result: the path-integration test.
+    """
+    recording = training.recording
+    trained = len(recording.t) > 0
+    positions = training.positions()
+    fit_error = (decoding_error(env, decoder.predict(recording.signals["hpc"][wake]), positions[wake]).mean()
+                 if wake.any() else np.nan)
+    record_dt = config.dt * config.record_every
+    return {
+        "control": config.control,
+        "pi_error_m": {f"{s:g}": result.error_at(s)[0] for s in config.test.report_times},
+        "pi_error_sem_m": {f"{s:g}": result.error_at(s)[1] for s in config.test.report_times},
+        "pi_error_before_m": float(result.errors[:, result.t <= 0].mean()),
+        "pi_horizon_s": result.horizon(config.test.horizon_error),
+        "chance_error_m": chance_error(env),
+        "decoder_fit_error_m": float(fit_error),
+        **(loss_summary({layer: recording.loss[layer] for layer in ("hpc", "mec")}, config.duration, record_dt) if trained
+           else {f"loss_{layer}_{when}": float("nan") for layer in ("hpc", "mec") for when in ("initial", "final")}),
+        "sim_seconds": config.duration,
+        "wall_seconds": training.wall_seconds,
+        "us_per_step": (1e6 * training.wall_seconds / (training.stop - training.start)) if trained else float("nan"),
+    }
 
 
 def validate(config: Config) -> None:

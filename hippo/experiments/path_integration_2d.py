@@ -33,9 +33,7 @@ from typing import Literal
 
 import numpy as np
 
-from hippo.analysis.decoding import chance_error, decoding_error
 from hippo.analysis.error_decomposition import error_horizons
-from hippo.analysis.losses import loss_summary
 from hippo.analysis.path_integration import PathIntegrationTestConfig, decoder_state, restore_decoder
 from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains, stationary_error
 from hippo.analysis.spatial import gridness, rate_maps_2d, spatial_information
@@ -242,7 +240,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     setup.stream.cursor = int(saved.get("training_cursor", 0))
     training = run_phases(engine, [path_integration.training_phase(circuit, setup)], progress)["training"]
     end_of_training = engine.get_state()
-    recording, positions = training.recording, training.positions()
+    recording = training.recording
     trained = len(recording.t) > 0
     if trained:
         decoder, window = path_integration.fit_decoder(circuit, setup, training)
@@ -255,23 +253,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     test_seconds = time.perf_counter() - started
 
     wake = window & (recording.theta > 0.5)
-    fit_error = (decoding_error(env, decoder.predict(recording.signals["hpc"][wake]), positions[wake]).mean()
-                 if wake.any() else np.nan)
-    record_dt = config.dt * config.record_every
-    metrics = {
-        "control": config.control,
-        "pi_error_m": {f"{s:g}": result.error_at(s)[0] for s in config.test.report_times},
-        "pi_error_sem_m": {f"{s:g}": result.error_at(s)[1] for s in config.test.report_times},
-        "pi_error_before_m": float(result.errors[:, result.t <= 0].mean()),
-        "pi_horizon_s": result.horizon(config.test.horizon_error),
-        "chance_error_m": chance_error(env),
-        "decoder_fit_error_m": float(fit_error),
-        **(loss_summary({layer: recording.loss[layer] for layer in ("hpc", "mec")}, config.duration, record_dt)
-           if trained else {}),
-        "sim_seconds": config.duration,
-        "wall_seconds": training.wall_seconds,
-        "us_per_step": (1e6 * training.wall_seconds / (training.stop - training.start)) if trained else float("nan"),
-    }
+    metrics = path_integration.run_metrics(config, env, training, decoder, wake, result)
     metrics["error_2s_over_chance"] = result.error_at(2.0)[0] / metrics["chance_error_m"] \
         if result.t[-1] >= 2.0 else float("nan")
     staying = stationary_error(result.t, result.true, env)
