@@ -40,8 +40,9 @@ SHORT_SPIKING = {
 
 
 def _is_timing(key: str) -> bool:
-    """Whether a flattened metric key is a timing (``wall_seconds``, ``wall_seconds_by_part.test``, ...)."""
-    return any(part == name or part.startswith(name + "_by_") for part in key.split(".") for name in TIMING_KEYS)
+    """Whether a flattened metric key is a timing (``wall_seconds``, ``wall_seconds_by_part.test``,
+    ``training_wall_seconds``, ...)."""
+    return any(name in part for part in key.split(".") for name in TIMING_KEYS)
 
 
 def digest_run(run_dir: Path) -> dict:
