@@ -54,7 +54,7 @@ def test_show_prints_every_key_with_its_default_unit_and_allowed_values(capsys):
     assert "'rate'" in rows["engine"] and "'spiking'" in rows["engine"]
     assert "none" in rows["control"] and "no-theta" in rows["control"]
     assert "test.n_trials" in rows and "mec.apical_noise.scale" in rows
-    assert rows["schedule.final_factor"].split()[1] == "0.03"  # the experiment's value, not the code's default
+    assert rows["schedule.final_factor"].split()[1] == "0.001"  # the experiment's value, not the code's default
 
 
 def test_show_a_preset_shows_its_own_values(capsys):
