@@ -500,12 +500,8 @@ class SpikingEngine:
                 self.step_count += n
                 self.t = self.step_count * self.dt
                 done += n
-                if not self._finite():
-                    error = DivergenceError(
-                        f"the spiking simulation diverged (NaN or infinite rates or weights) between "
-                        f"t = {start * self.dt:.2f} s and t = {self.t:.2f} s; reduce the learning rates")
-                    error.recording = self._collect(plan, monitors, record_every, start_step, baseline, theta, input_rows)
-                    raise error
+                self._check_finite(start, lambda: self._collect(plan, monitors, record_every, start_step, baseline,
+                                                                 theta, input_rows))
                 if progress is not None:
                     after = self._counters()
                     progress(done * self.dt, {k: float(np.mean(after[k][0] - before[k][0])) / (n * self.dt)
@@ -562,6 +558,16 @@ class SpikingEngine:
         values = [g.variables["u"].get_value() for g in self.groups.values()]
         values += [p.synapses.variables["w"].get_value() for p in self.projections.values() if p.constants is not None]
         return all(np.all(np.isfinite(v)) for v in values)
+
+    def _check_finite(self, first_step: int, recording) -> None:
+        """Raise a DivergenceError carrying ``recording()`` (what was recorded so far) when rates or
+        weights are no longer finite after the steps since ``first_step``."""
+        if not self._finite():
+            error = DivergenceError(
+                f"the spiking simulation diverged (NaN or infinite rates or weights) between "
+                f"t = {first_step * self.dt:.2f} s and t = {self.t:.2f} s; reduce the learning rates")
+            error.recording = recording()
+            raise error
 
     def _counters(self) -> dict[str, tuple]:
         """Per pyramidal layer: (mismatch integral, spike counts) now."""

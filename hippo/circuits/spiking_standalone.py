@@ -56,7 +56,7 @@ import numpy as np
 from hippo.circuits.rate import InputFunction, Recording
 from hippo.circuits.spec import Layer, Network
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine, cache_directory, recording_steps
-from hippo.errors import DivergenceError, HippoError
+from hippo.errors import HippoError
 from hippo.theta import ThetaConfig, theta_gate
 
 #: Network steps one execution of a program can run (the length of its input tables).
@@ -383,12 +383,7 @@ class StandaloneSpikingEngine(SpikingEngine):
             self.step_count += n
             self.t = self.step_count * self.dt
             done += n
-            if not self._finite():
-                error = DivergenceError(
-                    f"the spiking simulation diverged (NaN or infinite rates or weights) between "
-                    f"t = {first * self.dt:.2f} s and t = {self.t:.2f} s; reduce the learning rates")
-                error.recording = recording()
-                raise error
+            self._check_finite(first, recording)
             if progress is not None:
                 after = self._counters()
                 progress(done * self.dt, {k: float(np.mean(after[k][0] - before[k][0])) / (n * self.dt)
