@@ -193,15 +193,6 @@ def test_a_short_2d_run_measures_everything(tmp_path):
     assert again["pi_error_m"] == metrics["pi_error_m"]
 
 
-def test_a_recording_with_a_gap_stops_the_2d_run_before_any_work(tmp_path):
-    t = np.arange(200) * 0.02
-    t[100:] += 2.0
-    source = tmp_path / "gappy.npz"
-    np.savez(source, t=t, pos=np.column_stack([0.5 + 0.3 * np.cos(t), 0.5 + 0.3 * np.sin(t)]))
-    with pytest.raises(ConfigError, match=rf"{source}: motion.recording.max_gap: a gap of 2.02 s between samples 99 and 100"):
-        resolve("path-integration-2d", ["motion.kind=recorded", f"motion.recording.source={source}"])
-
-
 @pytest.mark.skipif(importlib.util.find_spec("ratinabox") is None, reason="ratinabox is not installed")
 def test_the_rat_presets_read_the_sargolini_recording():
     assert resolve("path-integration-rat").config.motion.recording.source == "sargolini"

@@ -220,10 +220,11 @@ def test_the_tanni_recording_needs_its_gap_and_its_wall_jitter_allowed():
     assert arena.is_free(path.positions).all()
 
 
-def test_a_recording_with_a_gap_stops_the_1d_run_before_any_work(tmp_path):
+@pytest.mark.parametrize("preset", ["path-integration", "path-integration-2d"])
+def test_a_recording_with_a_gap_stops_the_run_before_any_work(tmp_path, preset):
     t = np.arange(200) * 0.02
     t[100:] += 2.0
     source = tmp_path / "gappy.npz"
     np.savez(source, t=t, pos=np.column_stack([0.5 + 0.3 * np.cos(t), 0.5 + 0.3 * np.sin(t)]))
     with pytest.raises(ConfigError, match=rf"{source}: motion.recording.max_gap: a gap of 2.02 s between samples 99 and 100"):
-        resolve("path-integration", ["motion.kind=recorded", f"motion.recording.source={source}"])
+        resolve(preset, ["motion.kind=recorded", f"motion.recording.source={source}"])
