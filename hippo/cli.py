@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
 from hippo.errors import HippoError
-from hippo.io import OutputError, json_text
+from hippo.io import OutputError, json_text, remove_own_staging
 
 
 def _metric_lines(metrics: dict, prefix: str = "") -> list[str]:
@@ -63,10 +64,10 @@ def _cmd_envs(args) -> int:
     if args.action == "show":
         if not args.name:
             raise HippoError("hippo envs show: give an environment name or a path to a .toml file")
-        from hippo.plotting import plot_environment
+        from hippo.plotting import figure_path, plot_environment
 
         env = load_environment(args.name)
-        out = Path(args.out or f"{env.name}.png")
+        out = figure_path(args.out, f"{env.name}.png", "--out", args.format)
         plot_environment(env, out)
         print(out)
         return 0
@@ -113,7 +114,7 @@ def _cmd_collect(args) -> int:
 def _cmd_plot_sweep(args) -> int:
     from hippo.sweep import plot_sweep
 
-    print(plot_sweep(args.dir, args.x, args.y, args.hue, args.out))
+    print(plot_sweep(args.dir, args.x, args.y, args.hue, args.out, args.format))
     return 0
 
 
@@ -138,7 +139,10 @@ def _add_sweep_commands(sub) -> None:
     plot.add_argument("--x", required=True, help="column on the x axis (a swept key)")
     plot.add_argument("--y", required=True, help="metric column")
     plot.add_argument("--hue", help="column with one line per value")
-    plot.add_argument("--out", help="PNG file (default: DIR/figures/<y>_vs_<x>.png)")
+    plot.add_argument("--out", help="figure file, in the format its suffix names: .png, .pdf, .svg, ... "
+                                    "(default: DIR/figures/<y>_vs_<x>.png)")
+    plot.add_argument("--format", help="figure format (pdf, svg, ...) of the default file or of an --out "
+                                       "without a suffix")
     plot.set_defaults(func=_cmd_plot_sweep)
 
 
@@ -170,7 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     envs = sub.add_parser("envs", help="list environments, or draw one: `hippo envs show NAME`")
     envs.add_argument("action", nargs="?", choices=["show"])
     envs.add_argument("name", nargs="?")
-    envs.add_argument("--out", help="PNG file to write (default: NAME.png)")
+    envs.add_argument("--out", help="figure file, in the format its suffix names: .png, .pdf, .svg, ... "
+                                    "(default: NAME.png)")
+    envs.add_argument("--format", help="figure format (pdf, svg, ...) of the default file or of an --out "
+                                       "without a suffix")
     envs.set_defaults(func=_cmd_envs)
 
     lst = sub.add_parser("list", help="list the experiments, each with its presets, and what they do")
@@ -184,6 +191,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _terminated(signum, frame):
+    """SIGTERM: stop as Ctrl-C does; a second SIGTERM is ignored while the run tidies up."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     raise KeyboardInterrupt
 
 
@@ -192,12 +201,18 @@ def main(argv: list[str] | None = None) -> int:
 
     0 on success; 2 for bad input (one line on stderr); 1 when the results could not be
     written (the metrics go to stdout as JSON, one line to stderr); 130 when interrupted
-    (Ctrl-C or SIGTERM), after removing the unfinished run.
+    (Ctrl-C or SIGTERM), after removing the unfinished run; 141 (as for a process ended
+    by SIGPIPE), silently, when the reader of the output went away (``hippo show NAME | head``).
     """
     args = build_parser().parse_args(argv)
     previous = signal.signal(signal.SIGTERM, _terminated)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # a reader that went away is found here, not when Python exits
+        return status
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # nothing more to flush at exit
+        return 141
     except OutputError as error:
         if error.metrics is not None:
             sys.stdout.write(json_text(error.metrics))
@@ -209,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {error}" + (f" (what was computed before is in {kept})" if kept else ""), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
+        remove_own_staging()  # also a staging folder made just before the signal, not yet owned by a run
         print("interrupted", file=sys.stderr)
         return 130
     finally:

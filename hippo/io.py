@@ -230,6 +230,11 @@ def _alive(pid: int) -> bool:
     return True
 
 
+#: The folders this process may have made staging folders in, each with the folders it
+#: created to hold them, innermost first (see :func:`remove_own_staging`).
+_STAGING_PARENTS: dict[Path, list[Path]] = {}
+
+
 def _stale(entry: Path, kind: str, pid: int) -> bool:
     """Whether staging folder ``entry`` belongs to a process that has ended."""
     try:
@@ -246,12 +251,16 @@ def _stale(entry: Path, kind: str, pid: int) -> bool:
         return False
 
 
-def clean_stale(parent: str | Path) -> list[Path]:
+def clean_stale(parent: str | Path, own: bool = False) -> list[Path]:
     """Tidy the staging folders in ``parent`` left by runs that were killed.
 
     A partial folder whose process (on this machine) has ended is removed; an old run
     that was being replaced when its replacing process died is put back under its name
     when nothing took that name, else removed.
+
+    Args:
+        parent: the folder to tidy.
+        own: tidy this process's own staging folders instead (an interrupted run).
 
     Returns:
         The staging folders removed or put back.
@@ -264,7 +273,10 @@ def clean_stale(parent: str | Path) -> list[Path]:
     tidied = []
     for entry in entries:
         match = STAGING.match(entry.name)
-        if match is None or not entry.is_dir() or not _stale(entry, match["kind"], int(match["pid"])):
+        if match is None or not entry.is_dir():
+            continue
+        pid = int(match["pid"])
+        if (pid != os.getpid()) if own else not _stale(entry, match["kind"], pid):
             continue
         original = parent / match["name"]
         if match["kind"] == "replaced" and not original.exists():
@@ -272,6 +284,29 @@ def clean_stale(parent: str | Path) -> list[Path]:
         else:
             shutil.rmtree(entry, ignore_errors=True)
         tidied.append(entry)
+    return tidied
+
+
+def remove_own_staging() -> list[Path]:
+    """Remove the staging folders this process made, after an interrupt.
+
+    A signal can arrive at any instruction, also between the creation of a staging
+    folder and the code that owns its removal; the folders are therefore found by the
+    process id in their names, in every folder this process created one in, and tidied
+    as :func:`clean_stale` tidies those of a dead process. The folders made to hold the
+    run (``--out a/b/c`` with ``a`` new) are removed when left empty.
+
+    Returns:
+        The staging folders removed or put back.
+    """
+    tidied = []
+    for parent, created in _STAGING_PARENTS.items():
+        tidied += clean_stale(parent, own=True)
+        for folder in created:
+            try:
+                folder.rmdir()
+            except OSError:
+                break
     return tidied
 
 
@@ -309,11 +344,41 @@ def check_target(target: str | Path, overwrite: bool = False, inputs: Iterable[s
         for source in inputs:
             if resolved in Path(source).resolve().parents:
                 raise ConfigError("--out", "", f"{shown} holds the run's own input {source}", "another folder")
-    existing = next(p for p in (target.absolute(), *target.absolute().parents) if p.exists())
-    if existing != target.absolute() and not existing.is_dir():
-        raise ConfigError("--out", "", f"{existing} is a file", "a folder")
-    if not os.access(existing, os.W_OK | os.X_OK):
-        raise ConfigError("--out", "", f"cannot write in {existing} (permission denied)", "a folder you can write in")
+    check_output(target, "--out", folder=True)
+
+
+def check_output(path: str | Path, option: str, folder: bool = False) -> Path:
+    """Check, before any work, that a command can write ``path``: a file, or with ``folder`` a folder.
+
+    Every path a command writes (``--out`` of every command, a sweep's ``out``) is
+    checked here: nothing on the way to it may be a file, a folder may not stand where a
+    file is to be written (nor a file where a folder is), and the nearest existing
+    folder must be writable. The missing folders are created when the output is written
+    (:func:`atomic_path`, :class:`RunDir`).
+
+    Args:
+        path: the file or folder to write.
+        option: what named it, for the message (``--out``, ``sweep.toml: sweep.out``).
+        folder: whether ``path`` is a folder.
+
+    Returns:
+        ``path`` as a :class:`~pathlib.Path`.
+
+    Raises:
+        ConfigError: naming ``option``, the path in the way and what is allowed.
+    """
+    path = Path(path)
+    absolute = path.absolute()
+    if path.exists() and path.is_dir() != folder:
+        raise ConfigError(option, "", f"{path} is a {'file' if folder else 'folder'}",
+                          "a folder path" if folder else "a file path, e.g. figure.png")
+    existing = next(p for p in (absolute, *absolute.parents) if p.exists())
+    if existing != absolute and not existing.is_dir():
+        raise ConfigError(option, "", f"{existing} is a file", "a path whose folders are folders")
+    writable = existing if existing.is_dir() else existing.parent
+    if not os.access(writable, os.W_OK | os.X_OK):
+        raise ConfigError(option, "", f"cannot write in {writable} (permission denied)", "a folder you can write in")
+    return path
 
 
 def default_run_path(experiment: str, seed: int, root: str | Path = "runs") -> Path:
@@ -362,6 +427,7 @@ class RunDir:
         self._created = [p for p in (self.target.parent, *self.target.parent.parents) if not p.exists()]
         check_target(self.target, overwrite, inputs)
         parent = self.target.parent
+        _STAGING_PARENTS.setdefault(parent.absolute(), [p.absolute() for p in self._created])
         try:
             parent.mkdir(parents=True, exist_ok=True)
             clean_stale(parent)

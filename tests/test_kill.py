@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from hippo.io import STAGING, is_complete, read_metrics
 
@@ -64,3 +65,33 @@ def test_sigterm_during_a_run_removes_its_staging_folder(tmp_path):
     _, err = process.communicate(timeout=60)
     assert process.returncode == 130 and err == "interrupted\n"
     assert list(tmp_path.iterdir()) == []
+
+
+# A signal lands at the next instruction after the one named: right after the staging
+# folder exists (inside RunDir's constructor), or right after the constructor returns,
+# before the run's code that removes the folder on failure has started.
+SIGNAL_MOMENTS = {
+    "after-mkdtemp": "import tempfile\n"
+                     "made = tempfile.mkdtemp\n"
+                     "def mkdtemp(*args, **kwargs):\n"
+                     "    path = made(*args, **kwargs)\n"
+                     "    if '.partial-' in path: os.kill(os.getpid(), signal.SIGTERM)\n"
+                     "    return path\n"
+                     "hippo.io.tempfile.mkdtemp = mkdtemp\n",
+    "after-constructor": "init = hippo.io.RunDir.__init__\n"
+                         "def constructed(self, *args, **kwargs):\n"
+                         "    init(self, *args, **kwargs)\n"
+                         "    os.kill(os.getpid(), signal.SIGTERM)\n"
+                         "hippo.io.RunDir.__init__ = constructed\n",
+}
+
+
+@pytest.mark.parametrize("moment", sorted(SIGNAL_MOMENTS))
+def test_sigterm_in_the_moment_a_staging_folder_is_made_leaves_nothing(tmp_path, moment):
+    out = tmp_path / "new" / "run"
+    script = ("import os, signal, sys\nimport hippo.io\n" + SIGNAL_MOMENTS[moment]
+              + "from hippo.cli import main\nsys.exit(main(sys.argv[1:]))\n")
+    result = subprocess.run([sys.executable, "-c", script, *_command(out, 0)[3:]], capture_output=True, text=True,
+                            timeout=120)
+    assert (result.returncode, result.stderr) == (130, "interrupted\n")
+    assert list(tmp_path.iterdir()) == []  # the staging folder and the folder made to hold the run
