@@ -283,7 +283,9 @@ def apply_overrides(cls: type, data: Mapping, overrides: list[str]) -> dict:
 
     Each dotted key is checked against the dataclass ``cls``; an unknown key is reported
     with the list of valid keys at that level. A table value (``hpc={...}``) is merged
-    into the table already in ``data``: keys it does not name keep their values.
+    into the table already in ``data``: keys it does not name keep their values. The
+    ``experiment`` key (at any depth) is refused: it says what the configuration is, and
+    a run labelled with another experiment than the one that ran could not be repeated.
     """
     result = _deep_copy(data)
     for text in overrides:
@@ -296,6 +298,10 @@ def apply_overrides(cls: type, data: Mapping, overrides: list[str]) -> dict:
             if part not in hints:
                 raise ConfigError("--set", ".".join(parts[: depth + 1]), "unknown key", ", ".join(field_names(target_cls)))
             if depth == len(parts) - 1:
+                if part == "experiment":
+                    raise ConfigError("--set", key, "the experiment is not a setting: it is chosen by the preset "
+                                      "or TOML file run", "a preset of another experiment (hippo list) or a TOML "
+                                      "file naming it")
                 both_tables = isinstance(value, Mapping) and isinstance(node.get(part), Mapping)
                 node[part] = merge_tables(node[part], value) if both_tables else value
                 break

@@ -1,8 +1,10 @@
 """Shared figure style and helpers: figures that look like figures from a paper.
 
 Use :func:`figure` to make a figure in the house style and :func:`save` to write it
-atomically as a PNG (300 dpi). Experiment modules keep their own plotting functions;
-this module holds what they share.
+atomically (300 dpi) in the format its suffix names: any format matplotlib writes
+(:data:`FORMATS`). :func:`figure_path` checks a figure path a user gives before any
+work. Experiment modules keep their own plotting functions; this module holds what they
+share.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
+from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
-from hippo.io import atomic_path  # noqa: E402
+from hippo.errors import ConfigError  # noqa: E402
+from hippo.io import atomic_path, check_output  # noqa: E402
 
 STYLE = {
     "font.size": 8,
@@ -66,12 +70,53 @@ def figures_skipped():
         _drawing["on"] = before
 
 
+#: The file formats matplotlib writes (suffixes without the dot).
+FORMATS = tuple(sorted(FigureCanvasAgg.get_supported_filetypes()))
+
+
+def figure_path(path: str | Path | None, default: str | Path, option: str = "--out",
+                format: str | None = None) -> Path:
+    """The file a figure is written to, checked before any work.
+
+    Args:
+        path: the file the user named (``--out``), or ``None`` for ``default``.
+        default: the file without a user's choice; its suffix is replaced by ``format``'s.
+        option: the option that named ``path``, for the message.
+        format: the format the user named (``--format``): the suffix of a ``default`` path,
+            and of a ``path`` without one; a ``path`` with another suffix is refused.
+
+    Raises:
+        ConfigError: the format is not one matplotlib writes, ``--format`` contradicts
+            the suffix of ``path``, or the path cannot be written (:func:`hippo.io.check_output`).
+    """
+    allowed = ", ".join(FORMATS)
+    if format is not None and format.lower().lstrip(".") not in FORMATS:
+        raise ConfigError("--format", "", f"unknown figure format {format!r}", allowed)
+    chosen = Path(path) if path is not None else Path(default)
+    suffix = chosen.suffix.lower().lstrip(".")
+    if format is not None:
+        format = format.lower().lstrip(".")
+        if path is None or not suffix:
+            chosen = chosen.with_suffix(f".{format}") if path is None else chosen.with_name(f"{chosen.name}.{format}")
+        elif suffix != format:
+            raise ConfigError(option, "", f"{chosen} ends in .{suffix} but --format is {format}",
+                              "a suffix that agrees with --format, or one of them")
+    elif suffix not in FORMATS:
+        raise ConfigError(option, "", f"{chosen}: no figure format is named by its suffix "
+                          f"{chosen.suffix or '(none)'!r}", f"a file ending in .png, .pdf, .svg, ... ({allowed})")
+    return check_output(chosen, option)
+
+
 def save(fig, path: str | Path) -> Path:
-    """Save ``fig`` as PNG atomically and close it (only close it inside :func:`figures_skipped`)."""
+    """Save ``fig`` atomically in the format its suffix names (PNG without one) and close it.
+
+    Inside :func:`figures_skipped` it only closes it.
+    """
     path = Path(path)
     if _drawing["on"]:
+        suffix = path.suffix.lower().lstrip(".")
         with plt.rc_context(STYLE), atomic_path(path) as tmp:
-            fig.savefig(tmp, format="png")
+            fig.savefig(tmp, format=suffix if suffix in FORMATS else "png")
     plt.close(fig)
     return path
 

@@ -13,9 +13,11 @@ by the scheduler; a task that keeps killing workers comes back as an error.
 
 from __future__ import annotations
 
+import importlib.util
 import logging
 import os
 import shutil
+import socket
 import sys
 import tempfile
 from collections.abc import Callable, Iterator
@@ -26,6 +28,7 @@ from typing import Any
 
 from distributed import WorkerPlugin
 
+from hippo.errors import ConfigError
 from hippo.sweep.cluster import ClusterSpec
 
 #: Environment of every worker process: one thread for numba and the BLAS libraries.
@@ -98,18 +101,60 @@ def _lifetime(spec: ClusterSpec) -> str:
     return f"{int(total - min(600, total // 5))}s"
 
 
+#: Seconds a scheduler has to answer before the sweep is refused.
+CONNECT_SECONDS = 5.0
+
+#: The command that submits jobs, for each batch system.
+SUBMIT_COMMANDS = {"slurm": "sbatch", "pbs": "qsub"}
+
+
+def check_scheduler(address: str, timeout: float = CONNECT_SECONDS) -> None:
+    """Refuse a scheduler address that is malformed or where nothing answers within ``timeout`` seconds.
+
+    Raises:
+        ConfigError: naming ``--scheduler``, the address and why it cannot be used.
+    """
+    from distributed.comm.addressing import parse_address, parse_host_port
+
+    allowed = "the address tcp://HOST:PORT of a running Dask scheduler"
+    try:
+        scheme, location = parse_address(address)
+        host, port = parse_host_port(location)
+    except (ValueError, TypeError) as error:
+        raise ConfigError("--scheduler", "", f"{address!r} is not an address ({error})", allowed) from None
+    if scheme not in ("tcp", "tls"):
+        raise ConfigError("--scheduler", "", f"{address!r}: protocol {scheme!r} is not supported", allowed)
+    try:
+        with socket.create_connection((host, port), timeout=timeout):
+            pass
+    except OSError as error:
+        reason = error.strerror or f"no answer within {timeout:g} s"
+        raise ConfigError("--scheduler", "", f"cannot reach {address} ({reason})", allowed) from None
+
+
+def check_submitter(spec: ClusterSpec, source: str) -> None:
+    """Refuse batch jobs when this machine lacks dask-jobqueue or the batch system's submit command.
+
+    Raises:
+        ConfigError: naming the sweep file, ``cluster.kind`` and the missing command.
+    """
+    command = SUBMIT_COMMANDS[spec.kind]
+    if shutil.which(command) is None:
+        raise ConfigError(source, "cluster.kind", f"{spec.kind!r} jobs are submitted with {command}, which is not "
+                          "on this machine's PATH", f"run the sweep where {command} is (the cluster's login node), "
+                          "or leave out [cluster] to run on local workers")
+    if importlib.util.find_spec("dask_jobqueue") is None:
+        raise ConfigError(source, "cluster", "batch jobs need the package dask-jobqueue",
+                          "pip install 'hippo[cluster]'")
+
+
 def batch_cluster(spec: ClusterSpec):
     """A dask-jobqueue cluster (SLURM or PBS) for ``spec``; no job is submitted until it is scaled.
 
     Each job runs ``spec.cores`` single-threaded worker processes, which retire before
     the walltime (``--lifetime``) so that their job is replaced rather than killed mid-run.
     """
-    try:
-        import dask_jobqueue
-    except ImportError:  # pragma: no cover - depends on the installation
-        from hippo.errors import HippoError
-
-        raise HippoError("[cluster] needs dask-jobqueue: pip install 'hippo[cluster]'") from None
+    import dask_jobqueue  # checked by check_submitter before a sweep starts
     cls = {"slurm": dask_jobqueue.SLURMCluster, "pbs": dask_jobqueue.PBSCluster}[spec.kind]
     prologue = [f"export {key}={value}" for key, value in WORKER_ENV.items()] + list(spec.prologue)
     return cls(cores=spec.cores, processes=spec.cores, memory=spec.memory, walltime=spec.walltime,
@@ -126,7 +171,12 @@ def dask_client(workers: int, scheduler: str | None = None, cluster: ClusterSpec
     from distributed import Client, LocalCluster
 
     if scheduler:
-        with Client(scheduler) as client:
+        try:
+            client = Client(scheduler, timeout=f"{CONNECT_SECONDS}s")
+        except (OSError, TimeoutError) as error:
+            raise ConfigError("--scheduler", "", f"no Dask scheduler answers at {scheduler} ({error})",
+                              "the address tcp://HOST:PORT of a running Dask scheduler") from None
+        with client:
             yield client
         return
     if cluster:

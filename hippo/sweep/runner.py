@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -9,11 +10,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hippo.errors import ConfigError
-from hippo.io import write_json
+from hippo.io import check_output, write_json
 from hippo.sweep import backends
 from hippo.sweep.execute import DONE, FAILED, PENDING, execute, status, write_record
 from hippo.sweep.spec import PlannedRun, SweepSpec, plan
 from hippo.sweep.table import PLAN_FILE, collect, write_table
+
+#: The file that makes a folder a sweep's: its sweep file, experiment and swept keys (JSON).
+MARKER = ".hippo-sweep.json"
 
 
 @dataclass
@@ -96,18 +100,79 @@ def write_plan(sweep_dir: Path, spec: SweepSpec, runs: list[PlannedRun]) -> Path
         "swept": swept, "runs": [asdict(run) for run in runs]})
 
 
+def _owner(spec: SweepSpec) -> dict:
+    """What the marker of ``spec``'s sweep folder holds: the sweep file, the experiment and the swept keys."""
+    experiment = spec.experiment
+    if experiment.endswith(".toml"):
+        experiment = str(Path(experiment).resolve())
+    return {"sweep_file": str(Path(spec.source).resolve()), "experiment": experiment, "swept": list(spec.grid)}
+
+
+def check_folder(spec: SweepSpec) -> Path:
+    """Check that ``spec.out`` can be this sweep's folder; returns it (nothing is created).
+
+    A sweep folder belongs to one sweep: the marker file :data:`MARKER` names its sweep
+    file, experiment and swept keys. ``out`` may be a new or empty folder, or the folder
+    whose marker names this sweep; the current folder (or one holding it), a folder
+    inside another sweep's, a folder without the marker (a run directory, other files)
+    and the folder of another sweep file or of another grid are refused, so that one
+    results table never mixes runs of different sweeps.
+
+    Raises:
+        ConfigError: naming the sweep file, ``sweep.out``, the folder and what is allowed.
+    """
+    where = f"{spec.source}: sweep.out"
+    out = check_output(spec.out, where, folder=True)
+    resolved, here = out.resolve(), Path.cwd().resolve()
+    if resolved == here or resolved in here.parents:
+        raise ConfigError(where, "", f"{out} is the current folder or holds it", "a new folder of its own")
+    other = next((parent for parent in resolved.parents if (parent / MARKER).is_file()), None)
+    if other is not None:
+        raise ConfigError(where, "", f"{out} is inside the folder of another sweep, {other}", "a folder of its own")
+    if not out.is_dir() or not any(out.iterdir()):
+        return out
+    try:
+        owner = json.loads((out / MARKER).read_text())
+    except FileNotFoundError:
+        entry = sorted(p.name for p in out.iterdir())[0]
+        raise ConfigError(where, "", f"{out} is not a sweep folder (it holds {entry} and no {MARKER})",
+                          "a new or empty folder, or this sweep's own folder") from None
+    except (OSError, ValueError) as error:
+        raise ConfigError(where, "", f"{out / MARKER} cannot be read ({error})", "a new folder") from None
+    mine = _owner(spec)
+    if owner.get("sweep_file") != mine["sweep_file"]:
+        raise ConfigError(where, "", f"{out} belongs to the sweep {owner.get('sweep_file')}",
+                          "a new or empty folder, or this sweep's own folder")
+    for key, what in (("experiment", "experiment"), ("swept", "swept keys")):
+        if owner.get(key) != mine[key]:
+            raise ConfigError(where, "", f"{out} holds this sweep with another {what} ({owner.get(key)}; now "
+                              f"{mine[key]})", "a new out for a changed experiment or grid")
+    return out
+
+
+def _check_backend(spec: SweepSpec, scheduler: str | None) -> None:
+    """Refuse, before any work, a scheduler that cannot be reached or batch jobs this machine cannot submit."""
+    if scheduler:
+        backends.check_scheduler(scheduler)
+    elif spec.cluster is not None:
+        backends.check_submitter(spec.cluster, spec.source)
+
+
 def describe(spec: SweepSpec) -> list[str]:
     """One line per run of the sweep: its status in the sweep folder, its id and seed (``--dry-run``)."""
-    sweep_dir = Path(spec.out)
+    runs = plan(spec)
+    sweep_dir = check_folder(spec)
     return [f"{status(sweep_dir, run.run_id):8s} {run.run_id}  seed={run.seed}  "
-            + " ".join(f"{k}={v!r}" for k, v in run.swept.items()) for run in plan(spec)]
+            + " ".join(f"{k}={v!r}" for k, v in run.swept.items()) for run in runs]
 
 
 def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None = None,
               rerun_failed: bool = False, figures: bool = True, quiet: bool = False) -> SweepOutcome:
     """Run every unfinished run of a sweep and write its results table.
 
-    Finished runs are skipped; unfinished ones (never started, interrupted, half-written)
+    The sweep folder must be new, empty or this sweep's (see :func:`check_folder`), the
+    scheduler reachable and the batch system's submit command present. Finished runs are
+    skipped; unfinished ones (never started, interrupted, half-written)
     run again; failed ones run again only with ``rerun_failed``. Every configuration is
     validated before anything runs. When numba's cache is cold, the first run executes
     in this process before the others fan out, so workers never compile the same kernels
@@ -128,8 +193,10 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
     if workers is not None and workers < 1:
         raise ConfigError("--workers", "", f"invalid value {workers}", "an integer >= 1")
     runs = plan(spec)
-    sweep_dir = Path(spec.out).resolve()
+    _check_backend(spec, scheduler)
+    sweep_dir = check_folder(spec).resolve()
     sweep_dir.mkdir(parents=True, exist_ok=True)
+    write_json(sweep_dir / MARKER, _owner(spec))
     write_plan(sweep_dir, spec, runs)
     workers = workers or os.cpu_count() or 1
     wanted = (PENDING, FAILED) if rerun_failed else (PENDING,)

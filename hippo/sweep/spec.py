@@ -162,12 +162,20 @@ def load_sweep(path: str | Path) -> SweepSpec:
         if not isinstance(data.get(name, {}), Mapping):
             raise ConfigError(source, name, "expected a table", f"[{name}] with dotted keys")
     fixed = flatten_tables(data.get("set", {}))
-    if "seed" in fixed:
-        raise ConfigError(source, "set.seed", "the seed is swept by sweep.seeds")
     grid = flatten_tables(data.get("grid", {}))
+    for name, keys in (("set", fixed), ("grid", grid)):
+        for key in keys:
+            if key == "seed":
+                raise ConfigError(source, f"{name}.seed", "the seed is swept by sweep.seeds")
+            if key.rsplit(".", 1)[-1] == "experiment":
+                raise ConfigError(source, f"{name}.{key}", "the experiment is not a setting",
+                                  "sweep.experiment names it; one experiment per sweep")
+    for key in grid:
+        both = [k for k in fixed if k == key or k.startswith(key + ".") or key.startswith(k + ".")]
+        if both:
+            raise ConfigError(source, f"grid.{key}", f"also fixed in [set] ({both[0]})",
+                              "each key either fixed in [set] or swept in [grid]")
     for key, values in grid.items():
-        if key == "seed":
-            raise ConfigError(source, "grid.seed", "the seed is swept by sweep.seeds")
         if not isinstance(values, list) or not values:
             raise ConfigError(source, f"grid.{key}", f"invalid value {values!r}", "a non-empty list of values")
         if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
