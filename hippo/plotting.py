@@ -101,10 +101,11 @@ def figure_path(path: str | Path | None, default: str | Path, option: str = "--o
         elif suffix != format:
             raise ConfigError(option, "", f"{chosen} ends in .{suffix} but --format is {format}",
                               "a suffix that agrees with --format, or one of them")
-    elif suffix not in FORMATS:
-        raise ConfigError(option, "", f"{chosen}: no figure format is named by its suffix "
-                          f"{chosen.suffix or '(none)'!r}", f"a file ending in .png, .pdf, .svg, ... ({allowed})")
-    return check_output(chosen, option)
+    check_output(chosen, option)
+    if chosen.suffix.lower().lstrip(".") not in FORMATS:
+        raise ConfigError(option, "", f"{chosen}: its suffix {chosen.suffix or '(none)'!r} names no figure format",
+                          "a file ending in " + ", ".join(f".{name}" for name in FORMATS))
+    return chosen
 
 
 def save(fig, path: str | Path) -> Path:

@@ -106,8 +106,8 @@ def dataset_path(name: str) -> Path:
     return path
 
 
-def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    with path.open(newline="") as handle:
+def _read_csv(path: Path) -> dict[str, np.ndarray]:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         rows = [row for row in csv.reader(handle) if row and any(cell.strip() for cell in row)]
     if rows:
         try:
@@ -122,7 +122,39 @@ def _read_csv(path: Path) -> tuple[np.ndarray, np.ndarray]:
     if table.ndim != 2 or table.shape[1] not in (2, 3) or len(table) < 2:
         raise ConfigError(str(path), f"{KEY}.source", f"holds a table of shape {table.shape}",
                           "at least two rows 't, x' or 't, x, y' in seconds and metres")
-    return table[:, 0], table[:, 1:]
+    return {"t": table[:, 0], "pos": table[:, 1:]}
+
+
+def _read_npz(path: Path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as data:
+        missing = [key for key in ("t", "pos") if key not in data.files]
+        if missing:
+            raise ConfigError(str(path), f"{KEY}.source", f"has no array {', '.join(missing)} "
+                              f"(arrays: {', '.join(data.files) or 'none'})", "arrays 't' (s) and 'pos' (m)")
+        return {key: np.asarray(data[key], dtype=float) for key in ("t", "pos")}
+
+
+def read_arrays(path: Path) -> dict[str, np.ndarray]:
+    """Arrays ``t`` and ``pos`` of a recording file, ``.npz`` or ``.csv``, as floats.
+
+    The one place recordings are read: whatever is wrong with the file (empty,
+    truncated, not an archive, not UTF-8, arrays of objects or text) becomes one error
+    naming it.
+
+    Raises:
+        ConfigError: naming the file and :data:`KEY`, what is wrong and what is allowed.
+    """
+    allowed = {".csv": "rows 't, x' or 't, x, y' in seconds and metres, UTF-8 text",
+               ".npz": "a NumPy .npz archive of number arrays 't' (s) and 'pos' (m)"}[path.suffix]
+    try:
+        return _read_csv(path) if path.suffix == ".csv" else _read_npz(path)
+    except ConfigError:
+        raise
+    except Exception as error:  # noqa: BLE001 - any malformed file is the user's input, reported as such
+        size = path.stat().st_size if path.exists() else 0
+        reason = "the file is empty" if size == 0 else " ".join(f"{type(error).__name__}: {error}".split())
+        raise ConfigError(str(path), f"{KEY}.source", f"cannot be read as {path.suffix} ({reason})",
+                          allowed) from None
 
 
 def read_recording(source: str) -> tuple[np.ndarray, np.ndarray, str]:
@@ -141,19 +173,8 @@ def read_recording(source: str) -> tuple[np.ndarray, np.ndarray, str]:
     if not path.is_file():
         raise ConfigError(str(path), f"{KEY}.source", "no such file", "an existing .npz or .csv file")
     label = str(path)
-    if path.suffix == ".csv":
-        t, pos = _read_csv(path)
-    else:
-        try:
-            with np.load(path) as data:
-                missing = [key for key in ("t", "pos") if key not in data.files]
-                if missing:
-                    raise ConfigError(label, f"{KEY}.source", f"has no array {', '.join(missing)} "
-                                      f"(arrays: {', '.join(data.files) or 'none'})", "arrays 't' (s) and 'pos' (m)")
-                t, pos = np.asarray(data["t"], dtype=float), np.asarray(data["pos"], dtype=float)
-        except (OSError, ValueError) as error:
-            raise ConfigError(label, f"{KEY}.source", f"cannot be read as .npz ({error})",
-                              "a NumPy .npz file with 't' and 'pos'") from None
+    arrays = read_arrays(path)
+    t, pos = arrays["t"], arrays["pos"]
     pos = pos[:, None] if pos.ndim == 1 else pos
     if t.ndim != 1 or pos.ndim != 2 or len(pos) != len(t) or pos.shape[1] not in (1, 2) or len(t) < 2:
         raise ConfigError(label, f"{KEY}.source", f"t has shape {t.shape} and pos {pos.shape}",

@@ -1,0 +1,141 @@
+"""Everyday slips at the command line, and what the commands tell their user.
+
+Probes follow ``tests/test_probes.py``: exit code 2, exactly one line on stderr,
+``error: ...``, naming the culprit (the file, or the option), no traceback, no work done
+and nothing left behind. Malformed input files (recordings) are read by one loader;
+every path a command writes is checked in one place before any work.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import hippo.experiments.path_integration
+from hippo.cli import main
+
+RECORDED = ["run", "path-integration", "--set", "motion.kind=recorded", "--set", "environment=ring-1m"]
+
+
+def _npz_bytes(**arrays) -> bytes:
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def _npy_bytes(array) -> bytes:
+    buffer = io.BytesIO()
+    np.save(buffer, array)
+    return buffer.getvalue()
+
+
+T = np.arange(200) * 0.02
+GOOD = _npz_bytes(t=T, pos=0.5 + 0.2 * np.sin(T))
+
+# id, files written into the inputs folder {d} (bytes, or None for a folder), argv, what stderr must name
+PROBES = [
+    # ------------------------------------------------------------ recordings
+    ("recording-empty-npz", {"rec.npz": b""}, [*RECORDED, "--set", "motion.recording.source={d}/rec.npz"],
+     ["rec.npz: motion.recording.source:", "empty"]),
+    ("recording-truncated-npz", {"rec.npz": GOOD[: len(GOOD) // 2]},
+     [*RECORDED, "--set", "motion.recording.source={d}/rec.npz"], ["rec.npz: motion.recording.source:", ".npz"]),
+    ("recording-npy-named-npz", {"rec.npz": _npy_bytes(T)},
+     [*RECORDED, "--set", "motion.recording.source={d}/rec.npz"], ["rec.npz: motion.recording.source:", ".npz"]),
+    ("recording-text-arrays", {"rec.npz": _npz_bytes(t=np.array(["a", "b"]), pos=np.array(["c", "d"]))},
+     [*RECORDED, "--set", "motion.recording.source={d}/rec.npz"], ["rec.npz: motion.recording.source:", ".npz"]),
+    ("recording-csv-not-utf8", {"rec.csv": "t,x\n0,0.1\n0.02,0.2\n# caf\xe9\n".encode("latin-1")},
+     [*RECORDED, "--set", "motion.recording.source={d}/rec.csv"], ["rec.csv: motion.recording.source:", ".csv"]),
+    # ---------------------------------------------------------- output paths
+    ("envs-out-under-a-file", {"notes.txt": b"mine"}, ["envs", "show", "ring-1m", "--out", "{d}/notes.txt/ring.png"],
+     ["--out:", "notes.txt is a file"]),
+    ("envs-out-is-a-folder", {"figs": None}, ["envs", "show", "ring-1m", "--out", "{d}/figs"],
+     ["--out:", "figs is a folder"]),
+    ("envs-out-without-a-format", {}, ["envs", "show", "ring-1m", "--out", "{d}/ring.xyz"],
+     ["--out:", "ring.xyz", "pdf"]),
+    ("envs-unknown-format", {}, ["envs", "show", "ring-1m", "--format", "doc"], ["--format:", "'doc'", "svg"]),
+    ("envs-format-against-suffix", {}, ["envs", "show", "ring-1m", "--out", "{d}/ring.png", "--format", "pdf"],
+     ["--out:", "ring.png", "--format is pdf"]),
+]
+
+
+def _write_inputs(folder: Path, files: dict) -> None:
+    folder.mkdir()
+    for name, content in files.items():
+        if content is None:
+            (folder / name).mkdir()
+        else:
+            (folder / name).write_bytes(content)
+
+
+def _snapshot(folder: Path) -> set[str]:
+    return {str(p.relative_to(folder)) for p in folder.rglob("*")}
+
+
+def _assert_refused(code: int, err: str, culprit: list[str]) -> None:
+    assert code == 2, err
+    lines = err.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), err
+    assert "Traceback" not in err
+    for part in culprit:
+        assert part in lines[0], (part, lines[0])
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """The experiment's ``run`` and drawing a figure fail the test: probes are refused before any work."""
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("work started on malformed input")
+
+    monkeypatch.setattr(hippo.experiments.path_integration, "run", refuse)
+    monkeypatch.setattr("hippo.plotting.plot_environment", refuse)
+
+
+@pytest.mark.parametrize("name, files, argv, culprit", PROBES, ids=[probe[0] for probe in PROBES])
+def test_probe(name, files, argv, culprit, tmp_path, monkeypatch, capsys, no_work):
+    inputs, cwd = tmp_path / "inputs", tmp_path / "cwd"
+    _write_inputs(inputs, files)
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    argv = [arg.replace("{d}", str(inputs)) for arg in argv]
+    if argv[0] == "run":
+        argv += ["--out", str(cwd / "run")]
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+
+    code = main(argv)
+
+    _assert_refused(code, capsys.readouterr().err, culprit)
+    assert _snapshot(tmp_path) == before
+
+
+def test_output_cut_short_by_its_reader_ends_quietly(tmp_path):
+    """``hippo show NAME | head``: the reader has gone before the output is written; no traceback."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run([sys.executable, "-m", "hippo", "show", "path-integration"], stdout=write,
+                              stderr=subprocess.PIPE, text=True, cwd=tmp_path, timeout=120)
+    finally:
+        os.close(write)
+    assert done.stderr == ""
+    assert done.returncode == 141
+
+
+def test_figures_in_the_format_their_suffix_or_format_names(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert main(["envs", "show", "ring-1m", "--out", "ring.pdf"]) == 0
+    assert (tmp_path / "ring.pdf").read_bytes().startswith(b"%PDF")
+    assert main(["envs", "show", "ring-1m", "--format", "svg"]) == 0
+    assert b"<svg" in (tmp_path / "ring-1m.svg").read_bytes()[:500]
+    assert main(["envs", "show", "ring-1m", "--out", "figures/ring", "--format", "png"]) == 0
+    assert (tmp_path / "figures" / "ring.png").read_bytes().startswith(b"\x89PNG")
+    assert sorted(_snapshot(tmp_path)) == ["figures", "figures/ring.png", "ring-1m.svg", "ring.pdf"]
