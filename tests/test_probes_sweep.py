@@ -203,3 +203,30 @@ def test_plot_sweep_refuses_a_text_column_on_the_y_axis(tmp_path, capsys):
     code = main(["plot-sweep", str(sweep_dir), "--x", "model.alpha", "--y", "engine"])
     _assert_refused(code, capsys.readouterr().err, ["--y 'engine'", "text", "loss"])
     assert _snapshot(tmp_path) == before
+
+
+def test_plot_sweep_names_units_and_error_bars_and_writes_the_format_asked(tmp_path, capsys, monkeypatch):
+    sweep_dir = tmp_path / "sweep"
+    _sweep_folder_with_runs(sweep_dir, experiment="path-integration", key="dt", metric="pi_error_m")
+    import hippo.plotting
+
+    drawn = []
+    real_save = hippo.plotting.save
+
+    def save(fig, path):
+        ax = fig.axes[0]
+        drawn.append((ax.get_xlabel(), ax.get_ylabel(), ax.get_title()))
+        return real_save(fig, path)
+
+    monkeypatch.setattr(hippo.plotting, "save", save)
+    assert main(["plot-sweep", str(sweep_dir), "--x", "dt", "--y", "pi_error_m", "--out", str(tmp_path / "f.pdf")]) == 0
+    assert (tmp_path / "f.pdf").read_bytes().startswith(b"%PDF")
+    assert drawn == [("dt (s)", "pi_error_m (m)", "mean ± s.e.m. over runs, n = 2 runs per point")]
+    assert main(["plot-sweep", str(sweep_dir), "--x", "dt", "--y", "pi_error_m", "--format", "svg"]) == 0
+    assert (sweep_dir / "figures" / "pi_error_m_vs_dt.svg").is_file()
+    before = _snapshot(tmp_path)
+    capsys.readouterr()
+    code = main(["plot-sweep", str(sweep_dir), "--x", "dt", "--y", "pi_error_m",
+                 "--out", str(sweep_dir / "results.csv" / "f.png")])
+    _assert_refused(code, capsys.readouterr().err, ["--out:", "results.csv is a file"])
+    assert _snapshot(tmp_path) == before
