@@ -112,8 +112,16 @@ def save(fig, path: str | Path) -> Path:
     """Save ``fig`` atomically in the format its suffix names (PNG without one) and close it.
 
     Inside :func:`figures_skipped` it only closes it.
+
+    Raises:
+        ValueError: a colour bar of ``fig`` has no label (every colour bar says what its colours are).
     """
     path = Path(path)
+    unlabelled = [ax for ax in fig.axes if getattr(ax, "_colorbar", None) is not None
+                  and not (ax.get_xlabel() or ax.get_ylabel())]
+    if unlabelled:
+        plt.close(fig)
+        raise ValueError(f"{path.name}: a colour bar without a label")
     if _drawing["on"]:
         suffix = path.suffix.lower().lstrip(".")
         with plt.rc_context(STYLE), atomic_path(path) as tmp:

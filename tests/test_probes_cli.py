@@ -139,3 +139,56 @@ def test_figures_in_the_format_their_suffix_or_format_names(tmp_path, monkeypatc
     assert main(["envs", "show", "ring-1m", "--out", "figures/ring", "--format", "png"]) == 0
     assert (tmp_path / "figures" / "ring.png").read_bytes().startswith(b"\x89PNG")
     assert sorted(_snapshot(tmp_path)) == ["figures", "figures/ring.png", "ring-1m.svg", "ring.pdf"]
+
+
+# ---------------------------------------------------------------- figures
+
+
+def _drawn(monkeypatch) -> list:
+    """The figures saved from now on, each after it is drawn."""
+    import hippo.plotting
+
+    figures, real_save = [], hippo.plotting.save
+
+    def save(fig, path):
+        fig.canvas.draw()
+        figures.append(fig)
+        return real_save(fig, path)
+
+    monkeypatch.setattr(hippo.plotting, "save", save)
+    return figures
+
+
+def test_the_error_figure_of_one_trial_says_so_and_its_legend_leaves_the_curve_free(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from hippo.experiments.figures_path_integration import error_curve
+
+    figures = _drawn(monkeypatch)
+    t = np.linspace(-1, 10, 200)
+    error_curve(SimpleNamespace(t=t, errors=0.25 * (1 - np.exp(-np.abs(t)))[None]), {"chance_error_m": 0.25},
+                tmp_path / "error.png")
+    ax = figures[0].axes[0]
+    legend = ax.get_legend()
+    labels = [text.get_text() for text in legend.get_texts()]
+    assert labels[0] == "mean ± s.e.m., 1 trial" and "trials" not in " ".join(labels)
+    assert not legend.get_window_extent().overlaps(ax.get_window_extent())
+
+
+def test_every_colour_bar_says_what_its_colours_are(tmp_path, monkeypatch):
+    import matplotlib.pyplot as plt
+
+    from hippo.experiments.figures_path_integration import ring_weights
+    from hippo.plotting import save
+
+    figures = _drawn(monkeypatch)
+    rng = np.random.default_rng(0)
+    ring_weights(rng.normal(size=(8, 8)), rng.normal(size=(8, 16)), {"+x": np.arange(8), "-x": np.arange(8, 16)},
+                 np.arange(8), tmp_path / "weights.png")
+    bars = [ax for ax in figures[0].axes if getattr(ax, "_colorbar", None) is not None]
+    assert len(bars) == 3 and all(ax.get_ylabel() == "weight" for ax in bars)
+    fig, ax = plt.subplots()
+    fig.colorbar(ax.imshow(np.eye(3)), ax=ax)
+    with pytest.raises(ValueError, match="colour bar without a label"):
+        save(fig, tmp_path / "unlabelled.png")
+    assert not (tmp_path / "unlabelled.png").exists()

@@ -36,14 +36,15 @@ def error_curve(result, metrics, path):
     mean = result.errors.mean(axis=0)
     band = sem(result.errors, axis=0) if len(result.errors) > 1 else np.zeros_like(mean)
     colour = plotting.COLOURS["decoded"]
-    ax.plot(result.t, mean, color=colour, label=f"{len(result.errors)} trials")
+    trials = len(result.errors)
+    ax.plot(result.t, mean, color=colour, label=f"mean ± s.e.m., {trials} trial{'' if trials == 1 else 's'}")
     ax.fill_between(result.t, mean - band, mean + band, color=colour, alpha=0.3, lw=0)
     ax.axhline(metrics["chance_error_m"], color=plotting.COLOURS["chance"], ls="--", lw=0.8, label="chance")
     ax.axvline(0, color="k", ls=":", lw=0.8)
     ax.set_xlabel("time from switch (s)")
     ax.set_ylabel("decoding error (m)")
     ax.set_ylim(0, metrics["chance_error_m"] * 1.3)
-    ax.legend()
+    ax.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02), ncol=2, borderaxespad=0)  # above the axes, off the curve
     return plotting.save(fig, path)
 
 
@@ -86,7 +87,7 @@ def ring_weights(w_rec, w_conj, blocks, order, path):
                                        extent=(offsets[0] - 0.5, offsets[-1] + 0.5, n, 0), interpolation="nearest")
         axes[0, column].set_title(title)
         axes[0, column].set_xlabel("offset from own cell (cells)")
-        fig.colorbar(image, ax=axes[0, column], shrink=0.8)
+        fig.colorbar(image, ax=axes[0, column], shrink=0.8, label="weight")
         profile = ring_attractor.mean_profile(aligned)
         axes[1, column].plot(offsets, profile, color=plotting.COLOURS["mec"])
         axes[1, column].axhline(0, color="k", lw=0.5)

@@ -114,7 +114,7 @@ def plot_identification(config: Config, errors: np.ndarray, confusion: np.ndarra
     axes[0].set_yticks(range(len(names)), names, fontsize=6)
     axes[0].set_xlabel("identified rule")
     axes[0].set_ylabel("generating rule")
-    fig.colorbar(image, ax=axes[0], shrink=0.7)
+    fig.colorbar(image, ax=axes[0], shrink=0.7, label="held-out runs")
     colours = [COLOURS["basal"], COLOURS["apical"], COLOURS["hpc"], COLOURS["mec"], COLOURS["agent"], COLOURS["true"]]
     for b, name in enumerate(names):
         x = np.arange(len(names))[:, None] + 0.15 * (b - (len(names) - 1) / 2) + np.zeros(errors.shape[1])
