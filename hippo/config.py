@@ -25,13 +25,15 @@ from hippo.errors import ConfigError
 T = TypeVar("T")
 
 
-def bounds(min: float | None = None, max: float | None = None, gt: float | None = None, finite: bool = True) -> dict:
+def bounds(min: float | None = None, max: float | None = None, gt: float | None = None, finite: bool = True,
+           unit: str | None = None) -> dict:
     """Field metadata for a numeric range: ``min <= value <= max`` and ``value > gt``.
 
     Numbers must be finite unless ``finite`` is false, which admits ``inf`` and ``-inf``
-    (NaN is never a valid setting).
+    (NaN is never a valid setting). ``unit`` is the value's unit symbol (``"s"``, ``"m"``,
+    ``"Hz"``), for a field whose documentation does not name it (``hippo show`` prints it).
     """
-    return {"min": min, "max": max, "gt": gt, "finite": finite}
+    return {"min": min, "max": max, "gt": gt, "finite": finite, **({"unit": unit} if unit else {})}
 
 
 def names_file() -> dict:

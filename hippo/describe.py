@@ -3,10 +3,14 @@
 Every description is read from where it is already written: an experiment's is the
 first line of its module's docstring, a preset's the first sentence of the comment at
 the top of its TOML file, a key's the comment beside it in the experiment's defaults
-file, else the ``Attributes:`` entry of the dataclass that holds it. A key's unit is
-read from its description (seconds → s, metres → m, Hz, m/s, rad/s), its allowed values
-from its type (``Literal`` choices, numbers, integers, true/false) and the bounds in its
-field metadata (:func:`hippo.config.bounds`).
+file, else the ``Attributes:`` entry of the dataclass that holds it (the keys of an
+experiment nested in another, ``network.*`` of ``transfer``, are described by that
+experiment's file). A number's unit is the ``unit`` of its field metadata
+(:func:`hippo.config.bounds`), else the one its own documentation names (its comment,
+else its ``Attributes:`` entry: seconds or (s) → s, metres or (m) → m, Hz, m/s, s/m,
+rad/s, 1/s), never one of the table that holds it. Its allowed values are read from its
+type (``Literal`` choices, numbers, integers, true/false) and the bounds in its field
+metadata.
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ COMMON_KEYS = {"experiment": "the experiment these keys configure",
                "seed": "seed of every random draw: the same seed gives the same numbers"}
 
 #: Words of a description that name a unit, and the unit's symbol (first match wins).
-UNIT_WORDS = (("m/s", "m/s"), ("rad/s", "rad/s"), ("Hz", "Hz"), ("seconds", "s"), ("second", "s"),
-              ("metres", "m"), ("metre", "m"))
+UNIT_WORDS = (("m/s", "m/s"), ("s/m", "s/m"), ("rad/s", "rad/s"), ("1/s", "1/s"), ("Hz", "Hz"), ("seconds", "s"),
+              ("(s)", "s"), ("metres", "m"), ("(m)", "m"))
 
 
 @dataclass(frozen=True)
@@ -128,16 +132,22 @@ def _split_comment(line: str) -> tuple[str, str]:
 
 
 def toml_comments(path: Path) -> dict[str, str]:
-    """Dotted key → the comment on its line in TOML file ``path``."""
-    comments, table = {}, ""
+    """Dotted key → the comment on its line in TOML file ``path``, with the comment-only lines
+    right below it that continue it (indented to the same column)."""
+    comments, table, last, column = {}, "", None, None
     for line in path.read_text().splitlines():
         body, comment = _split_comment(line)
         body = body.strip()
         header = re.fullmatch(r"\[([\w.-]+)\]", body)
+        if not body and comment and last is not None and line.index("#") == column:
+            comments[last] += " " + comment
+            continue
+        last = None
         if header:
             table = header.group(1) + "."
         elif "=" in body and comment:
-            comments[table + body.split("=", 1)[0].strip()] = comment
+            last = table + body.split("=", 1)[0].strip()
+            comments[last], column = comment, line.index("#", len(line) - len(line.lstrip()) + len(body))
     return comments
 
 
@@ -199,20 +209,57 @@ def _leaves(config: Any, prefix: str = ""):
             yield key, value, hints[f.name], f, type(config)
 
 
+def _experiment_comments(config: Any, prefix: str = "") -> dict[str, str]:
+    """Dotted key → comment, from the defaults file of ``config``'s experiment and of every
+    experiment nested in it (a table holding ``experiment`` and ``seed``), keys prefixed."""
+    comments = {}
+    if prefix == "" or {"experiment", "seed"} <= {f.name for f in dataclasses.fields(config)}:
+        path = EXPERIMENTS_DIR / f"{getattr(config, 'experiment', '')}.toml"
+        if path.is_file():
+            comments.update({prefix + key: text for key, text in toml_comments(path).items()})
+    for f in dataclasses.fields(config):
+        value = getattr(config, f.name)
+        if dataclasses.is_dataclass(value):
+            comments.update(_experiment_comments(value, f"{prefix}{f.name}."))
+    return comments
+
+
+def _numeric(tp: Any) -> bool:
+    """Whether values of type ``tp`` are numbers (or lists of numbers), the only values with units."""
+    if tp in (int, float):
+        return True
+    return get_origin(tp) in (tuple, list, typing.Union, types.UnionType) and any(
+        _numeric(a) for a in get_args(tp) if a is not Ellipsis)
+
+
+def key_unit(f: dataclasses.Field, tp: Any, owner: type, comment: str | None) -> str:
+    """The unit symbol of a key: its field's ``unit`` metadata, else the unit its own comment (else
+    its ``Attributes:`` entry) names; ``"-"`` for a field that holds no number or names no unit."""
+    if f.metadata.get("unit"):
+        return f.metadata["unit"]
+    if not _numeric(tp):
+        return "-"
+    own = comment or attribute_docs(owner).get(f.name) or ""
+    return _unit(own.replace("``", ""))
+
+
 def key_rows(name_or_file: str) -> list[KeyRow]:
     """Every key of the resolved configuration of a preset or TOML file, with the experiment's defaults."""
     resolved = resolve(name_or_file)
     experiment = resolved.config.experiment
     defaults = {key: value for key, value, *_ in _leaves(resolve(experiment).config)}
-    comments = toml_comments(EXPERIMENTS_DIR / f"{experiment}.toml")
+    comments = _experiment_comments(resolve(experiment).config)
     rows = []
     for key, value, tp, f, owner in _leaves(resolved.config):
         parent = key.rsplit(".", 1)[0] if "." in key else ""
         summary = inspect.cleandoc(owner.__doc__ or "").split("\n")[0] if parent else ""
-        description = (COMMON_KEYS.get(key) or comments.get(key) or attribute_docs(owner).get(f.name)
+        common = COMMON_KEYS.get(f.name) if {"experiment", "seed"} <= {g.name for g in dataclasses.fields(owner)} \
+            else None
+        description = (common or comments.get(key) or attribute_docs(owner).get(f.name)
                        or comments.get(parent) or summary)
         description = description.replace("``", "")
-        rows.append(KeyRow(key, _toml_text(value), _toml_text(defaults.get(key)), _unit(description),
+        unit = "-" if common else key_unit(f, tp, owner, comments.get(key))
+        rows.append(KeyRow(key, _toml_text(value), _toml_text(defaults.get(key)), unit,
                            _allowed(tp, dict(f.metadata)), description))
     return rows
 

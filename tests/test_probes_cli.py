@@ -192,3 +192,103 @@ def test_every_colour_bar_says_what_its_colours_are(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="colour bar without a label"):
         save(fig, tmp_path / "unlabelled.png")
     assert not (tmp_path / "unlabelled.png").exists()
+
+
+# ---------------------------------------------------------------- hippo show
+
+#: The unit of every configuration field that has one (module.Class.field), read from the
+#: science of each field; every other field is a count, a fraction, a rate in model units,
+#: a name or a switch, shown with "-".
+UNITS = {
+    "autoencoding.Config.dt": "s",
+    "autoencoding.Config.duration": "s",
+    "autoencoding.Config.max_lag": "s",
+    "autoencoding.Config.show_duration": "s",
+    "autoencoding.Config.test_duration": "s",
+    "bayesian_mechanics.Config.duration": "s",
+    "bayesian_mechanics.Config.switch_time": "s",
+    "bayesian_mechanics.ModelConfig.gamma": "1/s",
+    "bayesian_mechanics.ModelConfig.kappa": "1/s",
+    "bayesian_mechanics.ModelConfig.kappa_a": "1/s",
+    "bayesian_mechanics.SolverConfig.dt_out": "s",
+    "bayesian_mechanics.SolverConfig.horizon": "s",
+    "bayesian_mechanics.SolverConfig.nodes_per_second": "1/s",
+    "bayesian_mechanics.StreamConfig.frequency_after": "Hz",
+    "bayesian_mechanics.StreamConfig.frequency_before": "Hz",
+    "bayesian_mechanics.StreamConfig.noise_timescale": "s",
+    "circuit_rules.CircuitConfig.dt": "s",
+    "circuit_rules.CircuitConfig.duration": "s",
+    "circuit_rules.CircuitConfig.input_tau": "s",
+    "motion.MotionConfig.coherence_time": "s",
+    "motion.MotionConfig.rotation_coherence_time": "s",
+    "motion.MotionConfig.rotation_std": "rad/s",
+    "motion.MotionConfig.speed_mean": "m/s",
+    "motion.MotionConfig.speed_std": "m/s",
+    "motion.MotionConfig.start": "m",
+    "motion.MotionConfig.step_interval": "s",
+    "path_integration.Config.dt": "s",
+    "path_integration.Config.duration": "s",
+    "path_integration.Config.spike_map_duration": "s",
+    "path_integration.Config.velocity_slope": "s/m",
+    "path_integration.GainProbeConfig.duration": "s",
+    "path_integration.GainProbeConfig.max_velocity": "m/s",
+    "path_integration.GainProbeConfig.step": "m/s",
+    "path_integration.GainProbeConfig.transient": "s",
+    "path_integration.GainProbeConfig.warmup": "s",
+    "path_integration.PathIntegrationTestConfig.decoder_window": "s",
+    "path_integration.PathIntegrationTestConfig.generative": "s",
+    "path_integration.PathIntegrationTestConfig.horizon_error": "m",
+    "path_integration.PathIntegrationTestConfig.report_times": "s",
+    "path_integration.PathIntegrationTestConfig.warmup": "s",
+    "path_integration.RingAnalysisConfig.drift_duration": "s",
+    "path_integration_2d.Config.dt": "s",
+    "path_integration_2d.Config.duration": "s",
+    "path_integration_2d.Config.velocity_slope": "s/m",
+    "path_integration_2d.DirectionProbeConfig.duration": "s",
+    "path_integration_2d.DirectionProbeConfig.speeds": "m/s",
+    "path_integration_2d.DirectionProbeConfig.transient": "s",
+    "path_integration_2d.DirectionProbeConfig.warmup": "s",
+    "path_integration_2d.SpatialMapConfig.bin_size": "m",
+    "path_integration_2d.SpatialMapConfig.duration": "s",
+    "prediction_error.PredictionErrorPlasticity.tau_trace": "s",
+    "recorded.RecordingConfig.margin": "m",
+    "recorded.RecordingConfig.max_gap": "s",
+    "senses.SensesConfig.timescale": "s",
+    "senses.SensesConfig.width": "m",
+    "spec.Noise.tau": "s",
+    "spiking_config.SpikingConfig.dt": "s",
+    "spiking_config.SpikingConfig.max_rate": "Hz",
+    "spiking_config.SpikingConfig.rate_scale": "Hz",
+    "spiking_config.SpikingConfig.settle": "s",
+    "spiking_config.SpikingConfig.tau_syn": "s",
+    "theta.ThetaConfig.frequency": "Hz",
+    "transfer.RelearnConfig.anneal_duration": "s",
+    "transfer.RelearnConfig.checkpoints": "s",
+    "transfer.RelearnConfig.criterion_m": "m",
+    "transfer.RelearnConfig.duration": "s",
+    "transfer.RelearnConfig.speed_mean": "m/s",
+}
+
+
+def test_every_key_of_every_preset_shows_the_unit_of_its_field():
+    from hippo.describe import _leaves, key_rows
+    from hippo.experiments import list_presets, resolve
+
+    checked = set()
+    for preset in list_presets():
+        rows = {row.key: row for row in key_rows(preset)}
+        for key, _, _, field, owner in _leaves(resolve(preset).config):
+            name = f"{owner.__module__.rsplit('.', 1)[-1]}.{owner.__qualname__}.{field.name}"
+            assert rows[key].unit == UNITS.get(name, "-"), (preset, key, rows[key].unit, rows[key].description)
+            checked.add(name)
+    assert set(UNITS) <= checked  # every entry of the table is a field of some preset
+
+
+def test_show_describes_nested_experiment_keys_by_their_own_comments():
+    from hippo.describe import key_rows
+
+    rows = {row.key: row for row in key_rows("transfer")}
+    assert rows["network.seed"].description.startswith("seed of every random draw")
+    assert rows["network.n_mec"].description == "MEC neurons"
+    spiking = {row.key: row for row in key_rows("path-integration-spiking")}
+    assert spiking["spiking.target"].description.endswith("(one compiled C++ program per network; fastest)")

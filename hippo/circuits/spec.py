@@ -39,7 +39,7 @@ class Noise:
     """Ornstein–Uhlenbeck noise added to a compartment's rate: stationary std ``scale``, coherence time ``tau`` (s)."""
 
     scale: float = field(default=0.0, metadata=bounds(min=0.0))
-    tau: float = field(default=0.3, metadata=bounds(gt=0.0))
+    tau: float = field(default=0.3, metadata=bounds(gt=0.0, unit="s"))
 
 
 @dataclass(frozen=True)
