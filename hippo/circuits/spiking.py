@@ -54,6 +54,7 @@ from hippo.circuits.rate import InputFunction, Recording
 from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.state import CLOCK_KEYS, check_state, clock_state, restore_clock
+from hippo.circuits.subnormals import flushed_subnormals
 from hippo.errors import ConfigError, DivergenceError
 from hippo.learning import rules, spiking_rule
 from hippo.progress import announce_compilation
@@ -495,7 +496,8 @@ class SpikingEngine:
                 for name in input_rows:
                     input_rows[name].append(block[name])
                 before = self._counters()
-                self.brian_network.run(n * self.dt * b2.second, namespace={})
+                with flushed_subnormals():  # this thread only, restored after (hippo.circuits.subnormals)
+                    self.brian_network.run(n * self.dt * b2.second, namespace={})
                 compiled()
                 self.step_count += n
                 self.t = self.step_count * self.dt

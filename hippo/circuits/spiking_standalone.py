@@ -68,6 +68,16 @@ COMPILE_SECONDS = 120
 #: Source files whose contents are compiled into a program (a change rebuilds it).
 _SOURCES = ("spiking.py", "spiking_standalone.py", "compartments.py", "activations.py")
 
+#: C++ that sets the program's flush-to-zero and denormals-are-zero modes as it starts (x86-64: MXCSR
+#: bits 15 and 6 through GCC's and Clang's builtins; AArch64: FPCR bit 24), as
+#: :func:`hippo.circuits.subnormals.flushed_subnormals` does for the runtime engines.
+FLUSH_SUBNORMALS_CODE = """#if defined(__x86_64__) || defined(__i386__)
+__builtin_ia32_ldmxcsr(__builtin_ia32_stmxcsr() | (1 << 15) | (1 << 6));
+#elif defined(__aarch64__)
+{ unsigned long fpcr; __asm__ __volatile__("mrs %0, fpcr" : "=r"(fpcr));
+  __asm__ __volatile__("msr fpcr, %0" : : "r"(fpcr | (1UL << 24))); }
+#endif"""
+
 #: The custom event of a spike kept with its time (``Recording.spikes``).
 _KEPT_SPIKE = "kept_spike"
 
@@ -432,6 +442,7 @@ def _build(directory: Path) -> None:
     threads = max(1, b2.prefs.devices.cpp_standalone.openmp_threads)
     b2.device.insert_code("main", f"for (int _i = 0; _i < {threads}; _i++)\n"
                                   f"    brian::_random_generators[_i].seed((unsigned long) brian::{seed}[0] + _i);")
+    b2.device.insert_code("main", FLUSH_SUBNORMALS_CODE)
     net.run(PROGRAM_STEPS * dt * b2.second, namespace={})
     b2.device.build(directory=str(directory), compile=True, run=False, with_output=False)
     _write_manifest(directory, engine, objects + [control], monitors, events)
