@@ -17,7 +17,7 @@ from hippo.errors import ConfigError
 from hippo.experiments import list_presets, resolve, run_experiment
 from hippo.io import atomic_path, read_metrics, to_toml, write_json
 
-TIMINGS = {"wall_seconds", "us_per_step"}
+TIMINGS = {"wall_seconds", "training_wall_seconds", "us_per_step"}
 
 
 @dataclass(frozen=True)

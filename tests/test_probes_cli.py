@@ -292,3 +292,25 @@ def test_show_describes_nested_experiment_keys_by_their_own_comments():
     assert rows["network.n_mec"].description == "MEC neurons"
     spiking = {row.key: row for row in key_rows("path-integration-spiking")}
     assert spiking["spiking.target"].description.endswith("(one compiled C++ program per network; fastest)")
+
+
+# ---------------------------------------------------------------- what a run prints and reports
+
+# A path-integration run of two short test trials: its generative phases give fewer MEC
+# population vectors (80) than MEC cells (150), a cloud ripser takes for a transposed one.
+FEW_VECTORS = ["duration=20", "test.n_trials=2", "test.warmup=1", "test.generative=1", "test.decoder_window=10",
+               "test.report_times=[1]", "ring.drift_duration=1", "senses.n=20"]
+
+
+def test_a_short_run_prints_no_dependency_warning_and_times_the_whole_run(tmp_path):
+    command = [sys.executable, "-m", "hippo", "run", "path-integration", "--quiet", "--out", str(tmp_path / "run")]
+    for override in FEW_VECTORS:
+        command += ["--set", override]
+    done = subprocess.run(command, capture_output=True, text=True, cwd=tmp_path, timeout=300,
+                          env={**os.environ, "PYTHONWARNINGS": "default"})
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    parts = metrics["wall_seconds_by_part"]
+    assert metrics["training_wall_seconds"] <= parts["training"] + 1e-6
+    assert metrics["wall_seconds"] >= sum(parts.values())  # the whole run, as in every experiment

@@ -27,6 +27,7 @@ takes seconds, H1 a fraction of a second), so the cloud is subsampled.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,10 +142,16 @@ def persistent_homology(points: np.ndarray, rng: np.random.Generator, max_dim: i
     if len(points) > n_points:
         points = points[rng.choice(len(points), n_points, replace=False) if subsample == "random"
                         else maxmin_landmarks(points, n_points, rng)]
-    diagrams = ripser(points, maxdim=max_dim)["dgms"]
+    with warnings.catch_warnings():
+        # ripser guesses that a cloud of fewer points than dimensions (a short run's few
+        # population vectors of many cells) was meant transposed; hippo's are always clouds
+        warnings.filterwarnings("ignore", "The input point cloud has more columns than rows", UserWarning)
+        warnings.filterwarnings("ignore", "The input matrix is square, but the distance_matrix", UserWarning)
+        diagrams = ripser(points, maxdim=max_dim)["dgms"]
+        shuffles = [ripser(_shuffled(points, rng), maxdim=max_dim)["dgms"]
+                    for _ in range(n_shuffles if max_dim >= 1 else 0)]
     thresholds = np.zeros(max_dim + 1)
-    for _ in range(n_shuffles if max_dim >= 1 else 0):
-        shuffled = ripser(_shuffled(points, rng), maxdim=max_dim)["dgms"]
+    for shuffled in shuffles:
         longest = max(lifetimes(shuffled[k]).max(initial=0.0) for k in range(1, max_dim + 1))
         thresholds[1:] = np.maximum(thresholds[1:], margin * longest)
     b0, thresholds[0] = _components(points, margin, max(2, int(np.ceil(min_component_fraction * len(points)))))

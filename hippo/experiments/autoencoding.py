@@ -165,7 +165,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
         "mec_recurrent_spectral_radius": float(np.max(np.abs(np.linalg.eigvals(recurrent)))),
         "generation_diverged": diverged,
         "sim_seconds": config.duration,
-        "wall_seconds": train_wall,
+        "training_wall_seconds": train_wall,
         "us_per_step": 1e6 * train_wall / max(1, records["training"].stop - records["training"].start),
     }
     raster = _spike_raster(config, engine, stream, run_dir) if config.engine == "spiking" else {}

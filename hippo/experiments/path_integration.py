@@ -455,7 +455,7 @@ def run_metrics(config, env, training, decoder, wake, result: PathIntegrationRes
         **(loss_summary({layer: recording.loss[layer] for layer in ("hpc", "mec")}, config.duration, record_dt) if trained
            else {f"loss_{layer}_{when}": float("nan") for layer in ("hpc", "mec") for when in ("initial", "final")}),
         "sim_seconds": config.duration,
-        "wall_seconds": training.wall_seconds,
+        "training_wall_seconds": training.wall_seconds,
         "us_per_step": (1e6 * training.wall_seconds / (training.stop - training.start)) if trained else float("nan"),
     }
 
