@@ -132,7 +132,7 @@ def _input_function(phase: Phase, engine_start: int, local_start: int):
 
 
 def _run_phase(engine, phase: Phase, progress: bool) -> PhaseRecord:
-    from hippo.circuits.rate import Recording
+    from hippo.circuits.engine import Recording
 
     engine_start = engine.step_count
     local_start = phase.stream.cursor if phase.start is None else phase.start

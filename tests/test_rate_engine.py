@@ -7,7 +7,8 @@ import pytest
 
 from hippo.circuits.activations import Activation
 from hippo.circuits.engines import make_engine
-from hippo.circuits.rate import RateEngine, Recording
+from hippo.circuits.engine import Recording
+from hippo.circuits.rate import RateEngine
 from hippo.circuits.spec import Layer, Network, Noise, Plasticity, Projection, ProjectionConfig, build_projection
 from hippo.errors import ConfigError, DivergenceError, HippoError
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from hippo.circuits.activations import Activation
-from hippo.circuits.rate import RateEngine, Recording
+from hippo.circuits.engine import Recording
+from hippo.circuits.rate import RateEngine
 from hippo.circuits.spec import Layer, Network, Plasticity, Projection
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine, activation_code, cache_directory
 from hippo.circuits.wiring import (AutoencoderProjections, PathIntegratorProjections, PyramidalConfig,

@@ -35,9 +35,7 @@ import importlib.util
 import inspect
 import sys
 import tempfile
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numba
@@ -45,14 +43,13 @@ import numpy as np
 
 from hippo.circuits.activations import activate
 from hippo.circuits.compartments import ou_coefficients, ou_step, soma_potential
+from hippo.circuits.engine import EngineBase, Recording, RunOptions
 from hippo.circuits.spec import Network
 from hippo.circuits.state import CLOCK_KEYS, check_state, clock_state, restore_clock
 from hippo.circuits.subnormals import flushed_subnormals
-from hippo.errors import DivergenceError
 from hippo.io import write_text
 from hippo.learning import rules
 from hippo.learning.prediction_error import local_error
-from hippo.theta import ThetaConfig, theta_gate
 
 KIND_INPUT, KIND_FEEDFORWARD, KIND_PYRAMIDAL, KIND_MULTIPLICATIVE = 0, 1, 2, 3
 _KIND_CODES = {"input": KIND_INPUT, "feedforward": KIND_FEEDFORWARD, "pyramidal": KIND_PYRAMIDAL,
@@ -62,65 +59,7 @@ _COMPARTMENTS = {"feedforward": ("input",), "multiplicative": ("input", "gain"),
 #: The attribute of a layer that holds each compartment's activation.
 _COMPARTMENT_ACTIVATION = {"input": "activation", "gain": "modulation", "basal": "basal", "apical": "apical"}
 
-#: Inputs for steps ``start:stop``: a mapping from input-layer name to ``(stop − start, n)`` rates.
-InputFunction = Callable[[int, int], dict]
-
-
-@dataclass
-class Recording:
-    """Signals recorded every ``record_every`` steps of a run.
-
-    Attributes:
-        t: ``(n_records,)`` times in seconds (end of each recording window).
-        signals: ``name -> (n_records, n)`` rates; names are layer names (soma or
-            layer rate) and ``"<layer>.basal"``, ``"<layer>.apical"`` (compartment rates).
-        loss: ``layer -> (n_records,)`` mean |basal − apical| rate over units, averaged
-            over each recording window (pyramidal layers).
-        theta: ``(n_records,)`` θ at the recorded steps.
-        steps: ``(n_records,)`` global index of the input step each record was computed
-            from (index into whole-run input arrays such as a trajectory).
-        spikes: spiking engine only, for the layers asked for with ``spike_times``:
-            ``layer -> (unit, time, count)``, one entry per simulation step in which a
-            unit spiked (its index, the time in seconds, the number of spikes).
-        weights: for the projections asked for with ``record_weights``: ``projection ->
-            (n_records, n_post, n_cols)`` weights after the learning step of each record.
-    """
-
-    t: np.ndarray
-    signals: dict[str, np.ndarray] = field(default_factory=dict)
-    loss: dict[str, np.ndarray] = field(default_factory=dict)
-    theta: np.ndarray | None = None
-    steps: np.ndarray | None = None
-    spikes: dict[str, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict)
-    weights: dict[str, np.ndarray] = field(default_factory=dict)
-
-    @staticmethod
-    def concatenate(parts: list["Recording"]) -> "Recording":
-        """The parts one after the other (signals, losses, θ, steps and the spikes of every part's layers)."""
-        if not parts:
-            return Recording(np.zeros(0), theta=np.zeros(0), steps=np.zeros(0, dtype=int))
-        layers = list(dict.fromkeys(layer for p in parts for layer in p.spikes))
-        spikes = {layer: tuple(np.concatenate([p.spikes[layer][k] for p in parts if layer in p.spikes]) for k in range(3))
-                  for layer in layers}
-        return Recording(
-            np.concatenate([p.t for p in parts]),
-            {k: np.concatenate([p.signals[k] for p in parts]) for k in parts[0].signals},
-            {k: np.concatenate([p.loss[k] for p in parts]) for k in parts[0].loss},
-            np.concatenate([p.theta for p in parts]),
-            np.concatenate([p.steps for p in parts]),
-            spikes,
-            {k: np.concatenate([p.weights[k] for p in parts]) for k in parts[0].weights},
-        )
-
-    def arrays(self, prefix: str = "") -> dict[str, np.ndarray]:
-        """Flat ``name -> array`` mapping for saving (``t``, ``theta``, signals, ``loss.<layer>``)."""
-        out = {f"{prefix}t": self.t, f"{prefix}theta": self.theta}
-        out.update({f"{prefix}{k}": v for k, v in self.signals.items()})
-        out.update({f"{prefix}loss.{k}": v for k, v in self.loss.items()})
-        return out
-
-
-class RateEngine:
+class RateEngine(EngineBase):
     """Compiled rate simulation of ``network`` with time step ``dt`` (seconds).
 
     Args:
@@ -368,85 +307,23 @@ class RateEngine:
         return np.array(rate_idx, dtype=np.int64), np.array(comp_idx, dtype=np.int64), layout
 
     # --------------------------------------------------------------------- run
-    def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,
-            record: tuple[str, ...] = (), record_every: int = 1, chunk_steps: int = 4000,
-            progress: Callable[[float, dict], None] | None = None, record_weights: tuple[str, ...] = ()) -> Recording:
-        """Simulate ``duration`` seconds.
+    @classmethod
+    def supports(cls, network: Network) -> list[str]:
+        """What of ``network`` this engine cannot run: nothing (every layer kind and rule has its rate form)."""
+        return []
 
-        Args:
-            duration: simulated seconds (rounded to whole steps).
-            inputs: ``inputs(start, stop)`` gives each input layer's rates for global steps
-                ``start:stop`` (steps count from the engine's creation).
-            theta: the theta gate for this run (use ``theta.INFERENCE`` / ``GENERATION``
-                for pure inference / generation).
-            learn: apply plasticity to projections whose learning is enabled.
-            noise: add compartment noise.
-            record: signals to record (layer names, ``"<layer>.basal"``, ``"<layer>.apical"``).
-            record_every: record every this many steps (decimation).
-            chunk_steps: steps per compiled call (memory of the per-chunk inputs and noise).
-            progress: called after each chunk with (simulated seconds done, current losses).
-            record_weights: projections (``"target.compartment<-source"``) whose weights are
-                recorded with the signals (chunks then end at every record).
-
-        Raises:
-            DivergenceError: rates became NaN or infinite; its ``recording`` attribute
-                holds everything recorded up to the last finite chunk.
-        """
+    def _prepare_run(self) -> None:
         self._compile()
-        started = time.perf_counter()
-        n_total = int(round(duration / self.dt))
-        rate_idx, comp_idx, layout = self._record_indices(list(record))
-        chunk_steps = max(record_every, (chunk_steps // record_every) * record_every)
-        parts, done = [], 0
-        while done < n_total:
-            n = min(chunk_steps, n_total - done)
-            if record_weights:
-                n = min(n, record_every - self.step_count % record_every)
-            start = self.step_count
-            t = (start + np.arange(n) + 1) * self.dt
-            gate = theta_gate(t, theta).astype(self.dtype)
-            input_block = self._input_block(inputs, start, start + n)
-            normals = (self.rng.standard_normal((n, self.n_noise), dtype=self.dtype) if noise and self.n_noise
-                       else np.zeros((n, 0), self.dtype))
-            n_rec = (start + n) // record_every - start // record_every
-            out_rate = np.zeros((n_rec, len(rate_idx)))
-            out_comp = np.zeros((n_rec, len(comp_idx)))
-            out_loss = np.zeros((n_rec, len(self.pyramidal)))
-            out_theta = np.zeros(n_rec)
-            self._step(n, start, input_block, gate, normals, learn, noise, record_every, rate_idx, comp_idx,
-                       out_rate, out_comp, out_loss, out_theta)
-            rec_steps = (np.arange(start // record_every + 1, (start + n) // record_every + 1)) * record_every
-            part = Recording(rec_steps * self.dt, {}, {}, out_theta, rec_steps - 1)
-            for name, where, first, size in layout:
-                source = out_rate if where == "rate" else out_comp
-                part.signals[name] = source[:, first: first + size]
-            for i, name in enumerate(self.pyramidal):
-                part.loss[name] = out_loss[:, i]
-            for name in record_weights:
-                part.weights[name] = np.repeat(self.weight(name)[None], n_rec, axis=0)
-            self.step_count += n
-            self.t = self.step_count * self.dt
-            done += n
-            if not np.all(np.isfinite(self.rate)) or not np.all(np.isfinite(self.weights)):
-                error = DivergenceError(
-                    f"the simulation diverged (NaN or infinite rates or weights) between t = {(start * self.dt):.2f} s "
-                    f"and t = {self.t:.2f} s; reduce the learning rates or the initial weights")
-                error.recording = self._joined(parts, layout)
-                raise error
-            parts.append(part)
-            if progress is not None:
-                progress(done * self.dt, {k: float(v[-1]) for k, v in part.loss.items() if len(v)})
-        self.last_run_seconds = time.perf_counter() - started
-        return self._joined(parts, layout)
 
-    def _joined(self, parts: list[Recording], layout: list) -> Recording:
-        """The recorded parts of a run joined; with none, an empty recording of every requested signal."""
-        if parts:
-            return Recording.concatenate(parts)
-        empty = Recording.concatenate([])
-        empty.signals = {name: np.zeros((0, size)) for name, _, _, size in layout}
-        empty.loss = {name: np.zeros(0) for name in self.pyramidal}
-        return empty
+    def _chunk_length(self, chunk_steps: int, record_every: int) -> int:
+        # whole recording windows per compiled call
+        return max(record_every, (chunk_steps // record_every) * record_every)
+
+    def _finite(self) -> bool:
+        return bool(np.all(np.isfinite(self.rate)) and np.all(np.isfinite(self.weights)))
+
+    def _start_run(self, options: RunOptions) -> "_RateRun":
+        return _RateRun(self, options)
 
     def _step(self, n_steps, step0, inputs, theta, normals, learn, noise, record_every, rate_idx, comp_idx,
               out_rate, out_comp, out_loss, out_theta):
@@ -476,21 +353,52 @@ class RateEngine:
                    none, none, np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, len(self.pyramidal))), np.zeros(0))
         self._compiled = True
 
-    def _input_block(self, inputs: InputFunction, start: int, stop: int) -> np.ndarray:
-        block = np.zeros((stop - start, self.n_input_units), self.dtype)
-        if not self.input_layers:
-            return block
-        given = inputs(start, stop)
-        for layer in self.input_layers:
-            if layer.name not in given:
-                raise KeyError(f"no input given for input layer {layer.name!r}")
-            rates = np.asarray(given[layer.name])
-            if rates.shape != (stop - start, layer.n):
-                raise ValueError(f"input {layer.name!r} for steps {start}:{stop} has shape {rates.shape}, "
-                                 f"expected {(stop - start, layer.n)}")
-            offset = self.layer_offset[layer.name]
-            block[:, offset: offset + layer.n] = rates
-        return block
+class _RateRun:
+    """One run of a :class:`RateEngine`: each chunk one call of the compiled loop, recorded in parts."""
+
+    def __init__(self, engine: RateEngine, options: RunOptions):
+        self.engine = engine
+        self.options = options
+        self.rate_idx, self.comp_idx, self.layout = engine._record_indices(list(options.record))
+        self.parts: list[tuple[int, Recording]] = []
+
+    def advance(self, start: int, inputs: dict[str, np.ndarray], gate: np.ndarray) -> dict[str, float]:
+        engine, options, every = self.engine, self.options, self.options.record_every
+        n = len(gate)
+        block = np.zeros((n, engine.n_input_units), engine.dtype)
+        for layer in engine.input_layers:
+            offset = engine.layer_offset[layer.name]
+            block[:, offset: offset + layer.n] = inputs[layer.name]
+        normals = (engine.rng.standard_normal((n, engine.n_noise), dtype=engine.dtype) if options.noise and engine.n_noise
+                   else np.zeros((n, 0), engine.dtype))
+        n_rec = (start + n) // every - start // every
+        out_rate = np.zeros((n_rec, len(self.rate_idx)))
+        out_comp = np.zeros((n_rec, len(self.comp_idx)))
+        out_loss = np.zeros((n_rec, len(engine.pyramidal)))
+        out_theta = np.zeros(n_rec)
+        engine._step(n, start, block, gate.astype(engine.dtype), normals, options.learn, options.noise, every,
+                     self.rate_idx, self.comp_idx, out_rate, out_comp, out_loss, out_theta)
+        rec_steps = np.arange(start // every + 1, (start + n) // every + 1) * every
+        part = Recording(rec_steps * engine.dt, {}, {}, out_theta, rec_steps - 1)
+        for name, where, first, size in self.layout:
+            source = out_rate if where == "rate" else out_comp
+            part.signals[name] = source[:, first: first + size]
+        for i, name in enumerate(engine.pyramidal):
+            part.loss[name] = out_loss[:, i]
+        self.parts.append((start + n, part))
+        return {k: float(v[-1]) for k, v in part.loss.items() if len(v)}
+
+    def recording(self, stop: int) -> Recording:
+        parts = [part for end, part in self.parts if end <= stop]
+        if parts:
+            return Recording.concatenate(parts)
+        empty = Recording.concatenate([])
+        empty.signals = {name: np.zeros((0, size)) for name, _, _, size in self.layout}
+        empty.loss = {name: np.zeros(0) for name in self.engine.pyramidal}
+        return empty
+
+    def close(self) -> None:
+        pass
 
 
 def compiled_kernel(rule_names: list[str]) -> Callable:

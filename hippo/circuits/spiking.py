@@ -40,8 +40,6 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -50,12 +48,12 @@ import numpy as np
 
 from hippo.circuits.activations import Activation
 from hippo.circuits.compartments import ou_step_code, soma_potential, soma_potential_code
-from hippo.circuits.rate import InputFunction, Recording
+from hippo.circuits.engine import EngineBase, InputFunction, Recording, RunOptions, input_block
 from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.state import CLOCK_KEYS, check_state, clock_state, restore_clock
 from hippo.circuits.subnormals import flushed_subnormals
-from hippo.errors import ConfigError, DivergenceError
+from hippo.errors import ConfigError
 from hippo.learning import rules, spiking_rule
 from hippo.progress import announce_compilation
 from hippo.theta import ThetaConfig, theta_gate
@@ -144,7 +142,7 @@ class _Projection:
     enabled: bool = False
 
 
-class SpikingEngine:
+class SpikingEngine(EngineBase):
     """Brian2 simulation of ``network``; network step ``dt`` (seconds), simulation step ``config.dt``.
 
     Args:
@@ -166,7 +164,7 @@ class SpikingEngine:
     """
 
     #: Rows of the input, θ and plasticity-gate tables: the most network steps of one Brian2 run.
-    table_rows = CHUNK_ROWS
+    table_rows = default_chunk_steps = CHUNK_ROWS
 
     def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
         config.check_network_step(dt)
@@ -459,63 +457,11 @@ class SpikingEngine:
         self._step_shift = int(round(float(self.brian_network.t_) / self.dt)) - self.step_count
 
     # ------------------------------------------------------------------ run
-    def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,
-            record: tuple[str, ...] = (), record_every: int = 1, chunk_steps: int = CHUNK_ROWS,
-            progress: Callable[[float, dict], None] | None = None, spike_times: tuple[str, ...] = ()) -> Recording:
-        """Simulate ``duration`` seconds (whole network steps); arguments as :meth:`RateEngine.run`.
+    def _chunk_length(self, chunk_steps: int, record_every: int) -> int:
+        return max(1, min(chunk_steps, self.table_rows))
 
-        ``record`` takes layer names (the rate), ``"<layer>.basal"``, ``"<layer>.apical"``
-        and ``"<layer>.spikes"`` (spike counts per recording window). ``spike_times``
-        names layers whose every spike is recorded (``Recording.spikes``); keep such
-        runs short.
-
-        Raises:
-            DivergenceError: rates or weights became NaN or infinite; its ``recording``
-                attribute holds what was recorded up to the chunk that diverged.
-        """
-        started = time.perf_counter()
-        self._configure_brian()
-        compiled = announce_compilation(cache_directory()) if self.config.target == "cython" else (lambda: None)
-        n_total = int(round(duration / self.dt))
-        chunk = max(1, min(chunk_steps, CHUNK_ROWS))
-        plan = self._recording_plan(list(record))
-        monitors = self._add_monitors(plan, record_every)
-        spike_monitors = {layer: b2.SpikeMonitor(self.groups[layer], variables=["k"], name=f"{_identifier(layer)}_spikes")
-                          for layer in spike_times}
-        self.brian_network.add(*spike_monitors.values())
-        self.set_modes(learn, noise)
-        start_step = self.step_count
-        baseline = self._counters()
-        input_rows = {name: [] for name, kind, _ in plan if kind == "input"}
-        done = 0
-        try:
-            while done < n_total:
-                n = min(chunk, n_total - done)
-                start = self.step_count
-                block = self.load_steps(inputs, theta, n)
-                for name in input_rows:
-                    input_rows[name].append(block[name])
-                before = self._counters()
-                with flushed_subnormals():  # this thread only, restored after (hippo.circuits.subnormals)
-                    self.brian_network.run(n * self.dt * b2.second, namespace={})
-                compiled()
-                self.step_count += n
-                self.t = self.step_count * self.dt
-                done += n
-                self._check_finite(start, lambda: self._collect(plan, monitors, record_every, start_step, baseline,
-                                                                 theta, input_rows))
-                if progress is not None:
-                    after = self._counters()
-                    progress(done * self.dt, {k: float(np.mean(after[k][0] - before[k][0])) / (n * self.dt)
-                                              for k in after if after[k][0] is not None})
-            recording = self._collect(plan, monitors, record_every, start_step, baseline, theta, input_rows)
-            recording.spikes = {layer: (np.asarray(m.i[:], dtype=np.int64), np.asarray(m.t_[:]) - self._step_shift * self.dt,
-                                        np.asarray(m.k[:], dtype=np.int64))
-                                for layer, m in spike_monitors.items()}
-        finally:
-            self.brian_network.remove(*monitors.values(), *spike_monitors.values())
-        self.last_run_seconds = time.perf_counter() - started
-        return recording
+    def _start_run(self, options: RunOptions) -> "_BrianRun":
+        return _BrianRun(self, options)
 
     def set_modes(self, learn: bool, noise: bool) -> None:
         """Switch plasticity (of the projections whose learning is enabled) and compartment noise on or off."""
@@ -527,49 +473,27 @@ class SpikingEngine:
                 learner.active = learn and proj.enabled
 
     def load_steps(self, inputs: InputFunction, theta: ThetaConfig, n: int) -> dict[str, np.ndarray]:
-        """Load inputs and θ for the next ``n`` network steps (at most :data:`CHUNK_ROWS`) and reseed the spikes.
+        """Load inputs and θ for the next ``n`` network steps (at most :attr:`table_rows`) and reseed the spikes.
 
-        :meth:`run` calls this before each Brian2 run of ``brian_network``; it returns
-        the input rates it loaded (layer name → ``(n, n_units)``).
+        The run loop loads each chunk this way (:meth:`_load_chunk`) before a Brian2 run
+        of ``brian_network``; returns the input rates it loaded (layer name → ``(n, n_units)``).
         """
         start = self.step_count
-        block = self._input_block(inputs, start, start + n)
-        gate = theta_gate((start + np.arange(n) + 1) * self.dt, theta)
+        block = input_block(self.network.input_layers, inputs, start, start + n)
+        self._load_chunk(start, block, theta_gate((start + np.arange(n) + 1) * self.dt, theta))
+        return block
+
+    def _load_chunk(self, start: int, block: dict[str, np.ndarray], gate: np.ndarray) -> None:
+        """Input rates and θ per network step from engine step ``start`` into the tables, clocks aligned, spikes reseeded."""
         self._set_tables(block, gate, self._plasticity_gate(gate))
         for group in self.groups.values():
             group.t0 = (start + self._step_shift) * self.dt * b2.second
         b2.seed(int(self.rng.integers(2**31 - 1)))
-        return block
-
-    def _input_block(self, inputs: InputFunction, start: int, stop: int) -> dict[str, np.ndarray]:
-        if not self.network.input_layers:
-            return {}
-        given = inputs(start, stop)
-        block = {}
-        for layer in self.network.input_layers:
-            if layer.name not in given:
-                raise KeyError(f"no input given for input layer {layer.name!r}")
-            rates = np.asarray(given[layer.name], dtype=float)
-            if rates.shape != (stop - start, layer.n):
-                raise ValueError(f"input {layer.name!r} for steps {start}:{stop} has shape {rates.shape}, "
-                                 f"expected {(stop - start, layer.n)}")
-            block[layer.name] = rates
-        return block
 
     def _finite(self) -> bool:
         values = [g.variables["u"].get_value() for g in self.groups.values()]
         values += [p.synapses.variables["w"].get_value() for p in self.projections.values() if p.constants is not None]
         return all(np.all(np.isfinite(v)) for v in values)
-
-    def _check_finite(self, first_step: int, recording) -> None:
-        """Raise a DivergenceError carrying ``recording()`` (what was recorded so far) when rates or
-        weights are no longer finite after the steps since ``first_step``."""
-        if not self._finite():
-            error = DivergenceError(
-                f"the spiking simulation diverged (NaN or infinite rates or weights) between "
-                f"t = {first_step * self.dt:.2f} s and t = {self.t:.2f} s; reduce the learning rates")
-            error.recording = recording()
-            raise error
 
     def _counters(self) -> dict[str, tuple]:
         """Per pyramidal layer: (mismatch integral, spike counts) now."""
@@ -579,6 +503,11 @@ class SpikingEngine:
             mis = group.variables["mis"].get_value().copy() if layer.kind == "pyramidal" else None
             out[layer.name] = (mis, group.variables["count"].get_value().copy())
         return out
+
+    def _chunk_losses(self, before: dict[str, tuple], n: int) -> dict[str, float]:
+        """Mean |basal − apical| rate per pyramidal layer over the last ``n`` network steps, from :meth:`_counters` before them."""
+        after = self._counters()
+        return {k: float(np.mean(after[k][0] - before[k][0])) / (n * self.dt) for k in after if after[k][0] is not None}
 
     # ------------------------------------------------------------ recording
     def _recording_plan(self, names: list[str]) -> list[tuple[str, str, str]]:
@@ -618,17 +547,19 @@ class SpikingEngine:
         self.brian_network.add(*monitors.values())
         return monitors
 
-    def _collect(self, plan, monitors, record_every, start_step, baseline, theta, input_rows) -> Recording:
-        stop_step = self.step_count
+    def _collect(self, plan, monitors, record_every, start_step, stop_step, baseline, theta, input_rows) -> Recording:
+        """The recording from ``start_step`` to ``stop_step`` (at most the current step) from the monitors."""
+        current = stop_step == self.step_count
         rec_steps = recording_steps(start_step, stop_step, record_every)
         values = {}
         for layer, monitor in monitors.items():
             sample_steps = np.round(np.asarray(monitor.t_) / self.dt).astype(np.int64) - self._step_shift
-            inside = (sample_steps > start_step) & (sample_steps < stop_step)
+            # the sample at the current step is the groups' state, not yet in the monitor
+            inside = (sample_steps > start_step) & ((sample_steps < stop_step) if current else (sample_steps <= stop_step))
             group = self.groups[layer]
             for var in monitor.record_variables:
                 series = np.asarray(getattr(monitor, var + "_"))[:, inside].T
-                if len(rec_steps) and rec_steps[-1] == stop_step:
+                if current and len(rec_steps) and rec_steps[-1] == stop_step:
                     series = np.vstack([series, np.asarray(getattr(group, var + "_")[:])[None, :]])
                 if len(series) != len(rec_steps):
                     raise RuntimeError(f"{len(series)} records of {layer}.{var} for {len(rec_steps)} recording times")
@@ -673,3 +604,50 @@ class SpikingEngine:
                 mis = np.vstack([baseline[layer.name][0][None, :], values[(layer.name, "mis")]])
                 part.loss[layer.name] = np.diff(mis, axis=0).mean(axis=1) / (times - previous)
         return part
+
+
+class _BrianRun:
+    """One run of a :class:`SpikingEngine`: monitors added for the run, each chunk a Brian2 run of the network."""
+
+    def __init__(self, engine: SpikingEngine, options: RunOptions):
+        engine._configure_brian()
+        self.engine = engine
+        self.options = options
+        self.compiled = (announce_compilation(cache_directory()) if engine.config.target == "cython"
+                         else (lambda: None))
+        self.plan = engine._recording_plan(list(options.record))
+        self.monitors = engine._add_monitors(self.plan, options.record_every)
+        self.spike_monitors = {layer: b2.SpikeMonitor(engine.groups[layer], variables=["k"],
+                                                      name=f"{_identifier(layer)}_spikes")
+                               for layer in options.spike_times}
+        engine.brian_network.add(*self.spike_monitors.values())
+        engine.set_modes(options.learn, options.noise)
+        self.start_step = engine.step_count
+        self.baseline = engine._counters()
+        self.input_rows = {name: [] for name, kind, _ in self.plan if kind == "input"}
+
+    def advance(self, start: int, inputs: dict[str, np.ndarray], gate: np.ndarray) -> dict[str, float]:
+        engine = self.engine
+        engine._load_chunk(start, inputs, gate)
+        for name in self.input_rows:
+            self.input_rows[name].append(inputs[name])
+        before = engine._counters()
+        with flushed_subnormals():  # this thread only, restored after (hippo.circuits.subnormals)
+            engine.brian_network.run(len(gate) * engine.dt * b2.second, namespace={})
+        self.compiled()
+        return engine._chunk_losses(before, len(gate))
+
+    def recording(self, stop: int) -> Recording:
+        engine = self.engine
+        recording = engine._collect(self.plan, self.monitors, self.options.record_every, self.start_step, stop,
+                                    self.baseline, self.options.theta, self.input_rows)
+        shift = engine._step_shift * engine.dt
+        for layer, m in self.spike_monitors.items():
+            times = np.asarray(m.t_[:]) - shift
+            kept = times < stop * engine.dt - 0.5 * engine.config.dt  # the simulation steps before `stop`
+            recording.spikes[layer] = (np.asarray(m.i[:], dtype=np.int64)[kept], times[kept],
+                                       np.asarray(m.k[:], dtype=np.int64)[kept])
+        return recording
+
+    def close(self) -> None:
+        self.engine.brian_network.remove(*self.monitors.values(), *self.spike_monitors.values())

@@ -45,7 +45,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -53,11 +52,10 @@ from pathlib import Path
 import brian2 as b2
 import numpy as np
 
-from hippo.circuits.rate import InputFunction, Recording
+from hippo.circuits.engine import Recording, RunOptions
 from hippo.circuits.spec import Layer, Network
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine, cache_directory, recording_steps
 from hippo.errors import HippoError
-from hippo.theta import ThetaConfig, theta_gate
 
 #: Network steps one execution of a program can run (the length of its input tables).
 PROGRAM_STEPS = 8000
@@ -303,7 +301,7 @@ class StandaloneSpikingEngine(SpikingEngine):
         program: the compiled :class:`Program` (built on first use of its configuration).
     """
 
-    table_rows = PROGRAM_STEPS
+    table_rows = default_chunk_steps = PROGRAM_STEPS
 
     def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
         super().__init__(network, dt, seed, config)
@@ -335,72 +333,8 @@ class StandaloneSpikingEngine(SpikingEngine):
                 values[f"{target}.eta_{proj.key}"] = values[f"{target}.decay_{proj.key}"] = 0.0
         return values
 
-    def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,
-            record: tuple[str, ...] = (), record_every: int = 1, chunk_steps: int = PROGRAM_STEPS,
-            progress: Callable[[float, dict], None] | None = None, spike_times: tuple[str, ...] = ()) -> Recording:
-        """Simulate ``duration`` seconds; arguments, recording and errors as :meth:`SpikingEngine.run`."""
-        started = time.perf_counter()
-        n_total = int(round(duration / self.dt))
-        chunk = max(1, min(chunk_steps, PROGRAM_STEPS))
-        plan = self._recording_plan(list(record))
-        for layer in spike_times:
-            self.network.layer(layer)
-        monitored = self._monitored(plan)
-        self.set_modes(learn, noise)
-        variables = {key: (obj, name, f"{obj.name}.{name}") for key, (obj, name) in self._state_variables().items()}
-        start_step = self.step_count
-        baseline = self._counters()
-        input_rows = {name: [] for name, kind, _ in plan if kind == "input"}
-        values = {(layer, var): [] for layer, names in monitored.items() for var in names}
-        kept = {layer: [] for layer in spike_times}
-        read = [cmd for _, _, cmd in variables.values()]
-        flags = {f"{self.groups[layer.name].name}.spike_record": float(layer.name in spike_times)
-                 for layer in self.network.layers}
-
-        def recording() -> Recording:
-            stacked = {key: np.concatenate(parts) if parts else np.zeros((0, self.network.layer(key[0]).n))
-                       for key, parts in values.items()}
-            part = self._assemble(plan, stacked, recording_steps(start_step, self.step_count, record_every), start_step,
-                                  baseline, theta, input_rows)
-            part.spikes = {layer: tuple(np.concatenate([c[j] for c in chunks]) if chunks else np.zeros(0)
-                                        for j in range(3)) for layer, chunks in kept.items()}
-            for layer, (i, t, k) in part.spikes.items():
-                part.spikes[layer] = (i.astype(np.int64), t.astype(float), k.astype(np.int64))
-            return part
-
-        done = 0
-        while done < n_total:
-            n = min(chunk, n_total - done)
-            first = self.step_count
-            block = self._input_block(inputs, first, first + n)
-            for name in input_rows:
-                input_rows[name].append(block[name])
-            gate = theta_gate((first + np.arange(n) + 1) * self.dt, theta)
-            tables = self._tables(block, gate, self._plasticity_gate(gate))
-            given = {cmd: obj.variables[name].get_value() for obj, name, cmd in variables.values()}
-            given.update(self._parameters(learn))
-            given.update(flags)
-            given["hippo_control.t_stop"] = n * self.dt
-            given["hippo_control.random_seed"] = int(self.rng.integers(2**31 - 1))
-            before = self._counters()
-            out = self.program.execute(tables, given, read, list(spike_times))
-            for obj, name, cmd in variables.values():
-                obj.variables[name].set_value(out[cmd])
-            self._keep_samples(out, values, first, n, record_every)
-            for layer in spike_times:
-                kept[layer].append((out[f"spikes:{layer}:i"], out[f"spikes:{layer}:t"] + first * self.dt,
-                                    out[f"spikes:{layer}:k"]))
-            self.step_count += n
-            self.t = self.step_count * self.dt
-            done += n
-            self._check_finite(first, recording)
-            if progress is not None:
-                after = self._counters()
-                progress(done * self.dt, {k: float(np.mean(after[k][0] - before[k][0])) / (n * self.dt)
-                                          for k in after if after[k][0] is not None})
-        result = recording()
-        self.last_run_seconds = time.perf_counter() - started
-        return result
+    def _start_run(self, options: RunOptions) -> "_ProgramRun":
+        return _ProgramRun(self, options)
 
     def _keep_samples(self, out: dict, values: dict, first: int, n: int, record_every: int) -> None:
         """Append an execution's samples at recorded steps to ``values`` (``(layer, variable)`` → list of blocks).
@@ -416,6 +350,62 @@ class StandaloneSpikingEngine(SpikingEngine):
             if (first + n) % record_every == 0:
                 # a copy: the group's array is overwritten in place by the next execution's state
                 parts.append(np.array(getattr(self.groups[layer], var + "_")[:], copy=True)[None, :])
+
+
+class _ProgramRun:
+    """One run of a :class:`StandaloneSpikingEngine`: each chunk one execution of its program, state read back."""
+
+    def __init__(self, engine: StandaloneSpikingEngine, options: RunOptions):
+        self.engine = engine
+        self.options = options
+        self.plan = engine._recording_plan(list(options.record))
+        for layer in options.spike_times:
+            engine.network.layer(layer)
+        engine.set_modes(options.learn, options.noise)
+        self.variables = {key: (obj, name, f"{obj.name}.{name}") for key, (obj, name) in engine._state_variables().items()}
+        self.start_step = engine.step_count
+        self.baseline = engine._counters()
+        self.input_rows = {name: [] for name, kind, _ in self.plan if kind == "input"}
+        self.values = {(layer, var): [] for layer, names in engine._monitored(self.plan).items() for var in names}
+        self.kept = {layer: [] for layer in options.spike_times}
+        self.flags = {f"{engine.groups[layer.name].name}.spike_record": float(layer.name in options.spike_times)
+                      for layer in engine.network.layers}
+
+    def advance(self, start: int, inputs: dict[str, np.ndarray], gate: np.ndarray) -> dict[str, float]:
+        engine, n = self.engine, len(gate)
+        for name in self.input_rows:
+            self.input_rows[name].append(inputs[name])
+        tables = engine._tables(inputs, gate, engine._plasticity_gate(gate))
+        given = {cmd: obj.variables[name].get_value() for obj, name, cmd in self.variables.values()}
+        given.update(engine._parameters(self.options.learn))
+        given.update(self.flags)
+        given["hippo_control.t_stop"] = n * engine.dt
+        given["hippo_control.random_seed"] = int(engine.rng.integers(2**31 - 1))
+        before = engine._counters()
+        out = engine.program.execute(tables, given, [cmd for _, _, cmd in self.variables.values()], list(self.kept))
+        for obj, name, cmd in self.variables.values():
+            obj.variables[name].set_value(out[cmd])
+        engine._keep_samples(out, self.values, start, n, self.options.record_every)
+        for layer, chunks in self.kept.items():
+            chunks.append((start + n, out[f"spikes:{layer}:i"], out[f"spikes:{layer}:t"] + start * engine.dt,
+                           out[f"spikes:{layer}:k"]))
+        return engine._chunk_losses(before, n)
+
+    def recording(self, stop: int) -> Recording:
+        engine = self.engine
+        steps = recording_steps(self.start_step, stop, self.options.record_every)
+        stacked = {key: (np.concatenate(parts) if parts else np.zeros((0, engine.network.layer(key[0]).n)))[:len(steps)]
+                   for key, parts in self.values.items()}
+        part = engine._assemble(self.plan, stacked, steps, self.start_step, self.baseline, self.options.theta,
+                                self.input_rows)
+        for layer, chunks in self.kept.items():
+            chunks = [c[1:] for c in chunks if c[0] <= stop]
+            i, t, k = (np.concatenate([c[j] for c in chunks]) if chunks else np.zeros(0) for j in range(3))
+            part.spikes[layer] = (i.astype(np.int64), t.astype(float), k.astype(np.int64))
+        return part
+
+    def close(self) -> None:
+        pass
 
 
 def _build(directory: Path) -> None:

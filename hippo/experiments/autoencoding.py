@@ -32,7 +32,7 @@ import numpy as np
 from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.statistics import autocorrelation, decorrelation_time
 from hippo.circuits.engines import make_engine
-from hippo.circuits.rate import Recording
+from hippo.circuits.engine import Recording
 from hippo.circuits.spec import Noise, Plasticity, ProjectionConfig
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import AutoencoderProjections, PyramidalConfig, autoencoder_network

@@ -40,7 +40,7 @@ import numpy as np
 from hippo.analysis import remapping, ring_attractor
 from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.path_integration import PathIntegrationTestConfig, make_decoder, run_test
-from hippo.circuits.rate import Recording
+from hippo.circuits.engine import Recording
 from hippo.config import bounds, names_file
 from hippo.errors import ConfigError
 from hippo.experiments import figures_transfer as figures
