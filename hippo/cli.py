@@ -167,8 +167,8 @@ def build_parser() -> argparse.ArgumentParser:
                           "1 runs the seeds one after another)")
     run.add_argument("--quiet", action="store_true", help="no progress bar or metrics listing")
     run.add_argument("--from", dest="start_from", metavar="RUN_DIR",
-                     help="start the network from that run's saved state (state.npz); with --set duration=0 "
-                          "path-integration repeats that run's test")
+                     help="start from that run's saved state (state.npz) and configuration (config.toml: TARGET "
+                          "must be its experiment, --set changes keys); with --set duration=0 it repeats that run's test")
     run.set_defaults(func=_cmd_run)
 
     envs = sub.add_parser("envs", help="list environments, or draw one: `hippo envs show NAME`")

@@ -13,6 +13,7 @@ from typing import Literal
 import numpy as np
 
 from hippo.config import bounds
+from hippo.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,23 @@ class ThetaConfig:
     wake_fraction: float = field(default=0.5, metadata=bounds(min=0.0, max=1.0))
     phase: float = field(default=0.0, metadata=bounds(min=0.0, max=1.0))
     value: float = field(default=1.0, metadata=bounds(min=0.0, max=1.0))
+
+
+def check_sampled(config: ThetaConfig, dt: float) -> None:
+    """Refuse a theta rhythm that a network step of ``dt`` seconds cannot represent.
+
+    The gate is read once per step, so by the sampling theorem a rhythm of frequency
+    ``f`` is aliased (read as a slower one, or as a constant) unless ``f <= 1/(2·dt)``,
+    the Nyquist frequency of the step. A constant gate has no frequency.
+
+    Raises:
+        ConfigError: keyed ``theta.frequency, dt``, without a source.
+    """
+    nyquist = 1.0 / (2.0 * dt)
+    if config.shape != "constant" and config.frequency > nyquist:
+        raise ConfigError("", "theta.frequency, dt", f"a {config.frequency:g} Hz theta read every {dt:g} s is aliased: "
+                          f"above the step's Nyquist frequency 1/(2·dt) = {nyquist:g} Hz",
+                          f"theta.frequency <= {nyquist:g} Hz, or dt <= {1.0 / (2.0 * config.frequency):g} s")
 
 
 INFERENCE = ThetaConfig(shape="constant", value=1.0)

@@ -94,13 +94,13 @@ def test_every_run_reports_the_gain_curve_error_decomposition_bump_and_topology(
         assert np.allclose(arrays["gain_curve.velocities"], curve["velocities_m_per_s"])
 
 
-def test_starting_from_a_run_of_another_shape_names_the_file_and_the_projection(tmp_path):
+def test_starting_from_a_run_of_another_shape_names_the_key_or_the_projection(tmp_path):
     run_experiment("path-integration", TINY, out=tmp_path / "first", quiet=True)
-    with pytest.raises(HippoError, match=r"first/state.npz: projection 'hpc.apical<-mec' has weights of shape"):
+    with pytest.raises(ConfigError, match=r"--set: n_mec: 14 contradicts the saved run, where it is 12"):
         run_experiment("path-integration", TINY + ["n_mec=14"], out=tmp_path / "other", quiet=True,
                        start_from=tmp_path / "first")
-    with pytest.raises(HippoError, match=r"fixed projection 'conjunctive.gain<-velocity' differs"):
-        run_experiment("path-integration-no-velocity", TINY, out=tmp_path / "control", quiet=True,
+    with pytest.raises(HippoError, match=r"first/state.npz: fixed projection 'conjunctive.gain<-velocity' differs"):
+        run_experiment("path-integration", TINY + ["control=no-velocity"], out=tmp_path / "control", quiet=True,
                        start_from=tmp_path / "first")
     with pytest.raises(ConfigError, match="no state.npz"):
         run_experiment("path-integration", TINY, out=tmp_path / "none", quiet=True, start_from=tmp_path)

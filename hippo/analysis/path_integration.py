@@ -30,6 +30,10 @@ from hippo.theta import GENERATION, ThetaConfig
 from hippo.world.gridworld import Gridworld
 
 
+#: Fewest samples a position decoder is fitted on (the kNN decoder's ``k``).
+MIN_FIT_SAMPLES = 10
+
+
 @dataclass(frozen=True)
 class PathIntegrationTestConfig:
     """Path-integration test settings (seconds, metres).
@@ -53,6 +57,9 @@ class PathIntegrationTestConfig:
     horizon_error: float = field(default=0.10, metadata=bounds(gt=0.0))
 
     def __post_init__(self):
+        if not self.report_times:
+            raise ConfigError("", "report_times", "no time to report the error at",
+                              "one or more times > 0 and <= generative")
         outside = [t for t in self.report_times if not 0.0 < t <= self.generative]
         if outside:
             raise ConfigError("", "report_times, generative", f"{', '.join(f'{t:g}' for t in outside)} s after the switch "

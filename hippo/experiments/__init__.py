@@ -8,7 +8,8 @@ underscores) that defines
   ``run_dir.write_arrays``, hands each figure to ``run_dir.figure`` (drawn only once the
   results are saved) and returns the metrics. An experiment with a circuit also saves
   its engine's state (:mod:`hippo.experiments.run_state`) and takes ``start_from`` (a run
-  directory) to start from another run's saved state (``hippo run NAME --from RUN_DIR``).
+  directory) to start from another run's saved state (``hippo run NAME --from RUN_DIR``);
+  its ``check_start(config, saved)`` refuses a configuration that contradicts that state.
 
 Its defaults live in ``<name>.toml`` beside the module. Any other TOML file in this
 folder is a *preset*: it names its ``experiment`` and overrides some defaults (for
@@ -128,14 +129,21 @@ def _inputs(name_or_file: str) -> list[Path]:
     return [path] if path.is_file() else []
 
 
-def _start_from(name_or_file: str, start_from: str | Path, overrides: list[str], seed: int | None) -> tuple[Path, int | None]:
-    """The run directory to start from, checked, and the seed: the saved run's unless one is given."""
+def _start_from(name_or_file: str, start_from: str | Path) -> tuple[Path, Path]:
+    """The run directory to start from, checked, and the configuration to run: its ``config.toml``.
+
+    With ``--from`` the saved run's configuration holds; the positional name must be its
+    experiment (as ``config.toml`` names it) and ``--set`` changes keys of that configuration.
+    """
     path = Path(start_from)
     if not (path / "state.npz").is_file():
         raise ConfigError("--from", "", f"{path} holds no state.npz", "the directory of a run of an experiment with a circuit")
-    if seed is None and not any(o.partition("=")[0].strip() == "seed" for o in overrides) and (path / "config.toml").is_file():
-        seed = read_toml(path / "config.toml").get("seed", seed)
-    return path, seed
+    saved = path / "config.toml"
+    experiment = read_toml(saved).get("experiment")
+    if name_or_file != experiment:
+        raise ConfigError("--from", "", f"{path} is a run of {experiment!r}, whose configuration --from restores, "
+                          f"not of {name_or_file!r}", f"hippo run {experiment} --from {path}, changing keys with --set")
+    return path, saved
 
 
 def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | None = None,
@@ -155,8 +163,10 @@ def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | Non
         out: the run directory (default: ``runs/<experiment>-<time>-seed<N>``).
         quiet: no progress bars.
         overwrite: replace a run already at ``out`` (only once this one is complete).
-        start_from: a run directory whose ``state.npz`` the engine starts from (``--from``);
-            its seed is used unless ``seed`` or a ``seed=`` override is given.
+        start_from: a run directory whose ``state.npz`` the engine starts from (``--from``). Its
+            ``config.toml`` is the configuration (``name_or_file`` must name its experiment);
+            ``overrides`` and ``seed`` change it, except the settings the saved state depends
+            on (the experiment's ``check_start``).
 
     Returns:
         The run directory, in place, and the metrics as saved in ``metrics.json``; in
@@ -168,13 +178,15 @@ def run_experiment(name_or_file: str, overrides: list[str] = (), seed: int | Non
         OutputError: the results could not be written; its ``metrics`` hold what was computed.
     """
     if start_from is not None:
-        start_from, seed = _start_from(name_or_file, start_from, list(overrides), seed)
+        start_from, name_or_file = _start_from(name_or_file, start_from)
     resolved = resolve(name_or_file, overrides, seed)
     config = resolved.config
     starts = {} if start_from is None else {"start_from": start_from}
     if starts and "start_from" not in inspect.signature(resolved.module.run).parameters:
         raise ConfigError("--from", "", f"experiment {config.experiment!r} has no circuit to start from",
                           "an experiment that saves state.npz (autoencoding, path-integration)")
+    if starts:
+        resolved.module.check_start(config, read_toml(name_or_file))
     run_dir = RunDir(out if out else default_run_path(config.experiment, config.seed), overwrite,
                      _inputs(name_or_file))
     try:

@@ -37,15 +37,15 @@ from hippo.circuits.spec import Noise, Plasticity, ProjectionConfig
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import AutoencoderProjections, PyramidalConfig, autoencoder_network
 from hippo.config import bounds
-from hippo.errors import DivergenceError
+from hippo.errors import ConfigError, DivergenceError
 from hippo.experiments import figures_autoencoding as figures
 from hippo.experiments import figures_spiking
-from hippo.experiments.run_state import load_run_state, save_run_state
+from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.protocol import Phase, run_phases
 from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
-from hippo.theta import GENERATION, INFERENCE, ThetaConfig
+from hippo.theta import GENERATION, INFERENCE, ThetaConfig, check_sampled
 from hippo.world.senses import SensesConfig
 from hippo.world.stream import Stream
 
@@ -69,7 +69,7 @@ class Config:
     seed: int = 0
     engine: Literal["rate", "spiking"] = "rate"
     spiking: SpikingConfig = SpikingConfig(tau_syn=0.05, rate_scale=5000.0, max_rate=50000.0, offset=2.0)
-    duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
+    duration: float = field(default=1800.0, metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
     dt: float = field(default=0.025, metadata=bounds(gt=0.0))
     record_every: int = field(default=4, metadata=bounds(min=1))
     test_duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
@@ -112,28 +112,38 @@ def _generate(engine, phases: list[Phase], sizes: dict) -> tuple[dict[str, Recor
 def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path | None = None) -> dict:
     """Run experiment A and return its metrics (see the module docstring for the protocol).
 
-    Writes ``state.npz`` (the engine at the end of training); with ``start_from`` (a run
-    directory) the engine starts from that run's state and the stream goes on where it stopped.
+    Writes ``state.npz`` (the engine at the end of training, where the stream stopped and the
+    steps it trained on). With ``start_from`` (a run directory) the untrained network is shown
+    as in that run, then the engine takes that run's state and the stream goes on where it
+    stopped; with ``duration = 0`` the test then repeats that run's test, and the latents'
+    decorrelation time is measured over that run's training.
+
+    Raises:
+        ConfigError: ``duration`` is 0 without ``start_from``.
     """
+    if config.duration == 0 and start_from is None:
+        raise ConfigError("--set", "duration", "0 s of training leaves nothing to test",
+                          "> 0 s, or 0 with --from RUN_DIR (test a saved run's network)")
     stream = Stream.build(None, config.dt, config.senses, None, [config.seed, STREAM_KEY])
     network = autoencoder_network(stream.n_features, config.n_mec, config.hpc, config.mec, config.projections,
                                   np.random.default_rng([config.seed, NETWORK_KEY]))
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, spiking=config.spiking)
-    saved = load_run_state(start_from, engine) if start_from is not None else {}
-    stream.cursor = int(saved.get("stream_cursor", 0))
     sizes = {name: (stream.n_features if name.startswith("hpc") else config.n_mec) for name in SHOWN}
     senses_cut = ("features",)
 
     def shown(name: str, theta: ThetaConfig, seconds: float = config.show_duration, **keys) -> Phase:
         return Phase(name, seconds, stream, theta, record=SHOWN, **keys)
 
-    records = run_phases(engine, [
-        shown("before_inference", INFERENCE),
-        shown("before_generation", GENERATION, silenced=senses_cut),
+    records = run_phases(engine, [shown("before_inference", INFERENCE),
+                                  shown("before_generation", GENERATION, silenced=senses_cut)])
+    saved = load_run_state(start_from, engine) if start_from is not None else {}
+    stream.cursor = int(saved.get("stream_cursor", stream.cursor))
+    records.update(run_phases(engine, [
         Phase("training", config.duration, stream, config.theta, learn=True, schedule=config.schedule,
-              record=("hpc", "mec"), record_every=config.record_every, label="training"),
-    ], progress)
-    save_run_state(run_dir, engine.get_state(), network, {"stream_cursor": stream.cursor})
+              record=("hpc", "mec"), record_every=config.record_every, label="training")], progress))
+    trained = records["training"].stop > records["training"].start
+    span = (records["training"].start, records["training"].stop) if trained else tuple(saved["training_span"])
+    save_run_state(run_dir, engine.get_state(), network, {"stream_cursor": stream.cursor, "training_span": span})
     records.update(run_phases(engine, [shown("after_inference", INFERENCE)]))
     before_inference, before_generation, after_inference = (records[name].recording for name in
                                                             ("before_inference", "before_generation", "after_inference"))
@@ -150,7 +160,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     after_generation = generation["after_generation"]
     generated = np.concatenate([recording.signals["mec"] for recording in generation.values()])
 
-    trained_latents = stream.latents(records["training"].start, records["training"].stop)
+    trained_latents = stream.latents(int(span[0]), int(span[1]))
     lags, acorr_latents = autocorrelation(trained_latents, config.dt, config.max_lag)
     if diverged or len(generated) < 2:
         acorr_generated = np.full_like(acorr_latents, np.nan)
@@ -158,16 +168,21 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
         _, acorr_generated = autocorrelation(generated, config.dt, config.max_lag)
         acorr_generated = np.pad(acorr_generated, (0, len(acorr_latents) - len(acorr_generated)), constant_values=np.nan)
     metrics = {
-        **loss_summary({layer: training.loss[layer] for layer in ("hpc", "mec")}, config.duration,
-                       config.dt * config.record_every),
+        **(loss_summary({layer: training.loss[layer] for layer in ("hpc", "mec")}, config.duration,
+                        config.dt * config.record_every) if trained
+           else {f"loss_{layer}_{when}": float("nan") for layer in ("hpc", "mec") for when in ("initial", "final")}),
         "autocorr_time_latents_s": decorrelation_time(lags, acorr_latents),
         "autocorr_time_generated_s": decorrelation_time(lags, acorr_generated),
         "mec_recurrent_spectral_radius": float(np.max(np.abs(np.linalg.eigvals(recurrent)))),
         "generation_diverged": diverged,
         "sim_seconds": config.duration,
         "training_wall_seconds": train_wall,
-        "us_per_step": 1e6 * train_wall / max(1, records["training"].stop - records["training"].start),
+        "us_per_step": 1e6 * train_wall / (span[1] - span[0]) if trained else float("nan"),
     }
+    for key, source in (("autocorr_time_latents_s", "the latents"), ("autocorr_time_generated_s", "MEC activity in generation")):
+        if not np.isfinite(metrics[key]):
+            run_dir.warn(f"{key} not measured: the autocorrelation of {source} did not fall below 1/e within "
+                         f"max_lag = {config.max_lag:g} s" + (" (generation diverged)" if diverged and "MEC" in source else ""))
     raster = _spike_raster(config, engine, stream, run_dir) if config.engine == "spiking" else {}
     run_dir.write_arrays("arrays", {
         **raster,
@@ -179,7 +194,8 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
         "lags": lags, "autocorr_latents": acorr_latents, "autocorr_generated": acorr_generated,
     })
     run_dir.write_arrays("weights", engine.all_weights())
-    run_dir.figure("loss", lambda path: figures.loss_curves(training, path))
+    if trained:
+        run_dir.figure("loss", lambda path: figures.loss_curves(training, path))
     run_dir.figure("activity", lambda path: figures.activity(before_inference, before_generation, after_inference,
                                                              after_generation, path))
     run_dir.figure("autocorrelation", lambda path: figures.autocorrelations(lags, acorr_latents, acorr_generated,
@@ -198,14 +214,41 @@ def _spike_raster(config: Config, engine, stream: Stream, run_dir: RunDir) -> di
     return figures_spiking.raster_arrays(raster.spikes, raster.start)
 
 
+#: Settings a run started from a saved state (``--from``) keeps: the saved network was built and
+#: trained with them (key → why, for the message).
+STATE_SETTINGS = {
+    "senses": "the network learned that stream's features",
+    "n_mec": "the saved network has that many MEC cells",
+    "engine": "the saved state is that engine's",
+    "dt": "the saved stream position counts steps of dt",
+}
+
+
+def check_start(config: Config, saved: dict) -> None:
+    """Refuse, before any work, a run from the saved run of configuration ``saved`` (its ``config.toml``)
+    that changes a setting its state depends on (:data:`STATE_SETTINGS`).
+
+    Raises:
+        ConfigError: naming ``--set``, the key, its saved value and why.
+    """
+    check_unchanged(saved, config, STATE_SETTINGS)
+
+
 def validate(config: Config) -> None:
-    """Refuse, before any work, a run that records nothing to measure, a spiking step that does
-    not divide ``dt``, or arrays that do not fit in memory.
+    """Refuse, before any work, a run that records nothing to measure (training too short for its
+    loss windows, a generative test of fewer than two steps, the least an autocorrelation is
+    measured on), a theta rhythm above the step's Nyquist frequency, a spiking step that does not
+    divide ``dt``, or arrays that do not fit in memory.
 
     Raises:
         ConfigError: keyed by the culprit settings, without a source.
     """
     check_recordable(config.duration, config.dt, config.record_every)
+    check_sampled(config.theta, config.dt)
+    if config.test_duration < 2 * config.dt:
+        raise ConfigError("", "test_duration, dt", f"a {config.test_duration:g}-s generative test is shorter than two "
+                          f"{config.dt:g}-s steps, the least an autocorrelation is measured on",
+                          f"test_duration >= 2·dt = {2 * config.dt:g} s")
     if config.engine == "spiking":
         config.spiking.check_network_step(config.dt)
     n_hpc, n_mec = config.senses.n, config.n_mec

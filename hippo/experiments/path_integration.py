@@ -24,6 +24,7 @@ from hippo.analysis.bump import circular_spread, fwhm, preferred_positions
 from hippo.analysis.decoding import chance_error, decoding_error
 from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.path_integration import (
+    MIN_FIT_SAMPLES,
     GainProbeConfig,
     PathIntegrationResult,
     PathIntegrationTestConfig,
@@ -51,16 +52,15 @@ from hippo.experiments import figures_path_integration as figures
 from hippo.experiments import figures_pi_analyses
 from hippo.experiments import figures_spiking
 from hippo.errors import ConfigError
-from hippo.experiments.run_state import load_run_state, save_run_state
+from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.progress import Progress
 from hippo.protocol import Phase, run_phases
-from hippo.theta import GENERATION, INFERENCE, ThetaConfig
+from hippo.theta import GENERATION, INFERENCE, ThetaConfig, check_sampled
 from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
 from hippo.world.gridworld import load_environment, load_environment_setting
-from hippo.world.motion import MotionConfig, start_position
-from hippo.world.recorded import load_recorded_path
+from hippo.world.motion import MotionConfig, check_motion
 from hippo.world.senses import SensesConfig
 from hippo.world.stream import Stream
 
@@ -150,6 +150,43 @@ class Config:
     ring: RingAnalysisConfig = RingAnalysisConfig()
     gain_probes: GainProbeConfig = GainProbeConfig()
     topology: TopologyConfig = TopologyConfig()
+
+
+#: Settings a run started from a saved state (``--from``) keeps: the saved network was built and
+#: trained with them (key → why, for the message).
+STATE_SETTINGS = {
+    "environment": "the network learned that world's code (hippo run transfer moves a network to another world)",
+    "senses": "the network learned that sensory code",
+    "n_mec": "the saved network has that many MEC cells",
+    "velocity_coding": "the saved network learned with those conjunctive cells",
+    "conjunctive_threshold": "the saved network learned with those conjunctive cells",
+    "velocity_gain": "the saved network learned with those conjunctive cells",
+    "velocity_slope": "the saved network learned with those conjunctive cells",
+    "engine": "the saved state is that engine's",
+    "precision": "the saved state is in that precision",
+    "dt": "the saved stream position counts steps of dt",
+}
+
+#: Settings of what a run without training (``duration = 0``) restores instead of fitting:
+#: the decoder and the rate maps fitted at the end of the saved run's training.
+RESTORED_SETTINGS = {
+    "test.decoder": "with duration = 0 the saved run's decoder is used, not fitted again",
+    "test.decoder_window": "with duration = 0 the saved run's decoder, fitted on its window, is used",
+    "ring.n_bins": "with duration = 0 the saved run's rate maps are used, not mapped again",
+}
+
+
+def check_start(config: Config, saved: dict) -> None:
+    """Refuse, before any work, a run from the saved run of configuration ``saved`` (its ``config.toml``)
+    that changes a setting its state depends on (:data:`STATE_SETTINGS`, and with ``duration = 0``
+    :data:`RESTORED_SETTINGS`).
+
+    Raises:
+        ConfigError: naming ``--set``, the key, its saved value and why.
+    """
+    check_unchanged(saved, config, STATE_SETTINGS)
+    if config.duration == 0:
+        check_unchanged(saved, config, RESTORED_SETTINGS)
 
 
 def _training_theta(config: Config) -> ThetaConfig:
@@ -253,6 +290,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     else:
         decoder, window = restore_decoder(config.test.decoder, env, saved["decoder"]), np.zeros(0, dtype=bool)
     wake = window & (recording.theta > 0.5)
+    fit_error = decoder_fit_error(env, decoder, training, wake) if trained else float(saved["decoder_fit_error_m"])
     maps = order = None
     if env.dim == 1:
         if trained:
@@ -260,7 +298,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
             order = ring_attractor.order_by_peak(maps)
         else:
             maps, order = saved["rate_maps"], saved["order"]
-    extra = {"decoder": decoder_state(decoder), "training_cursor": setup.stream.cursor}
+    extra = {"decoder": decoder_state(decoder), "decoder_fit_error_m": fit_error, "training_cursor": setup.stream.cursor}
     if maps is not None:
         extra.update(rate_maps=maps, order=order)
     save_run_state(run_dir, end_of_training, engine.network, extra)
@@ -268,7 +306,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     result = measure_path_integration(config, setup, decoder, progress)
     test_seconds = time.perf_counter() - started
 
-    metrics = run_metrics(config, env, training, decoder, wake, result)
+    metrics = run_metrics(config, env, training, fit_error, result)
     started = time.perf_counter()
     analyses, analysis_arrays = _field_analyses(config, setup, result, decoder, maps, run_dir)
     metrics.update(analyses)
@@ -424,7 +462,16 @@ def _check_velocity_coding(config: Config) -> None:
                           "use velocity_gain", f"{defaults.velocity_slope:g} with velocity_coding = 'paper'")
 
 
-def run_metrics(config, env, training, decoder, wake, result: PathIntegrationResult) -> dict:
+def decoder_fit_error(env, decoder, training, wake) -> float:
+    """Mean error (m) of the position decoder on the training records of its window in theta's wake
+    phase (``wake``, a boolean mask of the records); NaN when there are none."""
+    if not wake.any():
+        return float("nan")
+    recording = training.recording
+    return float(decoding_error(env, decoder.predict(recording.signals["hpc"][wake]), training.positions()[wake]).mean())
+
+
+def run_metrics(config, env, training, fit_error: float, result: PathIntegrationResult) -> dict:
     """The metrics every path-integration run reports, in 1-D and 2-D: the test's decoded error
     (m) at the report times with its s.e.m., before the switch and its horizon (s), chance, the
     decoder's error on its own wake window (m), the training losses (NaN when a saved network
@@ -434,15 +481,11 @@ def run_metrics(config, env, training, decoder, wake, result: PathIntegrationRes
         config: the experiment's config (``control``, ``test``, ``duration``, ``dt``, ``record_every``).
         env: the world.
         training: the training phase's record (empty when nothing was trained).
-        decoder: the position decoder fitted on (or restored for) the training.
-        wake: boolean mask of the training's recorded steps in the decoder's theta-mode window.
+        fit_error: the decoder's error on its window (:func:`decoder_fit_error`, or the saved run's).
         result: the path-integration test.
     """
     recording = training.recording
     trained = len(recording.t) > 0
-    positions = training.positions()
-    fit_error = (decoding_error(env, decoder.predict(recording.signals["hpc"][wake]), positions[wake]).mean()
-                 if wake.any() else np.nan)
     record_dt = config.dt * config.record_every
     return {
         "control": config.control,
@@ -460,10 +503,40 @@ def run_metrics(config, env, training, decoder, wake, result: PathIntegrationRes
     }
 
 
+def _check_sampling(config: Config, env) -> None:
+    """Refuse windows the step cannot sample: a test warm-up or report time shorter than one step
+    ``dt``, a decoder window of fewer than :data:`MIN_FIT_SAMPLES` training records (one every
+    ``dt·record_every`` s), and on a ring a drift test or gain probe (after its transient) of fewer
+    than two steps, the least a velocity is fitted on."""
+    dt, test = config.dt, config.test
+    if test.warmup < dt:
+        raise ConfigError("", "test.warmup, dt", f"a {test.warmup:g}-s warm-up is shorter than one {dt:g}-s step, "
+                          "so the senses never place the bump before the switch", f"test.warmup >= dt = {dt:g} s")
+    if min(test.report_times) < dt:
+        raise ConfigError("", "test.report_times, dt", f"{min(test.report_times):g} s after the switch is less than "
+                          f"one {dt:g}-s step, so no sample measures it", f"report times >= dt = {dt:g} s")
+    record_dt = dt * config.record_every
+    if config.duration > 0 and test.decoder_window < MIN_FIT_SAMPLES * record_dt:
+        raise ConfigError("", "test.decoder_window, dt, record_every",
+                          f"a {test.decoder_window:g}-s decoder window holds {int(test.decoder_window / record_dt)} "
+                          f"training records (one every {record_dt:g} s)",
+                          f"decoder_window >= {MIN_FIT_SAMPLES * record_dt:g} s: at least {MIN_FIT_SAMPLES} records")
+    if env.dim == 1 and env.periodic:
+        probes = config.gain_probes
+        for keys, seconds in (("ring.drift_duration, dt", config.ring.drift_duration),
+                              ("gain_probes.duration, gain_probes.transient, dt", probes.duration - probes.transient)):
+            if seconds < 2 * dt:
+                raise ConfigError("", keys, f"{seconds:g} s to fit a velocity on is less than two {dt:g}-s steps",
+                                  f">= 2·dt = {2 * dt:g} s")
+
+
 def validate(config: Config) -> None:
     """Refuse, before any work, settings that cannot run or would measure nothing: a missing or
-    malformed environment, a start outside it, a recorded path with gaps or outside the world, training too short to record or to fill the
-    decoder window, a spiking step that does not divide ``dt``, arrays that do not fit in memory.
+    malformed environment, motion that cannot drive the run (:func:`~hippo.world.motion.check_motion`:
+    an agent that never moves, steps longer than a place field, a bad start, a recorded path with gaps,
+    jumps or outside the world), a theta rhythm above the step's Nyquist frequency, windows the step
+    cannot sample (:func:`_check_sampling`), training too short to record or to fill the decoder
+    window, a spiking step that does not divide ``dt``, arrays that do not fit in memory.
 
     Raises:
         ConfigError: keyed by the culprit settings, without a source (the environment file's
@@ -474,19 +547,15 @@ def validate(config: Config) -> None:
     if env.dim == 1 and env.periodic and config.motion.speed_std == 0:
         raise ConfigError("", "motion.speed_std", "the gain curve on a ring weights its probes by the motion's "
                           "velocity distribution, which needs a spread", "> 0 m/s")
-    if config.motion.start:
-        try:
-            start_position(env, config.motion, None)
-        except ConfigError as error:
-            raise error.located("", "motion") from None
-    if config.motion.kind == "recorded":
-        load_recorded_path(env, config.motion.recording, config.dt)
+    check_sampled(config.theta, config.dt)
+    check_motion(env, config.motion, config.dt, config.senses.width)
     if config.duration > 0:
         check_recordable(config.duration, config.dt, config.record_every)
         if config.test.decoder_window > config.duration:
             raise ConfigError("", "test.decoder_window, duration",
                               f"a decoder window of {config.test.decoder_window:g} s is longer than the "
                               f"{config.duration:g} s of training", "decoder_window <= duration")
+    _check_sampling(config, env)
     if config.engine == "spiking":
         config.spiking.check_network_step(config.dt)
     n_hpc, n_mec, n_velocity = config.senses.n, config.n_mec, 2 * env.dim

@@ -48,7 +48,7 @@ from hippo.experiments import figures_path_integration as figures_1d
 from hippo.experiments import figures_path_integration_2d as figures
 from hippo.experiments import figures_pi_analyses
 from hippo.experiments import path_integration
-from hippo.experiments.run_state import load_run_state, save_run_state
+from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.protocol import Phase, run_phases
@@ -246,14 +246,16 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
         decoder, window = path_integration.fit_decoder(circuit, setup, training)
     else:
         decoder, window = restore_decoder(config.test.decoder, env, saved["decoder"]), np.zeros(0, dtype=bool)
-    save_run_state(run_dir, end_of_training, engine.network,
-                   {"decoder": decoder_state(decoder), "training_cursor": setup.stream.cursor})
+    wake = window & (recording.theta > 0.5)
+    fit_error = (path_integration.decoder_fit_error(env, decoder, training, wake) if trained
+                 else float(saved["decoder_fit_error_m"]))
+    save_run_state(run_dir, end_of_training, engine.network, {"decoder": decoder_state(decoder),
+                   "decoder_fit_error_m": fit_error, "training_cursor": setup.stream.cursor})
     started = time.perf_counter()
     result = path_integration.measure_path_integration(circuit, setup, decoder, progress)
     test_seconds = time.perf_counter() - started
 
-    wake = window & (recording.theta > 0.5)
-    metrics = path_integration.run_metrics(config, env, training, decoder, wake, result)
+    metrics = path_integration.run_metrics(config, env, training, fit_error, result)
     metrics["error_2s_over_chance"] = result.error_at(2.0)[0] / metrics["chance_error_m"] \
         if result.t[-1] >= 2.0 else float("nan")
     staying = stationary_error(result.t, result.true, env)
@@ -331,6 +333,20 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
                                                              "MEC population vectors in theta mode"
                                                              if "theta" in clouds else "MEC population vectors"))
     return arrays
+
+
+def check_start(config: Config, saved: dict) -> None:
+    """Refuse, before any work, a run from a saved run that changes a setting its state depends on:
+    those of the 1-D experiment (:data:`~hippo.experiments.path_integration.STATE_SETTINGS`), and with
+    ``duration = 0`` the restored decoder's.
+
+    Raises:
+        ConfigError: naming ``--set``, the key, its saved value and why.
+    """
+    check_unchanged(saved, config, path_integration.STATE_SETTINGS)
+    if config.duration == 0:
+        check_unchanged(saved, config, {key: why for key, why in path_integration.RESTORED_SETTINGS.items()
+                                        if key.startswith("test.")})
 
 
 def validate(config: Config) -> None:

@@ -3,21 +3,45 @@
 Keys: ``engine:<key>`` — the engine's state (``engine.get_state()``); ``network_digest`` —
 a digest of the network's shape (layer sizes, projection shapes); ``run:<name>`` or
 ``run:<name>:<key>`` — what the experiment needs to repeat its test (for example the
-fitted decoder's parameters). ``hippo run NAME --from RUN_DIR`` starts from it.
+fitted decoder's parameters). ``hippo run NAME --from RUN_DIR`` starts from it, with the
+saved run's configuration; :func:`check_unchanged` refuses overrides that contradict it.
 """
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 
 from hippo.circuits.state import load_state
-from hippo.errors import HippoError
+from hippo.config import flatten_tables, to_dict
+from hippo.errors import ConfigError, HippoError
 from hippo.io import RunDir
 
 STATE_FILE = "state.npz"
+
+
+def check_unchanged(saved: Mapping, config, settings: Mapping[str, str]) -> None:
+    """Refuse a run started from a saved state whose configuration changes a setting that state depends on.
+
+    Args:
+        saved: the saved run's configuration (its ``config.toml``, as read).
+        config: this run's configuration (the saved one with the ``--set`` overrides).
+        settings: dotted key (a value, or a table and everything in it) → what of the saved
+            state depends on it, for the message.
+
+    Raises:
+        ConfigError: keyed by the first changed setting, naming ``--set``, the saved value and why.
+    """
+    old, new = flatten_tables(saved), flatten_tables(to_dict(config))
+    for prefix, why in settings.items():
+        for key in sorted(set(old) | set(new)):
+            if (key == prefix or key.startswith(prefix + ".")) and old.get(key) != new.get(key):
+                raise ConfigError("--set", key, f"{new.get(key, 'none')!r} contradicts the saved run, "
+                                  f"where it is {old.get(key, 'none')!r}: {why}",
+                                  f"{old.get(key, 'none')!r} with --from, or a new run")
 
 
 def network_digest(network) -> str:

@@ -46,7 +46,7 @@ from hippo.errors import ConfigError
 from hippo.experiments import figures_transfer as figures
 from hippo.experiments import path_integration
 from hippo.experiments.path_integration import TEST_KEY
-from hippo.experiments.run_state import load_run_state, save_run_state
+from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.protocol import Phase, run_phases
@@ -421,7 +421,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     """
     if config.network.duration == 0 and start_from is None:
         raise ConfigError("--set", "network.duration", "0 s of training in A leaves no network to transfer",
-                          "> 0 s, or 0 with --from RUN_DIR (a trained path-integration or transfer run)")
+                          "> 0 s, or 0 with --from RUN_DIR (a trained transfer run)")
     network = replace(config.network, seed=config.seed)
     setup = path_integration.build(network)
     fresh = path_integration.build(network).engine
@@ -491,6 +491,17 @@ def _arrays(config: Config, training: Recording, in_a: Measurement, records: dic
         for layer, m in record.checkpoints[checkpoints[0]].maps.items():
             arrays[f"{arm}.maps_after_move.{layer}"] = m
     return arrays
+
+
+def check_start(config: Config, saved: dict) -> None:
+    """Refuse, before any work, a run from a saved transfer run that changes a setting of the network its
+    state depends on (:data:`~hippo.experiments.path_integration.STATE_SETTINGS`, under ``network``);
+    the decoder and rate maps are calibrated anew at every measurement.
+
+    Raises:
+        ConfigError: naming ``--set``, the key, its saved value and why.
+    """
+    check_unchanged(saved, config, {f"network.{key}": why for key, why in path_integration.STATE_SETTINGS.items()})
 
 
 def validate(config: Config) -> None:

@@ -15,7 +15,7 @@ from scipy.signal import lfilter
 from hippo.config import bounds
 from hippo.errors import ConfigError
 from hippo.world.gridworld import Gridworld
-from hippo.world.recorded import RecordingConfig, recorded_motion
+from hippo.world.recorded import RecordingConfig, load_recorded_path, recorded_motion
 from hippo.world.trajectory import Trajectory
 
 
@@ -51,6 +51,74 @@ class MotionConfig:
     step_interval: float = field(default=0.5, metadata=bounds(gt=0.0))
     start: tuple[float, ...] = ()
     recording: RecordingConfig = RecordingConfig()
+
+
+#: Standard deviations above the mean speed at which a step must still be representable: the
+#: Gaussian velocity of smooth motion exceeds ``|speed_mean| + SPEED_SIGMAS·speed_std`` 0.3 % of the time.
+SPEED_SIGMAS = 3.0
+
+
+def check_step(distance: float, dt: float, field_width: float, keys: str, mover: str) -> None:
+    """Refuse motion that moves ``distance`` metres in one step of ``dt`` seconds, farther than a field.
+
+    Senses sampled once per step see the agent jump by a step; a step longer than a place
+    (or cue) field's width skips fields, so consecutive inputs no longer overlap and the
+    velocity input no longer describes how the code changes.
+
+    Args:
+        distance: metres moved in the step.
+        dt: the step, seconds.
+        field_width: the sensory fields' width (metres).
+        keys: the settings to name.
+        mover: who moves, and when, for the message.
+
+    Raises:
+        ConfigError: keyed ``keys``, without a source.
+    """
+    if distance > field_width:
+        raise ConfigError("", keys, f"{mover} moves {distance:.3g} m in one {dt:g}-s step ({distance / dt:.3g} m/s), "
+                          f"farther than a sensory field's width ({field_width:g} m)",
+                          f"steps <= senses.width: speeds <= {field_width / dt:.3g} m/s, a smaller dt or wider fields")
+
+
+def check_motion(env: Gridworld, config: MotionConfig, dt: float, field_width: float) -> None:
+    """Refuse, before any work, motion that cannot drive a run in ``env`` at step ``dt`` seconds: an agent
+    that never moves (smooth motion without mean or spread), steps longer than a sensory field
+    (``field_width`` metres; :func:`check_step` at ``|speed_mean| + SPEED_SIGMAS·speed_std``, or at the
+    recorded path's longest step), a start outside the free space or with a recorded path (which starts
+    where it was recorded), a recording with gaps or outside the world, active inference without speed.
+
+    Raises:
+        ConfigError: keyed ``motion.<key>`` (and ``dt``, ``senses.width``), without a source; a recording's
+            own problems name its file.
+    """
+    if config.kind == "recorded":
+        if config.start:
+            raise ConfigError("", "motion.start, motion.kind", f"a start {list(config.start)} with a recorded path, "
+                              "which starts where it was recorded", "no start (start = []) with kind = 'recorded'")
+        path = load_recorded_path(env, config.recording, dt)
+        k, distance = path.longest_step()
+        try:
+            check_step(distance, dt, field_width, "motion.recording.source, dt, senses.width",
+                       f"between {k * dt:g} s and {(k + 1) * dt:g} s after its first sample the recorded path")
+        except ConfigError as error:
+            raise error.located(path.source) from None
+        return
+    if config.start:
+        try:
+            start_position(env, config, None)
+        except ConfigError as error:
+            raise error.located("", "motion") from None
+    if config.kind == "smooth":
+        if config.speed_mean == 0 and config.speed_std == 0:
+            raise ConfigError("", "motion.speed_mean, motion.speed_std", "the agent never moves (no mean velocity "
+                              "and no spread)", "speed_std > 0 m/s, or speed_mean != 0")
+        top = abs(config.speed_mean) + SPEED_SIGMAS * config.speed_std
+        check_step(top * dt, dt, field_width, "motion.speed_mean, motion.speed_std, dt, senses.width",
+                   f"at |speed_mean| + {SPEED_SIGMAS:g}·speed_std the agent")
+    if config.kind == "active-inference" and config.speed_mean <= 0:
+        raise ConfigError("", "motion.speed_mean", f"{config.speed_mean!r} is not a running speed",
+                          "a speed > 0 m/s for active-inference motion")
 
 
 def ornstein_uhlenbeck(n: int, dt: float, mean: float, std: float, tau: float, rng: np.random.Generator,

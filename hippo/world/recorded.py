@@ -281,6 +281,12 @@ class RecordedPath:
             return np.where(phase < n, phase, self.period - phase)
         return phase
 
+    def longest_step(self) -> tuple[int, float]:
+        """The step ``k`` (from ``positions[k]`` to ``positions[k + 1]``) that moves farthest, and how far (metres)."""
+        steps = np.linalg.norm(self.env.displacement(self.positions[1:], self.positions[:-1]), axis=-1)
+        k = int(np.argmax(steps))
+        return k, float(steps[k])
+
     def segment(self, start: int, n: int) -> tuple[np.ndarray, np.ndarray]:
         """Positions ``(n, dim)`` (m) and velocities ``(n, dim)`` (m/s) at steps ``start … start + n − 1``."""
         steps = start + np.arange(n + 1)
