@@ -149,10 +149,25 @@ class RateEngine(EngineBase):
         evaluated_before = {l.name: i for i, l in enumerate(computed)}
         projections = sorted(network.projections, key=lambda p: self.comp_index[(p.target, p.compartment)])
         self.projections = projections
-        w_sizes = [p.weights.size for p in projections]
-        w_offset = np.cumsum([0] + w_sizes)
-        self.weights = np.concatenate([p.weights.ravel() for p in projections]).astype(real) if projections else np.zeros(0, real)
+        # a dense projection's weights are its full matrix; a structured one's
+        # (Projection.connectivity) are its synapses only, in target order
+        self._synapses = {p.name: p.synapse_indices() for p in projections if p.connectivity != "dense"}
+        stored = [p.weights[self._synapses[p.name]] if p.name in self._synapses else p.weights.ravel() for p in projections]
+        w_offset = np.cumsum([0] + [len(w) for w in stored])
+        self.weights = np.concatenate(stored).astype(real) if projections else np.zeros(0, real)
         self.w_offset = {p.name: (w_offset[i], p.weights.shape) for i, p in enumerate(projections)}
+        # each structured projection's synapses as rows: the source unit of every synapse and
+        # where each target unit's synapses start
+        syn_source, row_start, syn_offset, row_offset = [], [], [], []
+        for p in projections:
+            syn_offset.append(sum(len(x) for x in syn_source))
+            row_offset.append(sum(len(x) for x in row_start))
+            if p.name in self._synapses:
+                target, source = self._synapses[p.name]
+                syn_source.append(source)
+                row_start.append(np.searchsorted(target, np.arange(p.weights.shape[0] + 1)))
+        self._syn_source = np.concatenate(syn_source).astype(np.int64) if syn_source else np.zeros(0, np.int64)
+        self._row_start = np.concatenate(row_start).astype(np.int64) if row_start else np.zeros(0, np.int64)
 
         # learning rules: the ones this network uses (in registry order), each projection's
         # parameter row and its per-synapse state slots in one buffer
@@ -184,6 +199,9 @@ class RateEngine(EngineBase):
             reads_prev=np.array([reads_previous(p) for p in projections], dtype=np.bool_),
             bias=np.array([p.bias for p in projections], dtype=np.bool_),
             w_offset=np.asarray(w_offset[:-1], dtype=np.int64),
+            structured=np.array([p.name in self._synapses for p in projections], dtype=np.bool_),
+            syn_offset=np.array(syn_offset, dtype=np.int64),
+            row_offset=np.array(row_offset, dtype=np.int64),
             n_post=np.array([p.weights.shape[0] for p in projections], dtype=np.int64),
             n_cols=np.array([p.weights.shape[1] for p in projections], dtype=np.int64),
             comp=np.array(comp_of, dtype=np.int64),
@@ -201,8 +219,16 @@ class RateEngine(EngineBase):
 
     # ------------------------------------------------------------------ weights
     def weight(self, name: str) -> np.ndarray:
-        """A view of the current weights of projection ``name`` (``"target.compartment<-source"``)."""
+        """The current weights of projection ``name`` (``"target.compartment<-source"``), ``(n_target, n_source + bias)``.
+
+        A view into the engine's weights for a dense projection; for a structured one
+        (one-to-one, blocks, sparse) a new full matrix, zero where no synapse exists.
+        """
         offset, shape = self.w_offset[name]
+        if name in self._synapses:
+            full = np.zeros(shape, self.dtype)
+            full[self._synapses[name]] = self.weights[offset: offset + len(self._synapses[name][0])]
+            return full
         return self.weights[offset: offset + shape[0] * shape[1]].reshape(shape)
 
     def all_weights(self) -> dict[str, np.ndarray]:
@@ -275,6 +301,9 @@ class RateEngine(EngineBase):
         check_state(state, {key: np.shape(value) for key, value in self._state_arrays().items()}, scalars=CLOCK_KEYS)
         for key, target in self._state_arrays().items():
             target[...] = state[key]
+        for name, synapses in self._synapses.items():  # weight() of a structured projection is a copy
+            offset = self.w_offset[name][0]
+            self.weights[offset: offset + len(synapses[0])] = state[f"weight:{name}"][synapses]
         self._apply_learning_rate_factor(float(self._learning_rate_factor))
         self.step_count, self.t = restore_clock(state, self.rng)
 
@@ -338,6 +367,8 @@ class RateEngine(EngineBase):
                 self._comp["noise_kick"], self._comp["noise_decay"], self._comp["noise_col"],
                 self._proj["comp_first"], self._proj["src_offset"], self._proj["n_pre"], self._proj["reads_prev"],
                 self._proj["bias"], self._proj["w_offset"], self._proj["n_post"], self._proj["n_cols"],
+                self._proj["structured"], self._proj["syn_offset"], self._proj["row_offset"],
+                self._syn_source, self._row_start,
                 self._proj["comp"], self._proj["layer"], self._proj["plastic"], self._proj["rule"], self._proj["dale"],
                 self._proj["params"], self._proj["state_offset"], self._proj["n_slots"],
                 record_every, rate_idx, comp_idx, out_rate, out_comp, out_loss, out_theta,
@@ -437,14 +468,16 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
                lay_kind, lay_offset, lay_n, lay_comp_first, lay_act, lay_threshold, lay_gain,
                comp_offset, comp_n, comp_act, comp_threshold, comp_gain, noise_kick, noise_decay, noise_col,
                proj_comp_first, proj_src_offset, proj_n_pre, proj_reads_prev, proj_bias, proj_w_offset,
-               proj_n_post, proj_n_cols, proj_comp, proj_layer, proj_plastic, proj_rule, proj_dale, proj_params,
-               proj_state_offset, proj_n_slots,
+               proj_n_post, proj_n_cols, proj_structured, proj_syn_offset, proj_row_offset, syn_source, row_start,
+               proj_comp, proj_layer, proj_plastic, proj_rule, proj_dale, proj_params, proj_state_offset, proj_n_slots,
                record_every, rec_rate_idx, rec_comp_idx, out_rate, out_comp, out_loss, out_theta):
     """Advance the engine's arrays by ``n_steps`` steps (update order in the module docstring).
 
     The source of the loop numba compiles per set of rules (:func:`compiled_kernel`),
     where ``apply_rule(code, W, S, delta, pre, post, bias, dale, params)`` is the
-    dispatch over the rules' steps.
+    dispatch over the rules' steps. A structured projection's weights are its synapses
+    in target order: synapse ``q`` reads source unit ``syn_source[syn_offset + q]``, and
+    target unit ``i``'s synapses are ``row_start[row_offset + i]`` to the next entry.
     """
     n_inputs = inputs.shape[1]
     n_layers = lay_kind.shape[0]
@@ -476,6 +509,15 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
                     n_cols = proj_n_cols[p]
                     w0 = proj_w_offset[p]
                     pre = prev[s0: s0 + n_pre] if proj_reads_prev[p] else rate[s0: s0 + n_pre]
+                    if proj_structured[p]:  # its synapses only, row by row (Projection.connectivity)
+                        sources = syn_source[proj_syn_offset[p]:]
+                        rows = row_start[proj_row_offset[p]:]
+                        for i in range(n):
+                            acc = zero
+                            for q in range(rows[i], rows[i + 1]):
+                                acc += weights[w0 + q] * pre[sources[q]]
+                            potential[i] += acc
+                        continue
                     W = weights[w0: w0 + n * n_cols].reshape((n, n_cols))
                     for i in range(n):
                         acc = zero

@@ -67,13 +67,24 @@ class Layer:
     modulation: Activation = Activation()
 
 
+#: How a projection's synapses are laid out: every pair (``dense``), target unit ``i`` from
+#: source unit ``i`` (``one_to_one``), target unit ``i`` from source unit ``i mod n_source``
+#: (``blocks``: a stack of one-to-one blocks, ``[I; I; …]``), or the pairs of an index list
+#: (``sparse``).
+Connectivity = Literal["dense", "one_to_one", "blocks", "sparse"]
+
+
 @dataclass(frozen=True, eq=False)
 class Projection:
     """Weights from layer ``source`` into a compartment of layer ``target``.
 
-    ``weights`` has shape ``(n_target, n_source + bias)``; the bias column (last) sees a
-    constant input of 1. ``plasticity`` is ``None`` for fixed weights. ``dale``
-    constrains the sign of plastic weights.
+    ``weights`` has shape ``(n_target, n_source + bias)`` on every engine; the bias column
+    (last) sees a constant input of 1. ``plasticity`` is ``None`` for fixed weights.
+    ``dale`` constrains the sign of plastic weights. ``connectivity`` declares which
+    synapses exist (:data:`Connectivity`; ``synapses`` holds the ``(n_synapses, 2)``
+    ``(target, source)`` index pairs of a ``sparse`` one): the engines store and compute
+    only those, and every weight outside them is zero. A projection other than
+    ``dense`` is fixed and has no bias.
     """
 
     source: str
@@ -83,6 +94,8 @@ class Projection:
     bias: bool = False
     plasticity: Plasticity | None = None
     dale: Literal["none", "excitatory", "inhibitory"] = "none"
+    connectivity: Connectivity = "dense"
+    synapses: np.ndarray | None = None
 
     @property
     def name(self) -> str:
@@ -92,6 +105,61 @@ class Projection:
     @property
     def plastic(self) -> bool:
         return self.plasticity is not None
+
+    def synapse_indices(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(target, source)`` unit indices of every synapse (int64), ordered by target, then source.
+
+        A ``dense`` projection has every pair; its bias column is not a synapse.
+        """
+        n_target, n_source = self.weights.shape[0], self.weights.shape[1] - int(self.bias)
+        if self.connectivity == "dense":
+            return np.divmod(np.arange(n_target * n_source, dtype=np.int64), n_source)
+        if self.connectivity == "sparse":
+            pairs = np.asarray(self.synapses, dtype=np.int64).reshape(-1, 2)
+            order = np.lexsort((pairs[:, 1], pairs[:, 0]))
+            return pairs[order, 0], pairs[order, 1]
+        target = np.arange(n_target, dtype=np.int64)
+        return target, target % n_source
+
+    def check_connectivity(self, n_target: int, n_source: int) -> None:
+        """Raise a ConfigError unless the declared connectivity fits the layer sizes and the weights.
+
+        Args:
+            n_target, n_source: the sizes of the target and source layers.
+        """
+        kind = self.connectivity
+        if kind not in ("dense", "one_to_one", "blocks", "sparse"):
+            raise ConfigError("network", self.name, f"connectivity {kind!r}", "dense, one_to_one, blocks or sparse")
+        if (self.synapses is not None) != (kind == "sparse"):
+            raise ConfigError("network", self.name, f"synapses given with connectivity {kind!r}",
+                              "an index list with connectivity 'sparse' only")
+        if kind == "dense":
+            return
+        if self.plastic or self.bias:
+            raise ConfigError("network", self.name, f"a {kind} projection with plasticity or a bias",
+                              "a fixed projection without bias (or connectivity 'dense')")
+        if kind == "one_to_one" and n_target != n_source:
+            raise ConfigError("network", self.name, f"one_to_one from {n_source} to {n_target} units",
+                              "as many target as source units")
+        if kind == "blocks" and n_target % n_source:
+            raise ConfigError("network", self.name, f"blocks of {n_source} into {n_target} units",
+                              "a whole number of source-sized blocks")
+        if kind == "sparse":
+            pairs = np.asarray(self.synapses)
+            if pairs.ndim != 2 or pairs.shape[1] != 2 or not np.issubdtype(pairs.dtype, np.integer):
+                raise ConfigError("network", self.name, f"synapses of shape {pairs.shape} ({pairs.dtype})",
+                                  "an (n_synapses, 2) integer array of (target, source) pairs")
+            if len(pairs) and (pairs.min() < 0 or pairs[:, 0].max() >= n_target or pairs[:, 1].max() >= n_source):
+                raise ConfigError("network", self.name, "a synapse index outside the layers",
+                                  f"targets below {n_target}, sources below {n_source}")
+            if len(np.unique(pairs, axis=0)) != len(pairs):
+                raise ConfigError("network", self.name, "a synapse listed twice", "each (target, source) pair once")
+        target, source = self.synapse_indices()
+        outside = self.weights.copy()
+        outside[target, source] = 0.0
+        if np.any(outside != 0):
+            raise ConfigError("network", self.name, f"nonzero weights outside its {kind} synapses",
+                              "zeros wherever no synapse is declared")
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,6 +188,7 @@ class Network:
             expected = (target.n, by_name[p.source].n + int(p.bias))
             if p.weights.shape != expected:
                 raise ConfigError("network", p.name, f"weights of shape {p.weights.shape}", f"shape {expected}")
+            p.check_connectivity(target.n, by_name[p.source].n)
             if p.name in seen:
                 raise ConfigError("network", p.name, "duplicate projection")
             seen.add(p.name)
@@ -164,11 +233,14 @@ class ProjectionConfig:
 
 
 def build_projection(source: Layer, target: Layer, compartment: str, config: ProjectionConfig,
-                     rng: np.random.Generator, fixed: np.ndarray | None = None) -> Projection:
+                     rng: np.random.Generator, fixed: np.ndarray | None = None,
+                     connectivity: Connectivity = "dense") -> Projection:
     """A projection with random initial weights per ``config``, or the ``fixed`` matrix.
 
     A ``fixed`` matrix is used as the initial weights (its bias column, if any, added at
-    zero); it still learns if ``config.plastic`` is true.
+    zero); it still learns if ``config.plastic`` is true. ``connectivity`` declares the
+    synapses of a ``fixed`` matrix that is ``one_to_one`` or ``blocks`` (see
+    :class:`Projection`).
     """
     if fixed is None:
         weights = rng.normal(config.w_mean / np.sqrt(source.n), config.w_init / np.sqrt(source.n), (target.n, source.n))
@@ -181,4 +253,4 @@ def build_projection(source: Layer, target: Layer, compartment: str, config: Pro
     elif config.dale == "inhibitory":
         weights = np.minimum(weights, 0.0)
     return Projection(source.name, target.name, compartment, weights, config.bias,
-                      config.plasticity if config.plastic else None, config.dale)
+                      config.plasticity if config.plastic else None, config.dale, connectivity)

@@ -290,8 +290,8 @@ class SpikingEngine(EngineBase):
     def _make_projection(self, k: int, p: Projection) -> _Projection:
         source, target = self.groups[p.source], self.groups[p.target]
         W = p.weights[:, :-1] if p.bias else p.weights
-        if p.plastic:
-            post, pre = np.divmod(np.arange(W.size), W.shape[1])
+        if p.plastic or p.connectivity != "dense":  # the declared synapses (Projection.connectivity)
+            post, pre = p.synapse_indices()
         else:
             post, pre = np.nonzero(W)
         proj = _Projection(p, str(k), None, pre, post, None)

@@ -140,10 +140,12 @@ def program_key(network: Network, dt: float, config: SpikingConfig) -> str:
     projections = []
     for p in network.projections:
         W = p.weights[:, :-1] if p.bias else p.weights
-        description = {k: v for k, v in asdict(p).items() if k not in ("weights", "plasticity")}
+        description = {k: v for k, v in asdict(p).items() if k not in ("weights", "plasticity", "synapses")}
         description.update(shape=list(p.weights.shape), rule=p.plasticity.rule if p.plastic else None,
                            l1_penalty=bool(p.plastic and p.plasticity.l1 > 0))
-        if not p.plastic:
+        if p.connectivity != "dense":
+            digest.update(np.concatenate(p.synapse_indices()).tobytes())
+        elif not p.plastic:
             digest.update(np.packbits(W != 0).tobytes())
         projections.append(description)
     description = {"layers": [asdict(layer) for layer in network.layers], "projections": projections,

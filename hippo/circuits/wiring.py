@@ -51,7 +51,7 @@ def autoencoder_network(n_features: int, n_mec: int, hpc: PyramidalConfig, mec: 
     return Network(
         (features, hpc_layer, mec_layer),
         (
-            build_projection(features, hpc_layer, "basal", fixed, rng, fixed=np.eye(n_features)),
+            build_projection(features, hpc_layer, "basal", fixed, rng, fixed=np.eye(n_features), connectivity="one_to_one"),
             build_projection(mec_layer, hpc_layer, "apical", projections.hpc_apical_mec, rng),
             build_projection(hpc_layer, mec_layer, "basal", projections.mec_basal_hpc, rng),
             build_projection(mec_layer, mec_layer, "apical", projections.mec_apical_mec, rng),
@@ -125,12 +125,12 @@ def path_integrator_network(n_features: int, n_mec: int, n_velocity: int, hpc: P
     return Network(
         (features, velocity, hpc_layer, mec_layer, conjunctive),
         (
-            build_projection(features, hpc_layer, "basal", fixed, rng, fixed=np.eye(n_features)),
+            build_projection(features, hpc_layer, "basal", fixed, rng, fixed=np.eye(n_features), connectivity="one_to_one"),
             build_projection(mec_layer, hpc_layer, "apical", projections.hpc_apical_mec, rng),
             build_projection(hpc_layer, mec_layer, "basal", projections.mec_basal_hpc, rng),
             build_projection(mec_layer, mec_layer, "apical", projections.mec_apical_mec, rng),
             build_projection(conjunctive, mec_layer, "apical", projections.mec_apical_conjunctive, rng),
             build_projection(velocity, conjunctive, velocity_compartment, fixed, rng, fixed=w_velocity),
-            build_projection(mec_layer, conjunctive, "input", fixed, rng, fixed=w_mec),
+            build_projection(mec_layer, conjunctive, "input", fixed, rng, fixed=w_mec, connectivity="blocks"),
         ),
     )
