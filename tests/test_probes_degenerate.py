@@ -48,6 +48,8 @@ PROBES = [
       "speeds <= 2.4 m/s"]),
     ("a-step-crosses-the-box", ["path-integration-2d", "--set", "motion.speed_mean=20"],
      ["--set: motion.speed_mean, motion.speed_std, dt, senses.width:", "farther than a sensory field"]),
+    ("a-relearning-step-crosses-the-ring", ["transfer", "--set", "relearn.speed_mean=10"],
+     ["--set: relearn.speed_mean, network.motion.speed_std, network.dt, network.senses.width:", "while relearning"]),
     ("recorded-jump", ["{d}/study.toml"],
      ["jump.csv: motion.recording.source, dt, senses.width:", "recorded path moves", "m/s"]),
     ("start-with-a-recorded-path", ["path-integration-rat-ring", "--set", "motion.start=[0.5]"],

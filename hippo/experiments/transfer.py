@@ -51,6 +51,7 @@ from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.protocol import Phase, run_phases
 from hippo.world.gridworld import load_environment, load_environment_setting
+from hippo.world.motion import SPEED_SIGMAS, check_step, top_speed
 from hippo.world.senses import PlaceCells
 from hippo.world.stream import Stream
 
@@ -506,7 +507,8 @@ def check_start(config: Config, saved: dict) -> None:
 
 def validate(config: Config) -> None:
     """Refuse, before any work, settings that cannot run: the network's own problems (see
-    :func:`hippo.experiments.path_integration.validate`), a ``network.seed``, unknown or
+    :func:`hippo.experiments.path_integration.validate`), a relearning drift whose steps are longer
+    than a place field (:func:`~hippo.world.motion.check_step`), a ``network.seed``, unknown or
     repeated arms, checkpoints that are not increasing from 0 to ``relearn.duration``,
     partial or rate remapping of a code without place fields, a B that is not the same track.
 
@@ -521,6 +523,11 @@ def validate(config: Config) -> None:
     if network.seed != 0:
         raise ConfigError("", "network.seed", f"value {network.seed}; the run's seed seeds everything",
                           "0 (set the top-level seed or --seed)")
+    if network.motion.kind == "smooth":
+        drift = replace(network.motion, speed_mean=config.relearn.speed_mean)
+        check_step(top_speed(drift) * network.dt, network.dt, network.senses.width,
+                   "relearn.speed_mean, network.motion.speed_std, network.dt, network.senses.width",
+                   f"while relearning, at |relearn.speed_mean| + {SPEED_SIGMAS:g}·speed_std the agent")
     unknown = [arm for arm in config.relearn.arms if arm not in ARMS]
     if unknown or len(set(config.relearn.arms)) != len(config.relearn.arms) or not config.relearn.arms:
         raise ConfigError("", "relearn.arms", f"{list(config.relearn.arms)} has unknown, repeated or no arms",

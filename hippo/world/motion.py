@@ -58,6 +58,11 @@ class MotionConfig:
 SPEED_SIGMAS = 3.0
 
 
+def top_speed(config: MotionConfig) -> float:
+    """The speed (m/s) a step of smooth motion must still represent: ``|speed_mean| + SPEED_SIGMAS·speed_std``."""
+    return abs(config.speed_mean) + SPEED_SIGMAS * config.speed_std
+
+
 def check_step(distance: float, dt: float, field_width: float, keys: str, mover: str) -> None:
     """Refuse motion that moves ``distance`` metres in one step of ``dt`` seconds, farther than a field.
 
@@ -113,8 +118,7 @@ def check_motion(env: Gridworld, config: MotionConfig, dt: float, field_width: f
         if config.speed_mean == 0 and config.speed_std == 0:
             raise ConfigError("", "motion.speed_mean, motion.speed_std", "the agent never moves (no mean velocity "
                               "and no spread)", "speed_std > 0 m/s, or speed_mean != 0")
-        top = abs(config.speed_mean) + SPEED_SIGMAS * config.speed_std
-        check_step(top * dt, dt, field_width, "motion.speed_mean, motion.speed_std, dt, senses.width",
+        check_step(top_speed(config) * dt, dt, field_width, "motion.speed_mean, motion.speed_std, dt, senses.width",
                    f"at |speed_mean| + {SPEED_SIGMAS:g}·speed_std the agent")
     if config.kind == "active-inference" and config.speed_mean <= 0:
         raise ConfigError("", "motion.speed_mean", f"{config.speed_mean!r} is not a running speed",
