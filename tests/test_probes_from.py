@@ -44,7 +44,7 @@ CIRCUIT_PRESETS = {
     "path-integration-untrained": PI_1D,
     "path-integration-paper": PI_1D,
     "path-integration-rat-ring": PI_1D,
-    "path-integration-spiking": PI_1D + SPIKING,
+    "path-integration-spiking": PI_1D + SPIKING + ["spike_map_duration=2"],
     "path-integration-2d": PI_2D,
     "path-integration-rat": PI_2D,
     "transfer": TRANSFER,
@@ -86,7 +86,8 @@ def test_every_circuit_preset_is_listed():
     assert sorted(presets) == sorted(CIRCUIT_PRESETS)
 
 
-@pytest.mark.parametrize("preset", sorted(CIRCUIT_PRESETS))
+@pytest.mark.parametrize("preset", [pytest.param(p, marks=pytest.mark.slow) if "spiking" in p else p
+                                    for p in sorted(CIRCUIT_PRESETS)])
 def test_a_run_from_a_saved_run_without_training_repeats_its_metrics(preset, tmp_path, capsys):
     _run(["run", preset, *_set(CIRCUIT_PRESETS[preset]), "--seed", "3", "--out", str(tmp_path / "first")], capsys)
     experiment = read_toml(tmp_path / "first" / "config.toml")["experiment"]
