@@ -1,9 +1,12 @@
 """What a long run tells its user while it works: a text progress bar (stderr, at most 5
-updates a second) and a notice before Brian2 compiles the spiking network."""
+updates a second), a notice before Brian2 compiles the spiking network, and, for several
+runs at once (``hippo run --seeds``, ``hippo sweep``), a line per finished run and a live
+line while runs go."""
 
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from collections.abc import Callable
 from importlib.metadata import version
@@ -88,3 +91,119 @@ class Progress:
         if self._drawn:
             self.stream.write("\n")
             self.stream.flush()
+
+
+class RunsProgress:
+    """Progress of several runs executing at once (the seeds of ``hippo run --seeds``, a sweep's runs).
+
+    Each finished run gets one line: which run, its status, its wall time and how many of
+    the runs are finished, e.g. ``[2/3] seed 1: done in 12.4 s (done 2, failed 0, running
+    1; 31 s elapsed, ~15 s left)``; a failed run's error follows on the next line. While
+    runs go, a live line says how many are running, done and failed and the elapsed
+    time: on a terminal it is rewritten in place every ``refresh`` seconds, elsewhere (a
+    log file, a pipe) it is printed once ``interval`` seconds have passed without a line.
+
+    Use it as a context manager: the live line runs between ``__enter__`` and ``__exit__``.
+
+    Args:
+        total: runs to execute.
+        enabled: ``False`` prints nothing (``--quiet``).
+        live: ``False`` prints no live line (each run draws its own progress bar).
+        stream: where the lines go (default: stderr).
+        interval: wall seconds without a line after which a stream that is not a terminal
+            gets the live line.
+        refresh: wall seconds between rewrites of the live line on a terminal.
+    """
+
+    def __init__(self, total: int, enabled: bool = True, live: bool = True, stream=None, interval: float = 10.0,
+                 refresh: float = 1.0):
+        self.total, self.enabled, self.live = total, enabled, live
+        self.stream = stream or sys.stderr
+        self.interval, self.refresh = interval, refresh
+        self.done = self.failed = self.running = 0
+        self.start = self._last_line = time.perf_counter()
+        self._terminal = bool(getattr(self.stream, "isatty", lambda: False)())
+        self._drawn = False  # a live line is on the terminal's current line
+        self._lock = threading.Lock()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> RunsProgress:
+        if self.enabled and self.live and self.total:
+            self._thread = threading.Thread(target=self._follow, name="hippo-runs-progress", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+        with self._lock:
+            self._clear()
+
+    def started(self, running: int) -> None:
+        """Say how many runs are executing now."""
+        self.running = running
+
+    def finished(self, name: str, status: str, seconds: float | None, running: int, error: str | None = None) -> None:
+        """Count a finished run and print its line.
+
+        Args:
+            name: which run (``seed 1``, a sweep's run id).
+            status: ``"done"``, or anything else for a run that failed.
+            seconds: the run's wall time (seconds), ``None`` when unknown.
+            running: runs executing now.
+            error: what ended a failed run (one line).
+        """
+        if status == "done":
+            self.done += 1
+        else:
+            self.failed += 1
+        self.running = running
+        if not self.enabled:
+            return
+        finished = self.done + self.failed
+        elapsed = time.perf_counter() - self.start
+        took = f" in {seconds:.1f} s" if seconds is not None else ""
+        left = f", ~{elapsed / finished * (self.total - finished):.0f} s left" if finished < self.total else ""
+        text = (f"[{finished}/{self.total}] {name}: {status}{took} (done {self.done}, failed {self.failed}, "
+                f"running {running}; {elapsed:.0f} s elapsed{left})\n")
+        if error:
+            text += f"    {error}\n"
+        self._write(text)
+
+    def live_line(self) -> str:
+        """What runs now: running, done and failed of the total, and the elapsed wall time."""
+        elapsed = time.perf_counter() - self.start
+        return (f"running {self.running}, done {self.done} of {self.total}, failed {self.failed}; "
+                f"{elapsed:.0f} s elapsed")
+
+    def tick(self) -> None:
+        """Show the live line: rewritten in place on a terminal, else printed when ``interval`` passed without a line."""
+        if not self.enabled:
+            return
+        with self._lock:
+            if self._terminal:
+                self.stream.write(f"\r{self.live_line()}\033[K")
+                self._drawn = True
+            elif time.perf_counter() - self._last_line >= self.interval:
+                self.stream.write(self.live_line() + "\n")
+                self._last_line = time.perf_counter()
+            self.stream.flush()
+
+    def _follow(self) -> None:
+        while not self._stop.wait(self.refresh if self._terminal else min(self.interval, 1.0)):
+            self.tick()
+
+    def _clear(self) -> None:
+        if self._drawn:
+            self.stream.write("\r\033[K")
+            self.stream.flush()
+            self._drawn = False
+
+    def _write(self, text: str) -> None:
+        with self._lock:
+            self._clear()
+            self.stream.write(text)
+            self.stream.flush()
+            self._last_line = time.perf_counter()

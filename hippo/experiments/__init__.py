@@ -255,7 +255,8 @@ def run_seeds(name_or_file: str, seeds: list[int], overrides: list[str] = (), ou
         seeds: the seeds, each ``>= 0`` and given once.
         overrides: ``key=value`` overrides (``--set``).
         out: the study folder (default: ``runs/<experiment>-<time>-seeds``).
-        quiet: no progress bars or seed headings.
+        quiet: no progress: no progress bars, no line per finished seed and no live line
+            (see :class:`hippo.progress.RunsProgress`).
         overwrite: replace runs (and a summary) already in the study folder.
         workers: worker processes (default: one per seed, at most one per core); 1 runs
             the seeds one after another in this process.
@@ -279,16 +280,21 @@ def run_seeds(name_or_file: str, seeds: list[int], overrides: list[str] = (), ou
         check_target(root / f"seed{seed}", overwrite, _inputs(name_or_file))
     if (root / "summary.json").exists() and not overwrite:
         raise ConfigError("--out", "", f"{root} already holds a summary.json", "another folder, or --overwrite")
+    from hippo.progress import RunsProgress
     from hippo.sweep.backends import run_tasks
 
     workers = workers or min(len(seeds), os.cpu_count() or 1)
     tasks = [(name_or_file, list(overrides), seed, str((root / f"seed{seed}").resolve()), quiet or workers > 1,
               overwrite) for seed in seeds]
     finished = {}
-    for task in run_tasks(seed_metrics, tasks, workers):
-        finished[seeds[task.index]] = task
-        if not quiet and task.error is None:
-            print(f"seed {seeds[task.index]}: done", flush=True)
+    # one after another in this process, each run draws its own progress bar: no live line beside it
+    with RunsProgress(len(seeds), enabled=not quiet, live=workers > 1) as progress:
+        for task in run_tasks(seed_metrics, tasks, workers, started=progress.started):
+            finished[seeds[task.index]] = task
+            failed = task.error is not None
+            progress.finished(f"seed {seeds[task.index]}", "failed" if failed else "done",
+                              None if failed else task.result.get("wall_seconds"), task.running,
+                              f"{type(task.error).__name__}: {task.error}" if failed else None)
     errors = [task.error for task in finished.values() if task.error is not None]
     if errors:
         raise errors[0]

@@ -210,7 +210,8 @@ def numba_cache_is_warm() -> bool:
 
 
 def run_tasks(function: Callable, tasks: list[tuple], workers: int, scheduler: str | None = None,
-              cluster: ClusterSpec | None = None, brian2_cache: str | None = None) -> Iterator[Finished]:
+              cluster: ClusterSpec | None = None, brian2_cache: str | None = None,
+              started: Callable[[int], None] | None = None) -> Iterator[Finished]:
     """Run ``function(*args)`` for every tuple of ``tasks``; yields each as it finishes.
 
     With one worker and neither ``scheduler`` nor ``cluster`` the tasks run in this
@@ -225,22 +226,27 @@ def run_tasks(function: Callable, tasks: list[tuple], workers: int, scheduler: s
         scheduler: address ``tcp://HOST:PORT`` of a running Dask scheduler.
         cluster: batch jobs to start the workers in.
         brian2_cache: shared Brian2 cache folder each worker copies (see :class:`WorkerSetup`).
+        started: called with the number of tasks executing whenever a task or a batch of
+            tasks starts (a progress reporter's count of running tasks).
     """
     if workers == 1 and not scheduler and cluster is None:
-        yield from in_process(function, tasks)
+        yield from in_process(function, tasks, started)
         return
     first = 1 if tasks and not numba_cache_is_warm() else 0
-    yield from in_process(function, tasks[:first])
+    yield from in_process(function, tasks[:first], started)
     if len(tasks) > first:
         with dask_client(min(workers, len(tasks) - first), scheduler, cluster) as client:
-            for finished in on_dask(client, function, tasks[first:], brian2_cache):
+            for finished in on_dask(client, function, tasks[first:], brian2_cache, started):
                 finished.index += first
                 yield finished
 
 
-def in_process(function: Callable, tasks: list[tuple]) -> Iterator[Finished]:
-    """Run the tasks one after another in this process (no Dask; for debugging)."""
+def in_process(function: Callable, tasks: list[tuple], started: Callable[[int], None] | None = None
+               ) -> Iterator[Finished]:
+    """Run the tasks one after another in this process (no Dask; for debugging); ``started(1)`` before each."""
     for index, args in enumerate(tasks):
+        if started is not None:
+            started(1)
         try:
             result = function(*args)
         except Exception as error:  # noqa: BLE001 - reported like a task that failed on a worker
@@ -249,12 +255,19 @@ def in_process(function: Callable, tasks: list[tuple]) -> Iterator[Finished]:
             yield Finished(index, result, None, int(index + 1 < len(tasks)))
 
 
-def on_dask(client, function: Callable, tasks: list[tuple], brian2_cache: str | None = None) -> Iterator[Finished]:
-    """Run the tasks on the client's workers; yields them as they finish."""
+def on_dask(client, function: Callable, tasks: list[tuple], brian2_cache: str | None = None,
+            started: Callable[[int], None] | None = None) -> Iterator[Finished]:
+    """Run the tasks on the client's workers; yields them as they finish.
+
+    ``started`` is called once the tasks are submitted, with how many of them the
+    workers' threads can execute at once.
+    """
     from distributed import as_completed
 
     client.register_plugin(WorkerSetup(brian2_cache))
     futures = {client.submit(function, *args, pure=False): index for index, args in enumerate(tasks)}
+    if started is not None:
+        started(min(len(tasks), sum(client.nthreads().values())))
     for future in as_completed(futures):
         index = futures[future]
         running = min(sum(map(len, client.processing().values())), sum(client.nthreads().values()))

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 import os
 import sys
-import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hippo.errors import ConfigError
 from hippo.io import check_output, write_json
+from hippo.progress import RunsProgress
 from hippo.sweep import backends
 from hippo.sweep.execute import DONE, FAILED, PENDING, execute, status, write_record
 from hippo.sweep.spec import PlannedRun, SweepSpec, plan
@@ -44,43 +44,6 @@ class SweepOutcome:
     def succeeded(self) -> bool:
         """Whether every run of the sweep is done."""
         return self.done == self.planned
-
-
-class SweepProgress:
-    """One line per finished run: counts, running runs and the estimated time left.
-
-    Args:
-        total: runs this invocation executes.
-        enabled: ``False`` prints nothing.
-        stream: where the lines go (default: stderr).
-    """
-
-    def __init__(self, total: int, enabled: bool = True, stream=None):
-        self.total, self.enabled = total, enabled
-        self.stream = stream or sys.stderr
-        self.done = self.failed = 0
-        self.start = time.perf_counter()
-
-    def finished(self, run_id: str, record: dict, running: int) -> None:
-        """Count a finished run and print the progress line (``running``: runs executing now)."""
-        if record["status"] == DONE:
-            self.done += 1
-        else:
-            self.failed += 1
-        if not self.enabled:
-            return
-        finished = self.done + self.failed
-        left = self.total - finished
-        elapsed = time.perf_counter() - self.start
-        eta = elapsed / finished * left
-        seconds = record.get("wall_seconds")
-        took = f" in {seconds:.1f} s" if seconds is not None else ""
-        self.stream.write(f"[{finished}/{self.total}] done {self.done}, failed {self.failed}, "
-                          f"running {running}, ~{eta:.0f} s left  "
-                          f"{run_id}: {record['status']}{took}\n")
-        if record["status"] == FAILED and record.get("error"):
-            self.stream.write(f"    {record['error']}\n")
-        self.stream.flush()
 
 
 def _brian2_cache(runs: list[PlannedRun]) -> str | None:
@@ -201,20 +164,21 @@ def run_sweep(spec: SweepSpec, workers: int | None = None, scheduler: str | None
     workers = workers or os.cpu_count() or 1
     wanted = (PENDING, FAILED) if rerun_failed else (PENDING,)
     todo = [run for run in runs if status(sweep_dir, run.run_id) in wanted]
-    progress = SweepProgress(len(todo), enabled=not quiet)
     if not quiet:
         print(f"sweep {sweep_dir}: {len(runs)} runs, {len(runs) - len(todo)} already finished or failed, "
               f"{len(todo)} to run", file=sys.stderr, flush=True)
     tasks = [(run, spec.experiment, str(sweep_dir), figures) for run in todo]
-    results = backends.run_tasks(execute, tasks, workers, scheduler, spec.cluster, _brian2_cache(todo))
-    _follow(results, todo, sweep_dir, progress)
+    with RunsProgress(len(todo), enabled=not quiet) as progress:
+        results = backends.run_tasks(execute, tasks, workers, scheduler, spec.cluster, _brian2_cache(todo),
+                                     progress.started)
+        _follow(results, todo, sweep_dir, progress)
     table = collect(sweep_dir)
     parquet, _ = write_table(sweep_dir, table)
     counts = table[table["run_id"].isin({run.run_id for run in runs})]["status"].value_counts()
     return SweepOutcome(sweep_dir, len(runs), len(todo), int(counts.get(DONE, 0)), int(counts.get(FAILED, 0)), parquet)
 
 
-def _follow(results, runs: list[PlannedRun], sweep_dir: Path, progress: SweepProgress) -> None:
+def _follow(results, runs: list[PlannedRun], sweep_dir: Path, progress: RunsProgress) -> None:
     """Report each finished task; a task lost with its worker is recorded as a failure."""
     for finished in results:
         run = runs[finished.index]
@@ -223,4 +187,5 @@ def _follow(results, runs: list[PlannedRun], sweep_dir: Path, progress: SweepPro
             record = write_record(sweep_dir, run, {
                 "status": FAILED, "wall_seconds": None, "worker": None, "version": None,
                 "error": f"{type(finished.error).__name__}: {finished.error}", "traceback": None})
-        progress.finished(run.run_id, record, finished.running)
+        progress.finished(run.run_id, record["status"], record.get("wall_seconds"), finished.running,
+                          record.get("error") if record["status"] == FAILED else None)
