@@ -184,6 +184,7 @@ REFUSALS = [
     ("another-decoder-window-without-training", "path-integration", ["duration=0", "test.decoder_window=5"],
      ["--set: test.decoder_window:"]),
     ("more-mec-cells", "path-integration", ["duration=0", "n_mec=14"], ["--set: n_mec: 14 contradicts", "10"]),
+    ("another-seed", "path-integration", ["duration=0", "seed=3"], ["seed: 3 contradicts", "sensory code"]),
     ("other-senses", "path-integration", ["duration=0", "senses.width=0.08"], ["--set: senses.width:"]),
     ("another-step", "path-integration", ["duration=0", "dt=0.02"], ["--set: dt:"]),
     ("another-engine", "path-integration", ["duration=0", "engine=spiking", "velocity_coding=push-pull",
@@ -205,6 +206,13 @@ def test_a_run_from_a_saved_run_refuses_what_contradicts_it(name, target, settin
     for part in culprit:
         assert part in lines[0], (part, lines[0])
     assert not (tmp_path / "run").exists() and sorted(p.name for p in saved_run.iterdir()) == before
+
+
+def test_a_run_from_a_saved_run_refuses_another_seed_by_its_flag(saved_run, tmp_path, capsys, no_work):
+    """The seed draws the sensory code the saved network learned: --seed cannot change it either."""
+    code = main(["run", "path-integration", "--from", str(saved_run), "--seed", "3", "--out", str(tmp_path / "run")])
+    err = capsys.readouterr().err
+    assert code == 2 and err.startswith("error: --seed: seed: 3 contradicts the saved run") and err.count("\n") == 1, err
 
 
 def test_a_run_from_a_saved_run_may_retrain_what_it_refits(saved_run, tmp_path, capsys):

@@ -217,9 +217,9 @@ def _spike_raster(config: Config, engine, stream: Stream, run_dir: RunDir) -> di
 #: Settings a run started from a saved state (``--from``) keeps: the saved network was built and
 #: trained with them (key → why, for the message).
 STATE_SETTINGS = {
+    "seed": "the latent stream the network learned is drawn from the seed",
     "senses": "the network learned that stream's features",
     "n_mec": "the saved network has that many MEC cells",
-    "engine": "the saved state is that engine's",
     "dt": "the saved stream position counts steps of dt",
 }
 

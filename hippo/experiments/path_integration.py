@@ -155,6 +155,7 @@ class Config:
 #: Settings a run started from a saved state (``--from``) keeps: the saved network was built and
 #: trained with them (key → why, for the message).
 STATE_SETTINGS = {
+    "seed": "the sensory code the network learned and the test's trajectory are drawn from the seed",
     "environment": "the network learned that world's code (hippo run transfer moves a network to another world)",
     "senses": "the network learned that sensory code",
     "n_mec": "the saved network has that many MEC cells",

@@ -39,7 +39,7 @@ def check_unchanged(saved: Mapping, config, settings: Mapping[str, str]) -> None
     for prefix, why in settings.items():
         for key in sorted(set(old) | set(new)):
             if (key == prefix or key.startswith(prefix + ".")) and old.get(key) != new.get(key):
-                raise ConfigError("--set", key, f"{new.get(key, 'none')!r} contradicts the saved run, "
+                raise ConfigError("--seed" if key == "seed" else "--set", key, f"{new.get(key, 'none')!r} contradicts the saved run, "
                                   f"where it is {old.get(key, 'none')!r}: {why}",
                                   f"{old.get(key, 'none')!r} with --from, or a new run")
 
