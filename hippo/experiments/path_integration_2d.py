@@ -303,9 +303,13 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
         maps = rate_maps_2d(wake_mec, wake_positions, env, config.maps.bin_size)
         information = spatial_information(np.clip(maps.maps, 0.0, None), maps.occupancy)
         scores = np.array([gridness(m) for m in maps.maps])
+        scored = scores[np.isfinite(scores)]
+        if not len(scored):
+            run_dir.warn("spatial.gridness_median and gridness_90th_percentile not measured: no MEC cell's rate map "
+                         "has an autocorrelogram to score (a longer maps.duration visits more of the world)")
         metrics["spatial"] = {"information_bits_median": float(np.nanmedian(information)),
-                              "gridness_median": float(np.nanmedian(scores)),
-                              "gridness_90th_percentile": float(np.nanpercentile(scores, 90)),
+                              "gridness_median": float(np.median(scored)) if len(scored) else float("nan"),
+                              "gridness_90th_percentile": float(np.percentile(scored, 90)) if len(scored) else float("nan"),
                               "fraction_gridness_above_0.3": float(np.mean(scores > 0.3)),
                               "peak_rate_median": float(np.nanmedian(np.nanmax(maps.maps, axis=(1, 2))))}
         arrays.update({"rate_maps": maps.maps, "occupancy": maps.occupancy, "spatial_information": information,
