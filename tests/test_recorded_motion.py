@@ -228,3 +228,20 @@ def test_a_recording_with_a_gap_stops_the_run_before_any_work(tmp_path, preset):
     np.savez(source, t=t, pos=np.column_stack([0.5 + 0.3 * np.cos(t), 0.5 + 0.3 * np.sin(t)]))
     with pytest.raises(ConfigError, match=rf"{source}: motion.recording.max_gap: a gap of 2.02 s between samples 99 and 100"):
         resolve(preset, ["motion.kind=recorded", f"motion.recording.source={source}"])
+
+
+def test_a_span_plays_only_its_stretch_of_the_recording_and_a_span_past_the_end_is_refused(tmp_path):
+    t = 3.0 + np.arange(401) * DT  # 10 s along a line from x = 0.1 to 0.9 m at 0.08 m/s
+    pos = np.column_stack([0.1 + 0.08 * (t - 3.0), np.full(len(t), 0.5)])
+    source = _write_npz(tmp_path / "line.npz", t, pos)
+    box = load_environment("box-1m")
+    late = load_recorded_path(box, RecordingConfig(source=source, span=(6.0, 10.0)), DT)
+    assert len(late.positions) == 161  # 4 s of 25-ms steps, both ends kept
+    np.testing.assert_allclose(late.positions[[0, -1], 0], [0.1 + 0.08 * 6.0, 0.9], atol=1e-12)
+    early = load_recorded_path(box, RecordingConfig(source=source, span=(0.0, 6.0)), DT)
+    assert early.positions[:, 0].max() <= 0.1 + 0.08 * 6.0 + 1e-12
+    with pytest.raises(ConfigError, match=r"span.*ends 11 s after the first sample of a 10-s recording"):
+        load_recorded_path(box, RecordingConfig(source=source, span=(6.0, 11.0)), DT)
+    for span in ((6.0,), (6.0, 6.0), (-1.0, 2.0)):
+        with pytest.raises(ConfigError, match="span"):
+            RecordingConfig(source=source, span=span)

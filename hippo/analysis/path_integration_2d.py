@@ -32,7 +32,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hippo.analysis.velocity_gain import linear_fit
+from hippo.analysis.velocity_gain import GainCurve, empirical_weights, linear_fit, speed_weighted_gain_error
 from hippo.errors import HippoError
 from hippo.world.gridworld import Gridworld
 
@@ -105,6 +105,25 @@ class DirectionalGains:
         return {"gain_along_mean": float(np.mean(self.along)), "gain_across_mean": float(np.mean(self.across)),
                 "abs_gain_error_mean": float(np.mean(np.abs(self.along - 1.0))),
                 "gain_along_by_direction_deg": per_direction, "r_squared_median": float(np.median(self.r_squared))}
+
+    def speed_weighted(self, speed_samples: np.ndarray) -> dict:
+        """Per probed direction, the 1-D gain curve's summary of its gains along: the speed-weighted
+        ``Σ_s w_s·|gain_s − 1|`` and ``Σ_s w_s·R²_s`` over the probed speeds ``s``, with ``w_s`` the
+        fraction of ``speed_samples`` (m/s, e.g. the training path's speeds) nearest ``s``
+        (:func:`~hippo.analysis.velocity_gain.empirical_weights`); and the worst direction of each."""
+        errors, r_squared = {}, {}
+        directions = np.round(self.directions_deg, 6)
+        for d in np.unique(directions):
+            probes = np.nonzero(np.isclose(directions, d))[0]
+            probes = probes[np.argsort(self.speeds[probes], kind="stable")]
+            curve = GainCurve(self.speeds[probes], self.along[probes] * self.speeds[probes], self.along[probes],
+                              self.r_squared[probes])
+            weights = empirical_weights(curve, speed_samples)
+            errors[f"{d:g}"] = speed_weighted_gain_error(curve, weights)
+            r_squared[f"{d:g}"] = float(np.sum(weights * curve.r_squared))
+        return {"gain_error_speed_weighted_by_direction_deg": errors, "gain_error_speed_weighted_max": max(errors.values()),
+                "r_squared_speed_weighted_by_direction_deg": r_squared,
+                "r_squared_speed_weighted_min": min(r_squared.values())}
 
 
 def directional_gains(commanded: np.ndarray, measured: np.ndarray, r_squared: np.ndarray | None = None) -> DirectionalGains:

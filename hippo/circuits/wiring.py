@@ -69,36 +69,73 @@ class PathIntegratorProjections:
     mec_apical_conjunctive: ProjectionConfig = ProjectionConfig(w_init=0.2)
 
 
-#: Names of the velocity directions, in the order of the velocity cells (see ``VelocityCells``).
+#: Names of the axis directions, in the order of the velocity cells (see ``VelocityCells``).
 DIRECTIONS = ("+x", "-x", "+y", "-y")
 
 
-def conjunctive_blocks(n_mec: int, n_velocity: int) -> dict[str, slice]:
-    """The conjunctive layer's block layout: direction (``"+x"``, ``"-x"``, ``"+y"``, ``"-y"``) →
-    the slice of conjunctive cells pairing every MEC cell with that direction's velocity cell.
+def preferred_directions(dim: int, n_directions: int = 0) -> np.ndarray:
+    """Unit vectors ``e_d`` ``(n, dim)`` of the conjunctive blocks, in opposite pairs ``e_0, −e_0, e_1, −e_1, …``.
 
-    Conjunctive cell ``block.start + j`` pairs MEC cell ``j``; so ``w[:, blocks["+x"]]`` of
-    the ``mec.apical<-conjunctive`` weights is the ``(n_mec, n_mec)`` map from MEC cells
-    moving in +x.
+    ``n_directions = 0`` puts them on the world's axes, in the order of the velocity cells:
+    ``+x, −x`` on a track, ``+x, −x, +y, −y`` in 2-D. In 2-D an even ``n_directions ≥ 4``
+    spaces them ``360°/n`` apart from +x (4 gives the axes again, 6 a hexagon).
+
+    Raises:
+        ValueError: ``n_directions`` is not 0, or not even and ≥ 4 in 2-D.
     """
-    return {DIRECTIONS[d]: slice(d * n_mec, (d + 1) * n_mec) for d in range(n_velocity)}
+    if n_directions == 0:
+        return np.vstack([sign * np.eye(dim)[axis] for axis in range(dim) for sign in (1.0, -1.0)]) + 0.0
+    if dim != 2 or n_directions < 4 or n_directions % 2:
+        raise ValueError(f"{n_directions} preferred directions in {dim}-D: 0 (the axes), or an even number >= 4 in 2-D")
+    angles = np.pi * np.arange(n_directions // 2) / (n_directions // 2)
+    axes = np.column_stack([np.cos(angles), np.sin(angles)])
+    return np.vstack([sign * axis for axis in axes for sign in (1.0, -1.0)]) + 0.0
+
+
+def direction_names(directions: np.ndarray) -> tuple[str, ...]:
+    """``"+x"``, ``"-x"``, ``"+y"``, ``"-y"`` for directions along the axes, otherwise the angle from +x
+    (``"60°"``)."""
+    def name(e: np.ndarray) -> str:
+        for axis, letter in enumerate("xy"[:len(e)]):
+            if np.isclose(abs(e[axis]), 1.0):
+                return ("+" if e[axis] > 0 else "-") + letter
+        return f"{np.degrees(np.arctan2(e[1], e[0])) % 360:.0f}°"
+    return tuple(name(e) for e in directions)
+
+
+def conjunctive_blocks(n_mec: int, directions: int | np.ndarray) -> dict[str, slice]:
+    """The conjunctive layer's block layout: direction name (:func:`direction_names`) → the slice of
+    conjunctive cells pairing every MEC cell with that direction.
+
+    ``directions`` is the ``(n, dim)`` array of :func:`preferred_directions`, or the number of
+    velocity cells for the axes (2 on a track, 4 in 2-D). Conjunctive cell ``block.start + j``
+    pairs MEC cell ``j``; so ``w[:, blocks["+x"]]`` of the ``mec.apical<-conjunctive`` weights is
+    the ``(n_mec, n_mec)`` map from MEC cells moving in +x.
+    """
+    if isinstance(directions, (int, np.integer)):
+        directions = preferred_directions(int(directions) // 2)
+    return {name: slice(d * n_mec, (d + 1) * n_mec) for d, name in enumerate(direction_names(directions))}
 
 
 def path_integrator_network(n_features: int, n_mec: int, n_velocity: int, hpc: PyramidalConfig, mec: PyramidalConfig,
                             conjunctive_threshold: float, projections: PathIntegratorProjections,
                             rng: np.random.Generator, velocity_input: bool = True,
-                            modulation: Literal["additive", "multiplicative"] = "additive") -> Network:
+                            modulation: Literal["additive", "multiplicative"] = "additive",
+                            n_directions: int = 0) -> Network:
     """The path-integration circuit (DESIGN §2, experiment B).
 
     Features → HPC basal (identity, fixed); HPC apical ← MEC; MEC basal ← HPC; MEC apical
-    ← MEC and ← conjunctive cells. There are ``n_velocity`` velocity cells (pairs of
-    +/− cells per dimension) and ``n_velocity · n_mec`` conjunctive cells: block ``d``
-    pairs MEC cell ``j`` with velocity cell ``d`` (``W_m = [I; I; …]``, fixed), as
+    ← MEC and ← conjunctive cells. There are ``n_velocity`` velocity cells (``k·[v_i]₊`` and
+    ``k·[−v_i]₊`` per dimension ``i``) and one block of ``n_mec`` conjunctive cells per
+    preferred direction ``e_d`` (:func:`preferred_directions` of ``n_directions``): block ``d``
+    pairs MEC cell ``j`` (``W_m = [I; I; …]``, fixed) with the velocity along ``e_d``, ``k·v·e_d``
+    (the velocity cells weighted ``±e_d``, fixed), as
 
-    - ``modulation = "additive"``: ``relu(v_d − v_opposite + MEC_j − threshold)``;
-    - ``modulation = "multiplicative"``: ``relu(MEC_j − threshold) · [1 + v_d − v_opposite]₊``
+    - ``modulation = "additive"``: ``relu(k·v·e_d + MEC_j − threshold)``;
+    - ``modulation = "multiplicative"``: ``relu(MEC_j − threshold) · [1 + k·v·e_d]₊``
       (a multiplicative layer: MEC into its ``input``, velocity into its ``gain``).
 
+    On the axes (``n_directions = 0``) ``k·v·e_d`` is ``v_d − v_opposite`` of the velocity cells.
     With ``velocity_input`` false the velocity weights are zero (the no-velocity control).
     """
     features = Layer("features", n_features, "input")
@@ -106,22 +143,21 @@ def path_integrator_network(n_features: int, n_mec: int, n_velocity: int, hpc: P
     hpc_layer = hpc.layer("hpc", n_features)
     mec_layer = mec.layer("mec", n_mec)
     threshold = Activation("relu", threshold=conjunctive_threshold)
+    directions = preferred_directions(n_velocity // 2, n_directions)
+    n_blocks = len(directions)
     if modulation == "multiplicative":
-        conjunctive = Layer("conjunctive", n_velocity * n_mec, "multiplicative", threshold,
+        conjunctive = Layer("conjunctive", n_blocks * n_mec, "multiplicative", threshold,
                             modulation=Activation("relu", threshold=-1.0))
         velocity_compartment = "gain"
     else:
-        conjunctive = Layer("conjunctive", n_velocity * n_mec, "feedforward", threshold)
+        conjunctive = Layer("conjunctive", n_blocks * n_mec, "feedforward", threshold)
         velocity_compartment = "input"
     fixed = ProjectionConfig(plastic=False)
-    w_velocity = np.zeros((n_velocity * n_mec, n_velocity))
-    for d, block in enumerate(conjunctive_blocks(n_mec, n_velocity).values()):
-        opposite = d + 1 if d % 2 == 0 else d - 1
-        w_velocity[block, d] = 1.0
-        w_velocity[block, opposite] = -1.0
+    along = np.column_stack([sign * directions[:, axis] for axis in range(directions.shape[1]) for sign in (1.0, -1.0)])
+    w_velocity = np.repeat(along, n_mec, axis=0) + 0.0
     if not velocity_input:
         w_velocity[:] = 0.0
-    w_mec = np.vstack([np.eye(n_mec)] * n_velocity)
+    w_mec = np.vstack([np.eye(n_mec)] * n_blocks)
     return Network(
         (features, velocity, hpc_layer, mec_layer, conjunctive),
         (

@@ -14,6 +14,9 @@ A recording is read from
 :func:`load_recorded_path` turns it into a :class:`RecordedPath` on the network's time
 grid:
 
+0. **Span.** ``span = (start, stop)`` keeps the samples from ``start`` to ``stop`` seconds
+   after the first one (e.g. a training part and a held-out part of one recording); empty
+   keeps them all.
 1. **Gaps.** Two consecutive samples more than ``max_gap`` seconds apart are a gap: the
    recording is refused, naming the file, the sample and its time. Between samples the
    path is interpolated linearly, onto times ``t₀ + k·dt`` up to the last sample.
@@ -77,6 +80,8 @@ class RecordingConfig:
         repeat: ``"mirror"`` (forward, backward, forward, …) or ``"loop"`` (restart, with a
             jump) when more steps are read than the recording holds.
         axis: the coordinate of a 2-D recording that drives a 1-D track.
+        span: ``(start, stop)`` seconds after the recording's first sample that the path plays;
+            empty: the whole recording.
     """
 
     source: str = field(default="", metadata=names_file())
@@ -84,6 +89,12 @@ class RecordingConfig:
     margin: float = field(default=0.0, metadata=bounds(min=0.0))
     repeat: Literal["mirror", "loop"] = "mirror"
     axis: Literal["x", "y"] = "x"
+    span: tuple[float, ...] = ()
+
+    def __post_init__(self):
+        if self.span and not (len(self.span) == 2 and 0.0 <= self.span[0] < self.span[1]):
+            raise ConfigError("", f"{KEY}.span", f"{list(self.span)} is not a stretch of the recording",
+                              "[] (all of it) or [start, stop] seconds with 0 <= start < stop")
 
 
 def dataset_path(name: str) -> Path:
@@ -304,6 +315,13 @@ def load_recorded_path(env: Gridworld, config: RecordingConfig, dt: float) -> Re
         ConfigError: naming the file, the key and the sample (for gaps and positions outside the world).
     """
     t, pos, label = read_recording(config.source)
+    if config.span:
+        start, stop = config.span
+        if stop > t[-1] - t[0]:
+            raise ConfigError(label, f"{KEY}.span", f"ends {stop:g} s after the first sample of a {t[-1] - t[0]:g}-s "
+                              "recording", f"stop <= {t[-1] - t[0]:g} s")
+        kept = (t >= t[0] + start) & (t <= t[0] + stop)
+        t, pos = t[kept], pos[kept]
     pos = fit_to_world(env, t, pos, config, label)
     if env.periodic:  # interpolate the unwrapped path, so that a step across the join is not a jump
         pos = pos[0] + np.concatenate([np.zeros((1, env.dim)), np.cumsum(env.displacement(pos[1:], pos[:-1]), axis=0)])
