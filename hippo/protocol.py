@@ -44,9 +44,11 @@ class Phase:
         silenced: input layers given zero rates (e.g. ``("velocity",)`` for the drift
             test, ``("features",)`` for generation without senses).
         noise: compartment noise on.
-        record: signals to record (see ``RateEngine.run``).
+        record: signals to record (see :meth:`hippo.circuits.engine.EngineBase.run`).
         record_every: record every this many steps.
-        spike_times: layers whose every spike is kept (spiking engine only).
+        spike_times: layers whose every spike is kept (spiking engines; none on the rate engine).
+        record_weights: projections whose weights are recorded with the signals
+            (``Recording.weights``; chunks then end at every record).
         start: local step of ``stream`` to start at; ``None`` continues at its cursor.
         label: progress-bar label; ``None`` shows no bar.
     """
@@ -63,8 +65,30 @@ class Phase:
     record: tuple[str, ...] = ()
     record_every: int = 1
     spike_times: tuple[str, ...] = ()
+    record_weights: tuple[str, ...] = ()
     start: int | None = None
     label: str | None = None
+
+
+@dataclass
+class InputArrays:
+    """A stream of given input rates, for circuits fed from arrays rather than a world.
+
+    Attributes:
+        arrays: input layer → ``(n_steps, n)`` rates, one row per network step.
+        cursor: the next local step a phase reads when it does not say where to start.
+    """
+
+    arrays: dict[str, np.ndarray]
+    cursor: int = 0
+
+    def inputs(self, start: int, stop: int) -> dict[str, np.ndarray]:
+        """Rates of local steps ``start:stop``."""
+        return {name: rates[start:stop] for name, rates in self.arrays.items()}
+
+    def input_sizes(self) -> dict[str, int]:
+        """Input layer → units."""
+        return {name: rates.shape[1] for name, rates in self.arrays.items()}
 
 
 @dataclass
@@ -95,7 +119,8 @@ def check_phases(engine, phases: list[Phase]) -> None:
 
     Raises:
         HippoError: repeated phase names, a negative duration, an unknown frozen
-            projection, a silenced input the stream does not give, or ``record_every`` < 1.
+            projection (frozen or with recorded weights), a silenced input the stream does not
+            give, or ``record_every`` < 1.
     """
     seen = set()
     projections = {p.name for p in engine.network.projections}
@@ -111,6 +136,10 @@ def check_phases(engine, phases: list[Phase]) -> None:
         unknown = sorted(set(phase.frozen) - projections)
         if unknown:
             raise HippoError(f"{where}: cannot freeze unknown projection {unknown[0]!r}; allowed: {', '.join(sorted(projections))}")
+        unknown = sorted(set(phase.record_weights) - projections)
+        if unknown:
+            raise HippoError(f"{where}: cannot record the weights of unknown projection {unknown[0]!r}; "
+                             f"allowed: {', '.join(sorted(projections))}")
         given = phase.stream.input_sizes()
         missing = sorted(set(phase.silenced) - set(given))
         if missing:
@@ -139,7 +168,6 @@ def _run_phase(engine, phase: Phase, progress: bool) -> PhaseRecord:
     n_steps = int(round(phase.duration / engine.dt))
     inputs = _input_function(phase, engine_start, local_start)
     segments = phase.schedule.segment_steps(n_steps) if phase.schedule is not None else [(None, n_steps)]
-    extra = {"spike_times": phase.spike_times} if phase.spike_times else {}
     plastic = [p.name for p in engine.network.projections if p.plastic and p.name in phase.frozen]
     for name in plastic:
         engine.set_learning(name, False)
@@ -158,7 +186,8 @@ def _run_phase(engine, phase: Phase, progress: bool) -> PhaseRecord:
             try:
                 part = engine.run(steps * engine.dt, inputs, phase.theta, learn=phase.learn, noise=phase.noise,
                                   record=phase.record, record_every=phase.record_every,
-                                  progress=lambda d, losses: bar.update(offset + d, **losses), **extra)
+                                  progress=lambda d, losses: bar.update(offset + d, **losses),
+                                  spike_times=phase.spike_times, record_weights=phase.record_weights)
             except DivergenceError as error:
                 error.recording = local(Recording.concatenate(parts + [error.recording]) if parts else error.recording)
                 raise

@@ -6,7 +6,7 @@ import pytest
 from hippo.circuits.rate import RateEngine
 from hippo.circuits.spec import Plasticity
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine
-from hippo.circuits.state import load_state, save_state
+from hippo.circuits.state import ForeignStateWarning, load_state, save_state
 from hippo.errors import HippoError
 from hippo.theta import ThetaConfig
 from test_bayesian_mechanics_circuit import student_network
@@ -142,3 +142,86 @@ def test_spiking_state_continues_exactly_as_without_interruption():
         assert np.array_equal(engine.weight(name.name), fresh.weight(name.name))
     with pytest.raises(HippoError, match="theta_history"):
         fresh.set_state({k: v for k, v in engine.get_state().items() if k != "theta_history"})
+
+
+def test_a_spiking_copy_runs_independently_and_continues_as_the_original():
+    network, inputs = _autoencoder(1)
+    engine = SpikingEngine(network, DT, seed=4, config=SpikingConfig(target="numpy"))
+    engine.run(0.5, inputs, THETA)
+    engine.scale_learning_rates(0.5)
+    engine.set_learning("mec.apical<-mec", False)
+    twin = engine.copy()
+    assert twin.get_state()["learning_rate_factor"] == 0.5 and not twin.projections["mec.apical<-mec"].enabled
+    record = ("hpc", "mec.basal")
+    a = engine.run(0.5, inputs, THETA, record=record)
+    b = twin.run(0.5, inputs, THETA, record=record)
+    for name in record:
+        assert np.array_equal(a.signals[name], b.signals[name])
+    twin.set_learning("mec.apical<-mec", True)
+    twin.scale_learning_rates(3.0)
+    twin.run(0.5, inputs, THETA)
+    assert engine.projections["mec.apical<-mec"].enabled is False and engine.get_state()["learning_rate_factor"] == 0.5
+    assert not np.array_equal(twin.weight("mec.apical<-mec"), engine.weight("mec.apical<-mec"))
+
+
+def test_weights_have_one_shape_on_every_engine():
+    network, _ = _autoencoder(2)
+    rate = RateEngine(network, DT).get_state()
+    spiking = SpikingEngine(network, DT, config=SpikingConfig(target="numpy")).get_state()
+    weights = sorted(key for key in rate if key.startswith("weight:"))
+    assert weights == sorted(key for key in spiking if key.startswith("weight:")) and weights
+    for key in weights:
+        assert rate[key].shape == spiking[key].shape == network.projection(key[len("weight:"):]).weights.shape
+        assert np.array_equal(rate[key], spiking[key])
+    assert not any(key.startswith("neuron:") and ":bias_" in key for key in spiking)  # biases are the weights' last column
+
+
+def test_a_rate_trained_weight_is_bit_identical_after_a_round_trip_through_the_spiking_engine():
+    """Exact from the rate engine in single precision: float32 → the spiking engine's float64 → float32 is the identity."""
+    network, inputs = _autoencoder(3)
+    trained = RateEngine(network, DT, seed=1, precision="float32")
+    trained.run(5.0, inputs, THETA)
+    state = trained.get_state()
+    spiking = SpikingEngine(network, DT, config=SpikingConfig(target="numpy"))
+    with pytest.warns(ForeignStateWarning, match="rate engine loaded into the spiking engine.*reset to rest: .*neuron:"):
+        spiking.set_state(state)
+    back = RateEngine(network, DT, seed=7, precision="float32")
+    with pytest.warns(ForeignStateWarning, match="spiking engine loaded into the rate engine"):
+        back.set_state(spiking.get_state())
+    for name, weights in trained.all_weights().items():
+        assert np.array_equal(back.weight(name), weights) and back.weight(name).dtype == np.float32, name
+    assert back.step_count == trained.step_count and back.get_state()["rng"] == state["rng"]
+    assert not np.any(back.get_state()["rate"])  # the rest starts at rest
+
+
+def test_a_spiking_trained_weight_is_bit_identical_after_a_round_trip_through_the_rate_engine():
+    """Exact through the rate engine in double precision (single precision would round the spiking weights)."""
+    network, inputs = _autoencoder(4)
+    trained = SpikingEngine(network, DT, seed=2, config=SpikingConfig(target="numpy"))
+    trained.scale_learning_rates(2.0)
+    trained.run(1.0, inputs, THETA)
+    rate = RateEngine(network, DT, precision="float64")
+    with pytest.warns(ForeignStateWarning):
+        rate.set_state(trained.get_state())
+    back = SpikingEngine(network, DT, seed=5, config=SpikingConfig(target="numpy"))
+    with pytest.warns(ForeignStateWarning):
+        back.set_state(rate.get_state())
+    for name, weights in trained.all_weights().items():
+        assert np.array_equal(back.weight(name), weights), name
+    assert back.get_state()["learning_rate_factor"] == 2.0 and back.step_count == trained.step_count
+
+
+def test_a_state_of_another_network_shape_is_refused_across_engines():
+    network, _ = _autoencoder(5)
+    other, _ = _autoencoder(5, n_mec=4)
+    spiking = SpikingEngine(network, DT, config=SpikingConfig(target="numpy"))
+    before = spiking.get_state()
+    with pytest.raises(HippoError, match=r"'weight:hpc.apical<-mec' has shape \(12, 4\), expected \(12, 3\)"):
+        spiking.set_state(RateEngine(other, DT).get_state())
+    fixed = next(p for p in network.projections if not p.plastic and np.any(p.weights == 0))
+    state = RateEngine(network, DT).get_state()
+    state[f"weight:{fixed.name}"] = np.ones_like(state[f"weight:{fixed.name}"])
+    with pytest.raises(HippoError, match=f"'weight:{fixed.name}' has nonzero weights where the spiking network has no synapse"):
+        spiking.set_state(state)
+    for key, value in spiking.get_state().items():
+        assert np.array_equal(value, before[key], equal_nan=value.dtype.kind == "f"), key  # a rejected state changes nothing

@@ -64,6 +64,18 @@ def test_frozen_projections_do_not_learn_and_learn_again_afterwards():
     assert not np.array_equal(engine.weight("mec.apical<-mec"), after["mec.apical<-mec"])
 
 
+@pytest.mark.parametrize("engine", ["rate", "spiking"])
+def test_a_phase_records_weights_after_each_record_on_every_engine(engine):
+    setup = build(replace(TINY, engine=engine, spiking=replace(TINY.spiking, target="numpy"), velocity_coding="push-pull",
+                          conjunctive_threshold=0.5))
+    name = "mec.basal<-hpc"
+    record = run_phases(setup.engine, [Phase("train", 1.0, setup.stream, ThetaConfig(), learn=True, record=("mec",),
+                                             record_every=8, record_weights=(name,))])["train"].recording
+    weights = record.weights[name]
+    assert weights.shape == (len(record.t),) + setup.engine.weight(name).shape == (5, 10, 13)
+    assert np.array_equal(weights[-1], setup.engine.weight(name)) and not np.array_equal(weights[0], weights[-1])
+
+
 def test_a_schedule_splits_the_phase_and_leaves_the_last_rate():
     """A constant schedule is the same as none; an annealed one records the same steps, learns less."""
     runs = {}
@@ -82,6 +94,7 @@ def test_a_schedule_splits_the_phase_and_leaves_the_last_rate():
 
 @pytest.mark.parametrize("phase, message", [
     (dict(frozen=("mec.apical<-nowhere",)), "cannot freeze unknown projection"),
+    (dict(record_weights=("mec.apical<-nowhere",)), "cannot record the weights of unknown projection"),
     (dict(silenced=("smell",)), "cannot silence 'smell'"),
     (dict(record_every=0), "record_every 0"),
     (dict(duration=-1.0), "duration -1.0"),

@@ -108,7 +108,7 @@ def test_rule_constants_are_the_rate_rule_parameters():
     constants = rule_constants(plasticity, DT)
     eta, l1, l2, decay = parameter_row(plasticity, DT)
     assert constants == {"decay": decay, "eta": eta, "l1": l1, "l2": l2}
-    with pytest.raises(ValueError, match="no translation of the 'bayesian-mechanics' rule"):
+    with pytest.raises(ValueError, match="projection 'pyr.apical<-ctx': no spiking translation of the 'bayesian-mechanics' rule"):
         SpikingEngine(_neuron(apical_plastic=Plasticity(rule="bayesian-mechanics")), DT, config=FAST)
 
 
@@ -399,5 +399,5 @@ def test_the_same_seed_gives_the_same_spikes_in_every_process(tmp_path):
 def test_a_multiplicative_layer_is_refused_by_name_before_any_brian2_object_is_built():
     network = path_integrator_network(4, 3, 2, PyramidalConfig(), PyramidalConfig(), 0.0, PathIntegratorProjections(),
                                       np.random.default_rng(0), modulation="multiplicative")
-    with pytest.raises(ValueError, match="layer conjunctive: the spiking engine has no 'multiplicative' layer"):
+    with pytest.raises(ValueError, match="layer 'conjunctive': no spiking form of the 'multiplicative' layer kind"):
         SpikingEngine(network, dt=0.025)

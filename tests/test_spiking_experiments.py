@@ -5,6 +5,8 @@ import json
 import numpy as np
 import pytest
 
+import hippo.circuits.spiking  # noqa: F401  (Brian2 routes warnings to its log as it is imported: import it before pytest.warns)
+from hippo.circuits.state import ForeignStateWarning
 from hippo.experiments import path_integration, resolve, run_experiment
 from hippo.protocol import Phase, run_phases
 
@@ -65,3 +67,28 @@ def test_path_integration_builds_its_spiking_engine_with_the_configured_settings
     assert setup.engine.config == config.spiking
     record = run_phases(setup.engine, [Phase("run", 0.5, setup.stream, config.theta, record=("mec.spikes",))])["run"]
     assert record.recording.signals["mec.spikes"].shape == (20, 10)
+
+
+@pytest.mark.slow
+def test_a_run_moves_between_engines_with_from(tmp_path):
+    """A rate run tested on the spiking engine (``--from``, ``engine=spiking``, no training), and the reverse."""
+    tiny = ["duration=20", "test.n_trials=1", "test.warmup=1", "test.generative=1", "test.report_times=[1]",
+            "test.decoder_window=10", "n_mec=8", "senses.n=10", "spike_map_duration=2", "ring.drift_duration=1",
+            "velocity_coding=push-pull", "conjunctive_threshold=0.5"]
+    rate_dir, _ = _run("path-integration", tiny, tmp_path, "rate")
+    with pytest.warns(ForeignStateWarning, match="rate engine loaded into the spiking engine"):
+        run_experiment("path-integration", ["engine=spiking", "spiking.target=numpy", "duration=0"],
+                       out=tmp_path / "on-spiking", quiet=True, start_from=rate_dir)
+    on_spiking = np.load(tmp_path / "on-spiking" / "weights.npz")
+    trained = np.load(rate_dir / "weights.npz")
+    assert set(on_spiking.files) == set(trained.files)
+    for name in trained.files:  # float32 rate weights are exact in the spiking engine's float64
+        assert np.array_equal(on_spiking[name], trained[name].astype(float)), name
+    with pytest.warns(ForeignStateWarning, match="spiking engine loaded into the rate engine"):
+        run_experiment("path-integration", ["engine=rate", "duration=0"], out=tmp_path / "back", quiet=True,
+                       start_from=tmp_path / "on-spiking")
+    back = np.load(tmp_path / "back" / "weights.npz")
+    for name in trained.files:
+        assert np.array_equal(back[name], trained[name]), name
+    metrics = {name: set(json.loads((tmp_path / name / "metrics.json").read_text())) for name in ("on-spiking", "back")}
+    assert metrics["on-spiking"] == metrics["back"]

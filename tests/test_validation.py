@@ -244,3 +244,12 @@ def test_short_runs_measure_the_losses_over_separate_windows(tmp_path):
     assert 0 < window <= 60.0 / 2  # the initial and final windows do not overlap
     assert math.isfinite(metrics["loss_hpc_initial"]) and math.isfinite(metrics["loss_hpc_final"])
     assert metrics["loss_hpc_initial"] != metrics["loss_hpc_final"]
+
+
+def test_a_network_the_engine_cannot_run_is_refused_by_the_engine_before_any_work():
+    adam = ["velocity_coding=push-pull", "conjunctive_threshold=0.5", "projections.mec_apical_mec.plasticity.rule=adam"]
+    with pytest.raises(ConfigError, match=r"^--set: engine: the spiking engine cannot run this network: projection "
+                                          r"'mec.apical<-mec': no spiking translation of the 'adam' rule") as error:
+        resolve("path-integration", ["engine=spiking", *adam])
+    assert str(error.value).count("\n") == 0
+    assert resolve("path-integration", adam).config.engine == "rate"

@@ -37,6 +37,7 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from hippo.circuits.state import CLOCK_KEYS, check_state, is_portable, portable_part, state_kind, warn_foreign_state
 from hippo.errors import DivergenceError
 from hippo.theta import ThetaConfig, theta_gate
 
@@ -212,6 +213,41 @@ class EngineBase:
 
     #: Chunk length of a run without ``chunk_steps``.
     default_chunk_steps = 4000
+
+    #: The kind of state the engine saves (:func:`~hippo.circuits.state.state_kind`).
+    state_kind = "rate"
+
+    def set_state(self, state: Mapping[str, np.ndarray]) -> None:
+        """Continue from ``state`` (:meth:`get_state` of an engine of the same network).
+
+        A state saved by another kind of engine gives its portable part (weights, clock,
+        learning-rate factor; :mod:`hippo.circuits.state`); everything else starts at rest
+        (:meth:`reset_state`), and a :class:`~hippo.circuits.state.ForeignStateWarning` says so.
+
+        Raises:
+            HippoError: a key is missing or unknown, or an array has another shape than
+                this engine's (the message names the key, the expected and the found shape);
+                a rejected state changes nothing.
+        """
+        own = self.get_state()
+        if state_kind(state) == self.state_kind:
+            check_state(state, {key: np.shape(value) for key, value in own.items() if key not in CLOCK_KEYS},
+                        scalars=CLOCK_KEYS)
+        else:
+            portable = portable_part(state, own)
+            self._check_loadable(portable)
+            self.reset_state()
+            warn_foreign_state(state_kind(state), self.state_kind, [key for key in own if not is_portable(key)])
+            state = {**self.get_state(), **portable}
+        self._check_loadable(state)
+        self._load_state(state)
+
+    def _check_loadable(self, state: Mapping[str, np.ndarray]) -> None:
+        """Raise a HippoError if this engine cannot hold ``state``'s weights (checked shapes); by default it can."""
+
+    def _load_state(self, state: Mapping[str, np.ndarray]) -> None:
+        """Load a checked state (every key of :meth:`get_state`, in its shapes)."""
+        raise NotImplementedError
 
     def run(self, duration: float, inputs: InputFunction, theta: ThetaConfig, learn: bool = True, noise: bool = True,
             record: tuple[str, ...] = (), record_every: int = 1, chunk_steps: int | None = None,

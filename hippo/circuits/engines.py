@@ -1,4 +1,4 @@
-"""Choosing the engine that runs a network description."""
+"""Choosing the engine that runs a network description, and asking it what it cannot run."""
 
 from __future__ import annotations
 
@@ -25,3 +25,17 @@ def make_engine(kind: str, network: Network, dt: float, seed: int, precision: st
 
         return StandaloneSpikingEngine(network, dt, seed, spiking)
     return SpikingEngine(network, dt, seed, spiking)
+
+
+def engine_support(kind: str, network: Network) -> list[str]:
+    """What of ``network`` the ``"rate"`` or ``"spiking"`` engine cannot run, one line each (empty: all of it).
+
+    The engines' ``supports``, answered from the description alone (no Brian2 object is built).
+    """
+    if kind == "rate":
+        from hippo.circuits.rate import RateEngine
+
+        return RateEngine.supports(network)
+    from hippo.circuits.spiking_config import spiking_support
+
+    return spiking_support(network)

@@ -45,7 +45,7 @@ from hippo.circuits.activations import activate
 from hippo.circuits.compartments import ou_coefficients, ou_step, soma_potential
 from hippo.circuits.engine import EngineBase, Recording, RunOptions
 from hippo.circuits.spec import Network
-from hippo.circuits.state import CLOCK_KEYS, check_state, clock_state, restore_clock
+from hippo.circuits.state import clock_state, restore_clock
 from hippo.circuits.subnormals import flushed_subnormals
 from hippo.io import write_text
 from hippo.learning import rules
@@ -291,14 +291,7 @@ class RateEngine(EngineBase):
         state.update(clock_state(self.step_count, self.t, self.rng))
         return state
 
-    def set_state(self, state: dict[str, np.ndarray]) -> None:
-        """Continue from ``state`` (from :meth:`get_state` of an engine of the same network).
-
-        Raises:
-            HippoError: a key is missing or unknown, or an array has another shape than
-                this engine's (the message names the key, the expected and the found shape).
-        """
-        check_state(state, {key: np.shape(value) for key, value in self._state_arrays().items()}, scalars=CLOCK_KEYS)
+    def _load_state(self, state: dict[str, np.ndarray]) -> None:
         for key, target in self._state_arrays().items():
             target[...] = state[key]
         for name, synapses in self._synapses.items():  # weight() of a structured projection is a copy

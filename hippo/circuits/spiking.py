@@ -50,23 +50,24 @@ from hippo.circuits.activations import Activation
 from hippo.circuits.compartments import ou_step_code, soma_potential, soma_potential_code
 from hippo.circuits.engine import EngineBase, InputFunction, Recording, RunOptions, input_block
 from hippo.circuits.spec import Layer, Network, Projection
-from hippo.circuits.spiking_config import SpikingConfig
-from hippo.circuits.state import CLOCK_KEYS, check_state, clock_state, restore_clock
+from hippo.circuits.spiking_config import SpikingConfig, spiking_support
+from hippo.circuits.state import clock_state, restore_clock
 from hippo.circuits.subnormals import flushed_subnormals
-from hippo.errors import ConfigError
-from hippo.learning import rules, spiking_rule
+from hippo.errors import ConfigError, HippoError
+from hippo.learning import spiking_rule
 from hippo.progress import announce_compilation
 from hippo.theta import ThetaConfig, theta_gate
 
 #: Network steps per Brian2 run (the length of the input and theta tables).
 CHUNK_ROWS = 4000
 
-#: Each layer kind the spiking engine builds → its compartments (a multiplicative layer has no spiking form).
+#: Each layer kind the spiking engine builds (:data:`~hippo.circuits.spiking_config.SPIKING_LAYER_KINDS`) → its compartments.
 _LAYER_COMPARTMENTS = {"input": [], "feedforward": ["input"], "pyramidal": ["basal", "apical"]}
-SPIKING_LAYER_KINDS = tuple(_LAYER_COMPARTMENTS)
 
 #: Names of the neuron variables that carry state from step to step (learned biases included).
 _STATE_VARIABLE = re.compile(r"(I|n|E|g)_\w+|(Pb|bias)_\d+|u|xl|count|mis|k|plastic_time")
+#: State keys of the learned biases, which the state holds as the last column of ``weight:<projection>``.
+_BIAS_KEY = re.compile(r"neuron:.+:bias_\d+")
 
 
 def cache_directory(kind: str = "brian2-cython") -> Path:
@@ -165,18 +166,13 @@ class SpikingEngine(EngineBase):
 
     #: Rows of the input, θ and plasticity-gate tables: the most network steps of one Brian2 run.
     table_rows = default_chunk_steps = CHUNK_ROWS
+    state_kind = "spiking"
 
     def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
         config.check_network_step(dt)
-        for layer in network.layers:
-            if layer.kind not in SPIKING_LAYER_KINDS:
-                raise ValueError(f"layer {layer.name}: the spiking engine has no {layer.kind!r} layer (layers it "
-                                 f"builds: {', '.join(SPIKING_LAYER_KINDS)})")
-        for p in network.projections:
-            if p.plastic and rules.rule_named(p.plasticity.rule).spiking is not spiking_rule:
-                translated = [name for name, rule in rules.RULES.items() if rule.spiking is not None]
-                raise ValueError(f"projection {p.name}: the spiking engine has no translation of the {p.plasticity.rule!r} "
-                                 f"rule (rules it translates: {', '.join(translated)})")
+        missing = self.supports(network)
+        if missing:
+            raise ValueError(f"the spiking engine cannot run this network: {'; '.join(missing)}")
         self.network = network
         self.dt = float(dt)
         self.config = config
@@ -388,6 +384,7 @@ class SpikingEngine(EngineBase):
 
     def scale_learning_rates(self, factor: float) -> None:
         """Set every plastic projection's learning rate to ``factor`` × its configured value."""
+        self._learning_rate_factor = float(factor)
         for proj in self.projections.values():
             if proj.constants is None:
                 continue
@@ -422,41 +419,70 @@ class SpikingEngine(EngineBase):
                     variables[f"rule:{name}:trace"] = (proj.synapses, "P")
         return variables
 
+    def _dynamic_variables(self) -> dict[str, tuple]:
+        """:meth:`_state_variables` but the weights and learned biases (the state's ``weight:`` keys hold them)."""
+        return {key: where for key, where in self._state_variables().items()
+                if not key.startswith("weight:") and not _BIAS_KEY.fullmatch(key)}
+
     def get_state(self) -> dict[str, np.ndarray]:
         """Everything a continued run depends on, as arrays (all round-trip through ``np.savez``).
 
         Returns:
-            ``weight:<projection>`` (synaptic weights of the connected synapses),
-            ``rule:<projection>:trace`` (plasticity-induction traces),
-            ``neuron:<layer>:<variable>`` (currents, filtered spike trains, noise, error
-            integrals, counters and learned biases), ``theta_history`` (θ of the last
-            settling time), ``step_count`` (0-d int), ``t`` (0-d, seconds) and ``rng``
-            (0-d string: the engine's generator state as JSON; it seeds Brian2 every chunk).
+            ``weight:<projection>`` (:meth:`weight`: the full matrix, the bias column
+            included, zeros where no synapse exists), ``rule:<projection>:trace``
+            (plasticity-induction traces of the synapses), ``neuron:<layer>:<variable>``
+            (currents, filtered spike trains, noise, error integrals, counters),
+            ``theta_history`` (θ of the last settling time), ``learning_rate_factor``
+            (0-d, the factor of :meth:`scale_learning_rates`), ``step_count`` (0-d int),
+            ``t`` (0-d, seconds) and ``rng`` (0-d string: the engine's generator state as
+            JSON; it seeds Brian2 every chunk).
         """
         state = {key: np.array(obj.variables[name].get_value(), copy=True)
-                 for key, (obj, name) in self._state_variables().items()}
+                 for key, (obj, name) in self._dynamic_variables().items()}
+        state.update({f"weight:{name}": self.weight(name) for name in self.projections})
         state["theta_history"] = self._theta_history.copy()
+        state["learning_rate_factor"] = np.array(self._learning_rate_factor)
         state.update(clock_state(self.step_count, self.t, self.rng))
         return state
 
-    def set_state(self, state: dict[str, np.ndarray]) -> None:
-        """Continue from ``state`` (from :meth:`get_state` of an engine of the same network).
+    def _check_loadable(self, state: dict[str, np.ndarray]) -> None:
+        for name, proj in self.projections.items():
+            W = np.asarray(state[f"weight:{name}"])
+            outside = np.array(W[:, :-1] if proj.spec.bias else W, dtype=float, copy=True)
+            outside[proj.post, proj.pre] = 0.0
+            if np.any(outside != 0):
+                raise HippoError(f"engine state: 'weight:{name}' has nonzero weights where the spiking network has no "
+                                 "synapse (a fixed projection connects only its configured nonzero weights)")
 
-        Raises:
-            HippoError: a key is missing or unknown, or an array has another shape than
-                this engine's (the message names the key, the expected and the found shape).
-        """
-        variables = self._state_variables()
-        shapes = {key: np.shape(obj.variables[name].get_value()) for key, (obj, name) in variables.items()}
-        shapes["theta_history"] = self._theta_history.shape
-        check_state(state, shapes, scalars=CLOCK_KEYS)
-        for key, (obj, name) in variables.items():
+    def _load_state(self, state: dict[str, np.ndarray]) -> None:
+        for key, (obj, name) in self._dynamic_variables().items():
             obj.variables[name].set_value(np.asarray(state[key], dtype=float))
+        for name, proj in self.projections.items():
+            W = np.asarray(state[f"weight:{name}"], dtype=float)
+            if proj.synapses is not None:
+                proj.synapses.variables["w"].set_value((W[:, :-1] if proj.spec.bias else W)[proj.post, proj.pre])
+            if proj.spec.bias:
+                self.groups[proj.spec.target].variables[f"bias_{proj.key}"].set_value(W[:, -1])
         self._theta_history[:] = state["theta_history"]
+        self.scale_learning_rates(float(state["learning_rate_factor"]))
         self.step_count, self.t = restore_clock(state, self.rng)
         self._step_shift = int(round(float(self.brian_network.t_) / self.dt)) - self.step_count
 
+    def copy(self) -> "SpikingEngine":
+        """An independent engine in this engine's state: a fresh build of the same network and
+        settings, given :meth:`get_state` and the learning switches (running either leaves the other unchanged)."""
+        twin = type(self)(self.network, self.dt, 0, self.config)
+        twin.set_state(self.get_state())
+        for name, proj in self.projections.items():
+            twin.projections[name].enabled = proj.enabled
+        return twin
+
     # ------------------------------------------------------------------ run
+    @classmethod
+    def supports(cls, network: Network) -> list[str]:
+        """What of ``network`` this engine cannot run (:func:`~hippo.circuits.spiking_config.spiking_support`)."""
+        return spiking_support(network)
+
     def _chunk_length(self, chunk_steps: int, record_every: int) -> int:
         return max(1, min(chunk_steps, self.table_rows))
 

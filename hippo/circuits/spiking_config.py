@@ -1,4 +1,4 @@
-"""Settings of the spiking engine (:mod:`hippo.circuits.spiking`), importable without Brian2.
+"""Settings of the spiking engine (:mod:`hippo.circuits.spiking`) and what it can run, importable without Brian2.
 
 The spiking code: a unit of rate ``r`` (dimensionless, as in the rate engine) fires
 Poisson spikes at ``clip(rate_scale·(r + offset), 0, max_rate)`` Hz. A unit stands for a
@@ -17,6 +17,26 @@ from typing import Literal
 
 from hippo.config import bounds
 from hippo.errors import ConfigError
+from hippo.learning import rules
+
+#: The layer kinds the spiking engines build.
+SPIKING_LAYER_KINDS = ("input", "feedforward", "pyramidal")
+
+
+def spiking_support(network) -> list[str]:
+    """What of ``network`` the spiking engines cannot run, one line each (empty: all of it).
+
+    Answered from the description alone: a layer kind without a spiking form, a plastic
+    projection whose rule has no Brian2 translation.
+    """
+    missing = [f"layer {layer.name!r}: no spiking form of the {layer.kind!r} layer kind "
+               f"(kinds it builds: {', '.join(SPIKING_LAYER_KINDS)})"
+               for layer in network.layers if layer.kind not in SPIKING_LAYER_KINDS]
+    translated = [name for name, rule in rules.RULES.items() if rule.spiking is not None]
+    missing += [f"projection {p.name!r}: no spiking translation of the {p.plasticity.rule!r} rule "
+                f"(rules it translates: {', '.join(translated)})"
+                for p in network.projections if p.plastic and rules.rule_named(p.plasticity.rule).spiking is None]
+    return missing
 
 
 @dataclass(frozen=True)

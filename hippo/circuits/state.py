@@ -1,14 +1,21 @@
-"""Engine states on disk, and the check that a state fits an engine.
+"""Engine states on disk, the check that a state fits an engine, and the part every engine shares.
 
 An engine's state (``RateEngine.get_state()``, ``SpikingEngine.get_state()``) is a
 flat mapping from keys to arrays — weights, every rule's per-synapse state, rates,
 noise, the step count, the time and the noise generator's state (a 0-d JSON string) —
 so it round-trips through ``np.savez`` unchanged.
+
+Its *portable* part (:func:`is_portable`) means the same on every engine:
+``weight:<projection>``, the projection's full matrix ``(n_post, n_pre [+ 1 bias
+column])`` with zeros where no synapse exists; the clock (:data:`CLOCK_KEYS`); and the
+learning-rate factor. The rest is the engine's own (rates, rule states, neuron
+variables); :func:`state_kind` tells which kind of engine saved a state.
 """
 
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -71,6 +78,44 @@ def restore_clock(state: Mapping[str, np.ndarray], rng: np.random.Generator) -> 
     """
     rng.bit_generator.state = json.loads(str(state["rng"]))
     return int(state["step_count"]), float(state["t"])
+
+
+#: The 0-d keys every engine's state shares: the clock and the factor of ``scale_learning_rates``.
+PORTABLE_SCALARS = CLOCK_KEYS + ("learning_rate_factor",)
+
+
+
+class ForeignStateWarning(UserWarning):
+    """A state saved by another kind of engine was loaded: its portable part only, the rest reset."""
+
+
+def is_portable(key: str) -> bool:
+    """Whether a state key means the same on every engine (weights, clock, learning-rate factor)."""
+    return key.startswith("weight:") or key in PORTABLE_SCALARS
+
+
+def state_kind(state: Mapping[str, np.ndarray]) -> str:
+    """``"spiking"`` or ``"rate"``: the kind of engine that saved ``state`` (spiking states hold neuron variables)."""
+    return "spiking" if any(key.startswith("neuron:") for key in state) else "rate"
+
+
+def portable_part(state: Mapping[str, np.ndarray], own: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The portable part of ``state`` (saved by another kind of engine), checked against an engine's ``own`` state.
+
+    Raises:
+        HippoError: as :func:`check_state`: a weight is missing, unknown or of another
+            shape (a network of another shape), or a clock key is missing.
+    """
+    portable = {key: value for key, value in state.items() if is_portable(key)}
+    check_state(portable, {key: np.shape(value) for key, value in own.items() if is_portable(key) and key not in CLOCK_KEYS},
+                scalars=CLOCK_KEYS)
+    return portable
+
+
+def warn_foreign_state(saved_by: str, loaded_into: str, reset: list[str]) -> None:
+    """Say that a state of the ``saved_by`` engine was loaded into the ``loaded_into`` engine, ``reset`` keys at rest."""
+    warnings.warn(f"engine state of the {saved_by} engine loaded into the {loaded_into} engine: its weights, clock and "
+                  f"learning-rate factor; reset to rest: {', '.join(reset)}", ForeignStateWarning, stacklevel=3)
 
 
 def check_state(state: Mapping[str, np.ndarray], shapes: Mapping[str, tuple], scalars: tuple[str, ...] = ()) -> None:

@@ -62,7 +62,9 @@ def resolve(name_or_file: str, overrides: list[str] = (), seed: int | None = Non
 
     Everything a run needs is checked here, before any work: keys, types, ranges and
     finite numbers, then the experiment module's optional ``validate(config)`` hook
-    (files it names, values that leave nothing to record or measure, memory). Relative
+    (files it names, values that leave nothing to record or measure, memory), then, for an
+    experiment with a circuit (its ``circuit(config)`` hook: the engine's config key, the
+    engine kind and the network), the engine's ``supports``. Relative
     paths in a TOML file are read against that file's folder and those given with
     ``--set`` against the current folder; the config holds them absolute, so its
     written ``config.toml`` runs from anywhere.
@@ -99,9 +101,21 @@ def resolve(name_or_file: str, overrides: list[str] = (), seed: int | None = Non
             raise ConfigError("", "seed", f"value {config.seed} out of range", ">= 0")
         if hasattr(module, "validate"):
             module.validate(config)
+        if hasattr(module, "circuit"):
+            _check_engine(*module.circuit(config))
     except ConfigError as error:
         raise (error if error.source else error.located(origin(error.key))) from None
     return Resolved(module, config, source)
+
+
+def _check_engine(key: str, kind: str, network) -> None:
+    """Refuse a network the engine ``kind`` (the value of config key ``key``) cannot run, naming what it lacks."""
+    from hippo.circuits.engines import engine_support
+
+    missing = engine_support(kind, network)
+    if missing:
+        raise ConfigError("", key, f"the {kind} engine cannot run this network: {'; '.join(missing)}",
+                          "an engine that runs every layer and rule of the network")
 
 
 def _origins(source: str, override_keys: list[str], seed_given: bool):

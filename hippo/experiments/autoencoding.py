@@ -33,7 +33,7 @@ from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.statistics import autocorrelation, decorrelation_time
 from hippo.circuits.engines import make_engine
 from hippo.circuits.engine import Recording
-from hippo.circuits.spec import Noise, Plasticity, ProjectionConfig
+from hippo.circuits.spec import Network, Noise, Plasticity, ProjectionConfig
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import AutoencoderProjections, PyramidalConfig, autoencoder_network
 from hippo.config import bounds
@@ -109,6 +109,19 @@ def _generate(engine, phases: list[Phase], sizes: dict) -> tuple[dict[str, Recor
         return recordings, True
 
 
+def _stream_and_network(config: Config) -> tuple[Stream, Network]:
+    """The latent stream of ``config`` and the autoencoder of its features."""
+    stream = Stream.build(None, config.dt, config.senses, None, [config.seed, STREAM_KEY])
+    return stream, autoencoder_network(stream.n_features, config.n_mec, config.hpc, config.mec, config.projections,
+                                       np.random.default_rng([config.seed, NETWORK_KEY]))
+
+
+def circuit(config: Config) -> tuple[str, str, Network]:
+    """The config key naming the engine, the engine kind and the network a run of ``config`` builds
+    (for :func:`hippo.experiments.resolve`, which asks the engine before any work)."""
+    return "engine", config.engine, _stream_and_network(config)[1]
+
+
 def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path | None = None) -> dict:
     """Run experiment A and return its metrics (see the module docstring for the protocol).
 
@@ -124,9 +137,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     if config.duration == 0 and start_from is None:
         raise ConfigError("--set", "duration", "0 s of training leaves nothing to test",
                           "> 0 s, or 0 with --from RUN_DIR (test a saved run's network)")
-    stream = Stream.build(None, config.dt, config.senses, None, [config.seed, STREAM_KEY])
-    network = autoencoder_network(stream.n_features, config.n_mec, config.hpc, config.mec, config.projections,
-                                  np.random.default_rng([config.seed, NETWORK_KEY]))
+    stream, network = _stream_and_network(config)
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, spiking=config.spiking)
     sizes = {name: (stream.n_features if name.startswith("hpc") else config.n_mec) for name in SHOWN}
     senses_cut = ("features",)

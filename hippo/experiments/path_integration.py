@@ -39,7 +39,7 @@ from hippo.analysis.topology import persistent_homology
 from hippo.analysis.velocity_gain import empirical_weights, gain_curve_summary, gaussian_weights
 from hippo.circuits.activations import Activation
 from hippo.circuits.engines import make_engine
-from hippo.circuits.spec import Noise
+from hippo.circuits.spec import Network, Noise
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import (
     PathIntegratorProjections,
@@ -163,7 +163,6 @@ STATE_SETTINGS = {
     "conjunctive_threshold": "the saved network learned with those conjunctive cells",
     "velocity_gain": "the saved network learned with those conjunctive cells",
     "velocity_slope": "the saved network learned with those conjunctive cells",
-    "engine": "the saved state is that engine's",
     "precision": "the saved state is in that precision",
     "dt": "the saved stream position counts steps of dt",
 }
@@ -218,17 +217,32 @@ def velocity_scale(config: Config) -> float:
     return (abs(config.motion.speed_mean) + config.motion.speed_std) / config.velocity_gain
 
 
+def _network(config: Config, stream: Stream) -> Network:
+    """The circuit of ``config`` for the place code and velocity cells of ``stream``."""
+    return path_integrator_network(stream.n_features, config.n_mec, stream.velocity_cells.n, config.hpc, config.mec,
+                                   config.conjunctive_threshold, config.projections,
+                                   np.random.default_rng([config.seed, NETWORK_KEY]),
+                                   velocity_input=config.control != "no-velocity",
+                                   modulation="multiplicative" if config.velocity_coding == "multiplicative"
+                                   else "additive")
+
+
+def circuit(config: Config) -> tuple[str, str, Network]:
+    """The config key naming the engine, the engine kind and the network a run of ``config`` builds
+    (for :func:`hippo.experiments.resolve`, which asks the engine before any work)."""
+    return "engine", config.engine, _network(config, _training_stream(config, load_environment(config.environment)))
+
+
+def _training_stream(config: Config, env) -> Stream:
+    return Stream.build(env, config.dt, config.senses, config.motion, [config.seed, TRAINING_KEY],
+                        velocity_scale=velocity_scale(config))
+
+
 def build(config: Config) -> Setup:
     """World, streams, network and engine of ``config`` (random draws as :data:`NETWORK_KEY` says)."""
     env = load_environment(config.environment)
-    scale = velocity_scale(config)
-    stream = Stream.build(env, config.dt, config.senses, config.motion, [config.seed, TRAINING_KEY], velocity_scale=scale)
-    network = path_integrator_network(stream.n_features, config.n_mec, stream.velocity_cells.n, config.hpc, config.mec,
-                                      config.conjunctive_threshold, config.projections,
-                                      np.random.default_rng([config.seed, NETWORK_KEY]),
-                                      velocity_input=config.control != "no-velocity",
-                                      modulation="multiplicative" if config.velocity_coding == "multiplicative"
-                                      else "additive")
+    stream = _training_stream(config, env)
+    network = _network(config, stream)
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, precision=config.precision,
                          spiking=config.spiking)
     return Setup(env, stream, stream.fresh_trajectory([config.seed, TEST_KEY]), engine)
@@ -439,9 +453,8 @@ def _ring_indices(config: Config, setup: Setup, result, order, decoder) -> dict:
 
 
 def _check_velocity_coding(config: Config) -> None:
-    """Refuse settings of another velocity coding, a push-pull or multiplicative threshold outside the
-    bump, and the multiplicative coding on the spiking engine, which has no gain-modulated layer (see
-    :class:`Config`)."""
+    """Refuse settings of another velocity coding and a push-pull or multiplicative threshold outside the
+    bump (see :class:`Config`)."""
     defaults = Config()
     coding = config.velocity_coding
     if coding in ("push-pull", "multiplicative"):
@@ -455,9 +468,6 @@ def _check_velocity_coding(config: Config) -> None:
         if config.velocity_gain != defaults.velocity_gain:
             raise ConfigError("", "velocity_gain", f"scales the 'paper' velocity coding only; {coding} cells "
                               "use velocity_slope", f"{defaults.velocity_gain:g} with velocity_coding = '{coding}'")
-        if coding == "multiplicative" and config.engine == "spiking":
-            raise ConfigError("", "velocity_coding, engine", "the spiking engine has no gain-modulated "
-                              "(multiplicative) layer", "'paper' or 'push-pull' with engine = 'spiking'")
     elif config.velocity_slope != defaults.velocity_slope:
         raise ConfigError("", "velocity_slope", "sets the 'push-pull' and 'multiplicative' velocity codings only; the paper's cells "
                           "use velocity_gain", f"{defaults.velocity_slope:g} with velocity_coding = 'paper'")

@@ -180,6 +180,12 @@ def circuit_config(config: Config) -> path_integration.Config:
     return path_integration.Config(**{name: getattr(config, name) for name in shared})
 
 
+def circuit(config: Config):
+    """The config key naming the engine, the engine kind and the network a run of ``config`` builds
+    (for :func:`hippo.experiments.resolve`, which asks the engine before any work)."""
+    return path_integration.circuit(circuit_config(config))
+
+
 def probe_paths(env, config: DirectionProbeConfig, dt: float) -> list[tuple[np.ndarray, RecordedPath]]:
     """``(commanded velocity, path)`` of every probe: still for ``warmup``, then a straight line (see
     :class:`DirectionProbeConfig`)."""

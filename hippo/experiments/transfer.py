@@ -277,6 +277,13 @@ def measure(config: Config, engine, code: Stream, env) -> Measurement:
 
 
 # ------------------------------------------------------------------------- arms
+def circuit(config: Config):
+    """The config key naming the engine, the engine kind and the network a run of ``config`` builds
+    (for :func:`hippo.experiments.resolve`, which asks the engine before any work)."""
+    key, kind, network = path_integration.circuit(replace(config.network, seed=config.seed))
+    return f"network.{key}", kind, network
+
+
 def arm_engine(config: Config, arm: str, trained, fresh):
     """The engine an arm relearns with: a copy of the ``trained`` engine (or of the
     ``fresh``, untrained one for ``scratch``) with the arm's and the move's changes."""

@@ -34,6 +34,7 @@ from hippo.circuits.spec import Layer, Network, Noise, Projection
 from hippo.config import bounds
 from hippo.inference.networks import gru_step, init_dense, init_gru
 from hippo.learning.rules import Plasticity
+from hippo.protocol import InputArrays, Phase, run_phases
 from hippo.theta import INFERENCE
 
 #: The rules told apart, and the parameters each learns with (learning rates are then scaled per run).
@@ -116,8 +117,9 @@ def record_run(rule: str, config: CircuitConfig, rng: np.random.Generator) -> di
                                           plasticity=Plasticity(rule=rule, **parameters))))
     inputs = smooth_inputs(n_steps, config.n_pre, config.dt, config.input_tau, rng)
     engine = RateEngine(network, config.dt, seed=int(rng.integers(2 ** 31)))
-    recording = engine.run(n_steps * config.dt, lambda a, b: {"x": inputs[a:b]}, INFERENCE,
-                           record=("x", "p", "p.apical"), record_weights=(PROJECTION,))
+    phase = Phase("learning", n_steps * config.dt, InputArrays({"x": inputs}), INFERENCE, learn=True,
+                  record=("x", "p", "p.apical"), record_weights=(PROJECTION,))
+    recording = run_phases(engine, [phase])[phase.name].recording
     pre = np.concatenate([recording.signals["x"], np.ones((n_steps, 1))], axis=1)
     return {"pre": pre, "error": recording.signals["p"] - recording.signals["p.apical"],
             "W": np.concatenate([W0[None], recording.weights[PROJECTION]])}
