@@ -205,3 +205,36 @@ def test_the_stationary_baseline_is_the_mean_distance_from_the_position_at_the_s
     true = np.array([[[0.1, 0.1], [0.2, 0.2], [0.5, 0.6], [0.2, 0.2]],
                      [[0.9, 0.9], [0.8, 0.8], [0.8, 0.5], [0.8, 0.9]]])
     np.testing.assert_allclose(stationary_error(t, true, box), [np.sqrt(0.02), 0.0, 0.4, 0.05])
+
+
+def test_speed_weighted_gain_error_per_direction_weights_each_probed_speed_by_the_speeds_nearest_it():
+    # +x probed at 0.1 and 0.3 m/s with gains 0.8 and 1.1, +y with 1.0 and 0.9; a quarter of the speeds lie
+    # nearest 0.1 m/s, three quarters nearest 0.3 m/s
+    commanded = np.array([[0.1, 0.0], [0.3, 0.0], [0.0, 0.1], [0.0, 0.3]])
+    gains = directional_gains(commanded, commanded * np.array([[0.8], [1.1], [1.0], [0.9]]),
+                              np.array([0.9, 1.0, 0.8, 1.0]))
+    summary = gains.speed_weighted(np.array([0.05, 0.25, 0.3, 0.7]))
+    assert summary["gain_error_speed_weighted_by_direction_deg"] == pytest.approx({"0": 0.25 * 0.2 + 0.75 * 0.1,
+                                                                                   "90": 0.75 * 0.1})
+    assert summary["gain_error_speed_weighted_max"] == pytest.approx(0.125)
+    assert summary["r_squared_speed_weighted_by_direction_deg"] == pytest.approx({"0": 0.975, "90": 0.95})
+    assert summary["r_squared_speed_weighted_min"] == pytest.approx(0.95)
+
+
+def test_a_test_recording_plays_its_held_out_stretch_and_the_training_never_does(tmp_path):
+    # a minute on a circle in the left half of the box, then a minute on one in the right half; the
+    # training plays the first minute, the test the second
+    t = np.arange(0.0, 120.0, 0.02)
+    centre = np.where(t < 60.0, 0.3, 0.7)
+    source = tmp_path / "two-circles.csv"
+    np.savetxt(source, np.column_stack([t, centre + 0.15 * np.cos(t), 0.5 + 0.15 * np.sin(t)]), delimiter=",")
+    overrides = ["duration=60", "test.decoder_window=30", "test.n_trials=2", "test.generative=3",
+                 "test.report_times=[1.0, 2.0]", "n_mec=30", "senses.n=25", "maps.duration=5",
+                 "gain_probes.speeds=[0.2]", "gain_probes.n_directions=2", "topology.n_points=30",
+                 "topology.max_dim=1", "motion.kind=recorded", f"motion.recording.source={source}",
+                 "motion.recording.span=[0, 59.9]", f"test_recording.source={source}", "test_recording.span=[60, 119]"]
+    run_experiment("path-integration-2d", overrides, seed=0, out=tmp_path / "run", quiet=True)
+    tested = np.load(tmp_path / "run" / "arrays.npz")["test.true"].reshape(-1, 2)
+    assert tested[:, 0].min() >= 0.55 - 1e-9 and tested[:, 0].max() <= 0.85 + 1e-9  # the right-hand circle only
+    with pytest.raises(ConfigError, match="span"):
+        resolve("path-integration-2d", overrides[:-1] + ["test_recording.span=[60, 200]"])

@@ -253,6 +253,7 @@ UNITS = {
     "prediction_error.PredictionErrorPlasticity.tau_trace": "s",
     "recorded.RecordingConfig.margin": "m",
     "recorded.RecordingConfig.max_gap": "s",
+    "recorded.RecordingConfig.span": "s",
     "senses.SensesConfig.timescale": "s",
     "senses.SensesConfig.width": "m",
     "spec.Noise.tau": "s",

@@ -9,7 +9,7 @@ import pytest
 from hippo.analysis.path_integration import GainProbeConfig
 from hippo.circuits.rate import RateEngine
 from hippo.circuits.spec import Layer, Network, Projection
-from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network
+from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network, preferred_directions
 from hippo.errors import ConfigError
 from hippo.experiments.path_integration import Config, validate, velocity_scale
 from hippo.theta import INFERENCE
@@ -155,3 +155,65 @@ def test_gain_probes_that_miss_zero_or_fit_nothing_are_refused():
     with pytest.raises(ConfigError, match="transient, duration"):
         GainProbeConfig(duration=1.0, transient=1.0)
     assert GainProbeConfig(max_velocity=1.2, step=0.4).max_velocity == 1.2
+
+
+def planar_conjunctive_rates(n_directions: int, velocity: np.ndarray, slope: float, engine: bool) -> np.ndarray:
+    """Rates ``(blocks, len(MEC))`` of the 2-D multiplicative conjunctive cells (threshold 0) for MEC rates ``MEC``
+    at ``velocity`` (m/s, a 2-vector): from the layer's description, or computed by the rate engine."""
+    cells = VelocityCells(2, 1.0 / slope)
+    network = path_integrator_network(4, len(MEC), 4, PyramidalConfig(), PyramidalConfig(), 0.0,
+                                      PathIntegratorProjections(), np.random.default_rng(0),
+                                      modulation="multiplicative", n_directions=n_directions)
+    layer = network.layer("conjunctive")
+    into = {p.source: p for p in network.projections if p.target == "conjunctive"}
+    velocity_rates = cells.rates_at(np.asarray(velocity, dtype=float)[None])
+    if engine:
+        mini = Network((Layer("mec", len(MEC), "input"), Layer("velocity", 4, "input"), layer), tuple(into.values()))
+        recording = RateEngine(mini, 0.025).run(0.025, lambda a, b: {"mec": MEC[None], "velocity": velocity_rates},
+                                                INFERENCE, learn=False, record=("conjunctive",))
+        rates = recording.signals["conjunctive"][0]
+    else:
+        rates = layer.activation(into["mec"].weights @ MEC) * layer.modulation(into["velocity"].weights @ velocity_rates[0])
+    return rates.reshape(-1, len(MEC))
+
+
+@pytest.mark.parametrize("engine", [False, True])
+def test_planar_multiplicative_cells_scale_the_bump_by_the_velocity_along_their_direction(engine):
+    # relu(m)·[1 + k·v·e_d]₊ with k = 0.5 s/m, v = (0.6, 0.8) m/s: v·e_d is 0.6, −0.6, 0.8, −0.8 on the axes
+    # (+x, −x, +y, −y) and 0.6, −0.6, 0.3 + 0.4·√3, −(0.3 + 0.4·√3), −0.3 + 0.4·√3, 0.3 − 0.4·√3 at 0°, 180°, 60°,
+    # 240°, 120°, 300°
+    velocity = np.array([0.6, 0.8])
+    axes = planar_conjunctive_rates(0, velocity, 0.5, engine)
+    assert np.allclose(axes, np.outer([1.3, 0.7, 1.4, 0.6], MEC), atol=1e-6)
+    assert np.allclose(planar_conjunctive_rates(4, velocity, 0.5, engine), axes, atol=1e-6)
+    along = np.array([0.6, -0.6, 0.3 + 0.4 * np.sqrt(3), -0.3 - 0.4 * np.sqrt(3), -0.3 + 0.4 * np.sqrt(3),
+                      0.3 - 0.4 * np.sqrt(3)])
+    hexagon = planar_conjunctive_rates(6, velocity, 0.5, engine)
+    assert np.allclose(hexagon, np.outer(1.0 + 0.5 * along, MEC), atol=1e-6)
+    # beyond k·|v·e_d| = 1 a block is silent, not negative: 3 m/s along +x
+    fast = planar_conjunctive_rates(6, np.array([3.0, 0.0]), 0.5, engine)
+    assert np.allclose(fast[1], 0.0) and np.allclose(fast[0], 2.5 * MEC, atol=1e-6)
+
+
+@pytest.mark.parametrize("n_directions", [0, 6, 8])
+def test_planar_blocks_weighted_by_their_directions_push_the_bump_along_the_velocity_in_every_heading(n_directions):
+    # Σ_d e_d·rate_d = k·(Σ_d e_d e_dᵀ)·v·m = k·(D/2)·v·m for directions in opposite pairs spread evenly, at every
+    # heading, while k·|v| ≤ 1: a readout learned per block can move the bump in any direction at any speed below 1/k
+    directions = preferred_directions(2, n_directions)
+    for heading in np.radians([0.0, 17.0, 45.0, 100.0, 230.0]):
+        velocity = 1.5 * np.array([np.cos(heading), np.sin(heading)])  # k·|v| = 0.75
+        push = directions.T @ planar_conjunctive_rates(n_directions, velocity, 0.5, engine=False)
+        assert np.allclose(push, 0.5 * len(directions) / 2 * np.outer(velocity, MEC))
+        assert np.allclose(planar_conjunctive_rates(n_directions, velocity, 0.5, engine=False).sum(axis=0),
+                           len(directions) * MEC)
+
+
+def test_preferred_directions_that_do_not_come_in_evenly_spread_pairs_are_refused():
+    from hippo.experiments.path_integration_2d import Config as Config2D, validate as validate_2d
+
+    assert np.allclose(preferred_directions(2, 4), preferred_directions(2))
+    for n_directions, environment in ((5, "box-1m"), (2, "box-1m"), (4, "ring-1m")):
+        with pytest.raises(ConfigError, match="velocity_directions"):
+            (validate if environment == "ring-1m" else validate_2d)(
+                (Config if environment == "ring-1m" else Config2D)(velocity_directions=n_directions,
+                                                                   environment=environment))

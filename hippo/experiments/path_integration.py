@@ -46,6 +46,7 @@ from hippo.circuits.wiring import (
     PyramidalConfig,
     conjunctive_blocks,
     path_integrator_network,
+    preferred_directions,
 )
 from hippo.config import bounds, names_file
 from hippo.experiments import figures_path_integration as figures
@@ -117,6 +118,11 @@ class Config:
       by ``v``, so a linear readout can push the bump in proportion to ``v`` at every
       speed up to ``1/k``.
 
+    ``velocity_directions`` sets the blocks' preferred directions ``e_d``
+    (:func:`~hippo.circuits.wiring.preferred_directions`): 0 puts them on the world's axes (``±x``
+    on a track, ``±x, ±y`` in 2-D); in 2-D an even number ``n ≥ 4`` spaces them ``360°/n`` apart,
+    and ``v`` above is then the velocity along ``e_d``, ``v·e_d``.
+
     The defaults are those of ``path-integration.toml`` (what ``hippo run path-integration``
     runs); ``tests/test_defaults.py`` keeps the two equal.
     """
@@ -136,6 +142,7 @@ class Config:
     conjunctive_threshold: float = 0.0
     velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
     velocity_slope: float = field(default=0.3, metadata=bounds(gt=0.0))
+    velocity_directions: int = field(default=0, metadata=bounds(min=0))
     spike_map_duration: float = field(default=120.0, metadata=bounds(gt=0.0))
     motion: MotionConfig = MotionConfig()
     senses: SensesConfig = SensesConfig()
@@ -163,6 +170,7 @@ STATE_SETTINGS = {
     "conjunctive_threshold": "the saved network learned with those conjunctive cells",
     "velocity_gain": "the saved network learned with those conjunctive cells",
     "velocity_slope": "the saved network learned with those conjunctive cells",
+    "velocity_directions": "the saved network learned with those conjunctive cells",
     "precision": "the saved state is in that precision",
     "dt": "the saved stream position counts steps of dt",
 }
@@ -224,7 +232,7 @@ def _network(config: Config, stream: Stream) -> Network:
                                    np.random.default_rng([config.seed, NETWORK_KEY]),
                                    velocity_input=config.control != "no-velocity",
                                    modulation="multiplicative" if config.velocity_coding == "multiplicative"
-                                   else "additive")
+                                   else "additive", n_directions=config.velocity_directions)
 
 
 def circuit(config: Config) -> tuple[str, str, Network]:
@@ -473,6 +481,16 @@ def _check_velocity_coding(config: Config) -> None:
                           "use velocity_gain", f"{defaults.velocity_slope:g} with velocity_coding = 'paper'")
 
 
+def _conjunctive_directions(config: Config, dim: int) -> int:
+    """The number of conjunctive blocks of ``config`` in a ``dim``-D world; refuses directions that world cannot
+    space (:func:`~hippo.circuits.wiring.preferred_directions`)."""
+    try:
+        return len(preferred_directions(dim, config.velocity_directions))
+    except ValueError:
+        raise ConfigError("", "velocity_directions", f"{config.velocity_directions} preferred directions cannot be "
+                          f"spaced in pairs in a {dim}-D world", "0 (the axes), or in 2-D an even number >= 4") from None
+
+
 def decoder_fit_error(env, decoder, training, wake) -> float:
     """Mean error (m) of the position decoder on the training records of its window in theta's wake
     phase (``wake``, a boolean mask of the records); NaN when there are none."""
@@ -555,6 +573,7 @@ def validate(config: Config) -> None:
     """
     env = load_environment_setting(config.environment, "environment")
     _check_velocity_coding(config)
+    n_blocks = _conjunctive_directions(config, env.dim)
     if env.dim == 1 and env.periodic and config.motion.speed_std == 0:
         raise ConfigError("", "motion.speed_std", "the gain curve on a ring weights its probes by the motion's "
                           "velocity distribution, which needs a spread", "> 0 m/s")
@@ -569,7 +588,7 @@ def validate(config: Config) -> None:
     _check_sampling(config, env)
     if config.engine == "spiking":
         config.spiking.check_network_step(config.dt)
-    n_hpc, n_mec, n_velocity = config.senses.n, config.n_mec, 2 * env.dim
+    n_hpc, n_mec = config.senses.n, config.n_mec
     weight_bytes = 4 if config.precision == "float32" else 8
     test_steps = config.test.n_trials * (config.test.warmup + config.test.generative) / config.dt
     check_memory([
@@ -579,6 +598,6 @@ def validate(config: Config) -> None:
                       * FLOAT_BYTES, "duration, dt"),
         ArrayEstimate("test record", test_steps * (2 * n_mec + n_hpc + 3 * env.dim) * FLOAT_BYTES, "test.n_trials, dt"),
         # weights, eligibility traces and the rule's auxiliary values; the conjunctive cells
-        # (n_velocity·n_mec) connect to and from MEC
-        ArrayEstimate("weights", 3 * ((1 + 2 * n_velocity) * n_mec * n_mec + 2 * n_hpc * n_mec) * weight_bytes, "n_mec"),
+        # (n_blocks·n_mec) connect to and from MEC
+        ArrayEstimate("weights", 3 * ((1 + 2 * n_blocks) * n_mec * n_mec + 2 * n_hpc * n_mec) * weight_bytes, "n_mec"),
     ])

@@ -14,8 +14,9 @@ decoded against true position and the error against time after the senses are cu
 (beside the error of an estimate that stays where the agent was at the switch),
 error horizons, the error decomposed into gain error, drift and diffusion
 (:func:`~hippo.analysis.path_integration_2d.decompose_errors_2d`), bump-velocity gains
-along and across each of several directions from constant-velocity probes, 2-D MEC rate
-maps with spatial information and gridness (:mod:`hippo.analysis.spatial`), and the
+along and across each of several directions from constant-velocity probes (per direction
+also the 1-D gain curve's summary, the speed-weighted ``|gain − 1|`` and R², weighted by the
+training path's speeds), 2-D MEC rate maps with spatial information and gridness (:mod:`hippo.analysis.spatial`), and the
 Betti numbers of MEC population vectors in theta mode and in generation (a plane patch has
 ``(1, 0, 0)``, a torus ``(1, 2, 1)``).
 
@@ -54,8 +55,8 @@ from hippo.learning.schedule import ScheduleConfig
 from hippo.protocol import Phase, run_phases
 from hippo.theta import GENERATION, ThetaConfig
 from hippo.world.gridworld import load_environment_setting
-from hippo.world.motion import MotionConfig
-from hippo.world.recorded import RecordedPath
+from hippo.world.motion import MotionConfig, check_motion
+from hippo.world.recorded import RecordedPath, RecordingConfig
 from hippo.world.senses import SensesConfig
 
 
@@ -139,7 +140,10 @@ class Config:
 
     The fields shared with :class:`hippo.experiments.path_integration.Config` mean the same
     (the velocity codings are described there); the circuit is built from them by
-    :func:`circuit_config`. The defaults are those of ``path-integration-2d.toml``.
+    :func:`circuit_config`. ``test_recording`` names a recording the test trials, direction
+    probes' warm-ups and mapping session play instead of fresh motion of ``motion`` (its
+    ``span`` can hold out a stretch of the recording the training does not play); an
+    empty ``source`` keeps fresh motion. The defaults are those of ``path-integration-2d.toml``.
     """
 
     experiment: str = "path-integration-2d"
@@ -157,7 +161,9 @@ class Config:
     conjunctive_threshold: float = 0.5
     velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
     velocity_slope: float = field(default=0.3, metadata=bounds(gt=0.0))
+    velocity_directions: int = field(default=0, metadata=bounds(min=0))
     motion: MotionConfig = MotionConfig()
+    test_recording: RecordingConfig = RecordingConfig()
     senses: SensesConfig = SensesConfig(n=100, width=0.1)
     theta: ThetaConfig = ThetaConfig()
     hpc: PyramidalConfig = PyramidalConfig(basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
@@ -241,6 +247,9 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
                           "> 0 s, or 0 with --from RUN_DIR (test a saved run's network)")
     circuit = circuit_config(config)
     setup = path_integration.build(circuit)
+    if config.test_recording.source:
+        setup.test_stream = replace(setup.stream, motion_config=test_motion(config)).fresh_trajectory(
+            [config.seed, path_integration.TEST_KEY])
     env, engine = setup.env, setup.engine
     saved = load_run_state(start_from, engine) if start_from is not None else {}
     setup.stream.cursor = int(saved.get("training_cursor", 0))
@@ -296,7 +305,8 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
     metrics["error_decomposition"] = decomposition.metrics()
     arrays.update({"error_decomposition.tau": decomposition.tau, "error_decomposition.msd": decomposition.msd})
     gains = run_direction_probes(setup.engine, setup.test_stream, decoder, config)
-    metrics["gain_probes"] = gains.metrics()
+    training_speeds = np.linalg.norm(setup.stream.velocity(0, setup.stream.cursor), axis=1)
+    metrics["gain_probes"] = {**gains.metrics(), **gains.speed_weighted(training_speeds)}
     arrays.update({"gain_probes.commanded": gains.commanded, "gain_probes.measured": gains.measured,
                    "gain_probes.r_squared": gains.r_squared})
     run_dir.figure("gains", lambda path: figures.gains(gains, path))
@@ -345,6 +355,11 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
     return arrays
 
 
+def test_motion(config: Config) -> MotionConfig:
+    """The motion of the test session: ``config.test_recording`` played as ``motion.kind = "recorded"``."""
+    return replace(config.motion, kind="recorded", start=(), recording=config.test_recording)
+
+
 def check_start(config: Config, saved: dict) -> None:
     """Refuse, before any work, a run from a saved run that changes a setting its state depends on:
     those of the 1-D experiment (:data:`~hippo.experiments.path_integration.STATE_SETTINGS`), and with
@@ -361,7 +376,8 @@ def check_start(config: Config, saved: dict) -> None:
 
 def validate(config: Config) -> None:
     """Refuse, before any work, what the 1-D experiment refuses (:func:`hippo.experiments.path_integration.validate`:
-    among others a recorded path with gaps or outside the world) and a world that is not 2-D.
+    among others a recorded path with gaps or outside the world), a world that is not 2-D, and a test recording
+    that could not drive the test (checked as the motion is).
 
     Raises:
         ConfigError: keyed by the culprit settings (a recording's problems name its file).
@@ -371,3 +387,5 @@ def validate(config: Config) -> None:
         raise ConfigError("", "environment", f"{config.environment!r} is a {env.dim}-D world",
                           "a 2-D world (e.g. box-1m, sargolini-box); 1-D tracks: hippo run path-integration")
     path_integration.validate(circuit_config(config))
+    if config.test_recording.source:
+        check_motion(env, test_motion(config), config.dt, config.senses.width)
