@@ -8,7 +8,7 @@ import pytest
 
 from hippo.analysis.decoding import KNNDecoder, TemplateDecoder
 from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains, stationary_error
-from hippo.analysis.spatial import gridness, rate_maps_2d, spatial_information
+from hippo.analysis.spatial import field_peaks, gridness, rate_maps_2d, spatial_information, weight_profile
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.errors import ConfigError
 from hippo.experiments import resolve, run_experiment
@@ -187,7 +187,8 @@ def test_a_short_2d_run_measures_everything(tmp_path):
     assert set(metrics["topology"]) == {"theta", "theta_binned", "generative"}
     assert np.isfinite(metrics["error_decomposition"]["diffusion_m2_per_s"])
     assert np.isfinite(metrics["spatial"]["information_bits_median"])
-    for name in ("paths", "error", "rate_maps", "gains", "manifold", "persistence_theta"):
+    assert set(metrics["weight_profile"]) == {"recurrent", "conjunctive, blocks summed"}
+    for name in ("paths", "error", "rate_maps", "weight_profile", "gains", "manifold", "persistence_theta"):
         assert f"figures/{name}.png" in metrics["files"]
     _, again = run_experiment("path-integration-2d", overrides, seed=0, out=tmp_path / "again", quiet=True)
     assert again["pi_error_m"] == metrics["pi_error_m"]
@@ -238,3 +239,18 @@ def test_a_test_recording_plays_its_held_out_stretch_and_the_training_never_does
     assert tested[:, 0].min() >= 0.55 - 1e-9 and tested[:, 0].max() <= 0.85 + 1e-9  # the right-hand circle only
     with pytest.raises(ConfigError, match="span"):
         resolve("path-integration-2d", overrides[:-1] + ["test_recording.span=[60, 200]"])
+
+
+@pytest.mark.parametrize("world", ["box-1m", "torus-1m"])
+def test_the_weight_profile_averages_the_weights_of_pairs_by_the_distance_between_their_field_peaks(world):
+    env = load_environment(world)
+    maps = np.full((3, 4, 4), 0.1)  # 25-cm bins: peaks at the centres of bins (0, 0), (1, 0) and (3, 0)
+    maps[0, 0, 0] = maps[1, 0, 1] = maps[2, 0, 3] = 1.0
+    peaks = field_peaks(maps, env)
+    np.testing.assert_allclose(peaks, [[0.125, 0.125], [0.375, 0.125], [0.875, 0.125]])
+    weights = np.array([[9.0, 1.0, -2.0], [3.0, 9.0, -4.0], [-6.0, -8.0, 9.0]])  # the diagonal is left out
+    profile = weight_profile(weights, peaks, env, np.array([0.0, 0.3, 0.6, 0.9]))
+    if env.periodic:  # cells 0 and 2 are 0.25 m apart the short way round: with 0 and 1 in the first bin
+        np.testing.assert_allclose(profile, [(1.0 + 3.0 - 2.0 - 6.0) / 4, (-4.0 - 8.0) / 2, np.nan])
+    else:  # 0.25 m (0, 1), 0.5 m (1, 2), 0.75 m (0, 2)
+        np.testing.assert_allclose(profile, [2.0, -6.0, -4.0])

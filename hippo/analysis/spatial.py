@@ -18,6 +18,11 @@
   falls below ``central_threshold`` or reaches a minimum); the score is the largest over
   outer radii from the inner radius plus two bins to the largest full circle. Hexagonal
   grids score up to about 1.5, square lattices below 0, single fields near 0.
+- :func:`weight_profile`: the mean weight between two cells against the distance between
+  their fields' peaks (the shortest way round on periodic axes): local excitation with an
+  inhibitory surround reaching across the whole world gives one field per cell (Weber &
+  Sprekeler 2018); grids need inhibition confined to a ring shorter than the world, as in
+  the hand-wired kernel of Burak & Fiete (2009), zero beyond the grid's spacing.
 """
 
 from __future__ import annotations
@@ -179,3 +184,24 @@ def gridness(rate_map: np.ndarray, min_overlap: int = 20, central_threshold: flo
         if np.isfinite(score) and not score <= best:
             best = score
     return float(best)
+
+
+def field_peaks(maps: np.ndarray, env: Gridworld) -> np.ndarray:
+    """Position ``(n_cells, 2)`` (metres) of the centre of each rate map's highest visited bin."""
+    n_cells, n_y, n_x = maps.shape
+    peak = np.argmax(np.where(np.isfinite(maps), maps, -np.inf).reshape(n_cells, -1), axis=1)
+    return (np.column_stack([peak % n_x, peak // n_x]) + 0.5) * (env.size / np.array([n_x, n_y]))
+
+
+def weight_profile(weights: np.ndarray, peaks: np.ndarray, env: Gridworld, bin_edges: np.ndarray) -> np.ndarray:
+    """Mean weight ``w_ij`` (``i ≠ j``; ``weights`` ``(n, n)``, target × source) over the cell pairs whose
+    fields' peaks (``(n, 2)`` metres, :func:`field_peaks`) lie at a distance in each bin of ``bin_edges``
+    (metres, the shortest way round on periodic axes); NaN for a bin without pairs."""
+    distance = env.distance(peaks[:, None, :], peaks[None, :, :])
+    pairs = ~np.eye(len(peaks), dtype=bool)
+    which = np.digitize(distance[pairs], bin_edges) - 1
+    kept = (which >= 0) & (which < len(bin_edges) - 1)
+    total = np.bincount(which[kept], weights=np.asarray(weights)[pairs][kept], minlength=len(bin_edges) - 1)
+    count = np.bincount(which[kept], minlength=len(bin_edges) - 1)
+    with np.errstate(invalid="ignore"):
+        return np.where(count > 0, total / np.maximum(count, 1), np.nan)

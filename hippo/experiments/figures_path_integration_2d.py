@@ -91,3 +91,16 @@ def manifold(points, position, path, title: str = "MEC population vectors"):
             fig.colorbar(scatter, ax=ax, shrink=0.6, pad=0.15, label=f"true {label}")
         fig.suptitle(title)
     return plotting.save(fig, path)
+
+
+def weight_profile(bin_edges, profiles: dict, path):
+    """Mean learned weight against the distance between the two cells' field peaks, one line per projection."""
+    fig, ax = plotting.figure(3.6, 2.6)
+    centres = (bin_edges[1:] + bin_edges[:-1]) / 2
+    for name, profile in profiles.items():
+        ax.plot(centres, profile, "o-", ms=2.5, lw=0.9, label=name)
+    ax.axhline(0.0, color="0.6", lw=0.7)
+    ax.set_xlabel("distance between field peaks (m)")
+    ax.set_ylabel("mean weight onto MEC apical")
+    ax.legend(fontsize=7)
+    return plotting.save(fig, path)

@@ -16,7 +16,8 @@ error horizons, the error decomposed into gain error, drift and diffusion
 (:func:`~hippo.analysis.path_integration_2d.decompose_errors_2d`), bump-velocity gains
 along and across each of several directions from constant-velocity probes (per direction
 also the 1-D gain curve's summary, the speed-weighted ``|gain − 1|`` and R², weighted by the
-training path's speeds), 2-D MEC rate maps with spatial information and gridness (:mod:`hippo.analysis.spatial`), and the
+training path's speeds), 2-D MEC rate maps with spatial information and gridness (:mod:`hippo.analysis.spatial`),
+the learned MEC apical weights against the distance between the cells' field peaks, and the
 Betti numbers of MEC population vectors in theta mode and in generation (a plane patch has
 ``(1, 0, 0)``, a torus ``(1, 2, 1)``).
 
@@ -37,7 +38,7 @@ import numpy as np
 from hippo.analysis.error_decomposition import error_horizons
 from hippo.analysis.path_integration import PathIntegrationTestConfig, decoder_state, restore_decoder
 from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains, stationary_error
-from hippo.analysis.spatial import gridness, rate_maps_2d, spatial_information
+from hippo.analysis.spatial import field_peaks, gridness, rate_maps_2d, spatial_information, weight_profile
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.circuits.activations import Activation
 from hippo.circuits.spec import Noise
@@ -236,8 +237,8 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
 
     Writes ``state.npz`` as the 1-D experiment does (``start_from`` and ``duration = 0``
     work the same way), ``arrays.npz`` (test trials, rate maps, probe gains, MSD) and the
-    figures ``paths``, ``error``, ``rate_maps``, ``gains``, ``manifold``, ``persistence_theta``,
-    ``persistence_generative`` and ``loss``.
+    figures ``paths``, ``error``, ``rate_maps``, ``weight_profile``, ``gains``, ``manifold``,
+    ``persistence_theta``, ``persistence_generative`` and ``loss``.
 
     Raises:
         ConfigError: ``duration`` is 0 without ``start_from``.
@@ -331,6 +332,8 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
         arrays.update({"rate_maps": maps.maps, "occupancy": maps.occupancy, "spatial_information": information,
                        "gridness": scores})
         run_dir.figure("rate_maps", lambda path: figures.rate_maps(maps.maps, information, scores, path))
+        metrics["weight_profile"], profile_arrays = _weight_profiles(setup, maps.maps, run_dir)
+        arrays.update(profile_arrays)
         clouds["theta"] = (wake_mec, wake_positions)
         binned = np.isfinite(maps.maps).all(axis=0)
         centres = (np.argwhere(binned)[:, ::-1] + 0.5) * (env.size / binned.shape[::-1])
@@ -353,6 +356,34 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
                                                              "MEC population vectors in theta mode"
                                                              if "theta" in clouds else "MEC population vectors"))
     return arrays
+
+
+def _weight_profiles(setup, maps: np.ndarray, run_dir: RunDir) -> tuple[dict, dict]:
+    """The learned MEC apical weights against the distance between field peaks
+    (:func:`~hippo.analysis.spatial.weight_profile`, 5-cm bins up to the farthest two points of
+    the world): the recurrent weights and the conjunctive blocks' weights summed (what the blocks
+    add at rest, when each carries the MEC rates); for each, the distance of the first bin whose
+    mean weight is negative and whether the farthest bin's is (an inhibitory surround reaching
+    across the world). Queues the figure; returns metrics and arrays."""
+    env, engine = setup.env, setup.engine
+    n = maps.shape[0]
+    farthest = float(np.linalg.norm(env.size / 2 if env.periodic else env.size))
+    edges = np.arange(0.0, farthest + 0.05, 0.05)
+    peaks = field_peaks(maps, env)
+    conjunctive = engine.weight("mec.apical<-conjunctive")
+    profiles = {"recurrent": weight_profile(engine.weight("mec.apical<-mec"), peaks, env, edges),
+                "conjunctive, blocks summed": weight_profile(
+                    sum(conjunctive[:, b * n:(b + 1) * n] for b in range(conjunctive.shape[1] // n)), peaks, env, edges)}
+    centres = (edges[1:] + edges[:-1]) / 2
+    metrics = {}
+    for name, profile in profiles.items():
+        defined = np.isfinite(profile)
+        negative = np.nonzero(defined & (profile < 0))[0]
+        metrics[name] = {"first_negative_m": float(centres[negative[0]]) if len(negative) else None,
+                         "farthest_negative": bool(profile[defined][-1] < 0) if defined.any() else None,
+                         "profile_by_distance_m": {f"{c:.3f}": float(v) for c, v in zip(centres, profile) if np.isfinite(v)}}
+    run_dir.figure("weight_profile", lambda path: figures.weight_profile(edges, profiles, path))
+    return metrics, {"weight_profile.edges": edges, **{f"weight_profile.{name}": p for name, p in profiles.items()}}
 
 
 def test_motion(config: Config) -> MotionConfig:
