@@ -396,8 +396,13 @@ def test_the_same_seed_gives_the_same_spikes_in_every_process(tmp_path):
     assert len(digests) == 1
 
 
-def test_a_multiplicative_layer_is_refused_by_name_before_any_brian2_object_is_built():
+def test_the_multiplicative_path_integrator_runs_on_the_spiking_engine():
     network = path_integrator_network(4, 3, 2, PyramidalConfig(), PyramidalConfig(), 0.0, PathIntegratorProjections(),
                                       np.random.default_rng(0), modulation="multiplicative")
-    with pytest.raises(ValueError, match="layer 'conjunctive': no spiking form of the 'multiplicative' layer kind"):
-        SpikingEngine(network, dt=0.025)
+    assert SpikingEngine.supports(network) == []
+    engine = SpikingEngine(network, DT, config=FAST)
+    rates = {"features": np.full(4, 0.5), "velocity": np.array([0.2, 0.0])}
+    record = engine.run(0.5, lambda a, b: {k: np.tile(v, (b - a, 1)) for k, v in rates.items()}, INFERENCE,
+                        record=("conjunctive", "conjunctive.input", "conjunctive.gain")).signals
+    assert np.allclose(record["conjunctive"], record["conjunctive.input"] * record["conjunctive.gain"])
+    assert record["conjunctive"].shape == (20, 6) and np.any(record["conjunctive"] > 0)

@@ -37,7 +37,7 @@ def test_path_integration_on_the_spiking_engine_writes_rasters_and_spike_rate_ma
     overrides = ["duration=20", "test.n_trials=1", "test.warmup=2", "test.generative=2", "test.report_times=[1, 2]",
                  "test.decoder_window=10",
                  "n_mec=20", "senses.n=30", "spike_map_duration=20", "ring.drift_duration=2",
-                 "velocity_coding=push-pull", "conjunctive_threshold=0.5"]  # the spiking engine has no multiplicative layer
+                 "velocity_coding=push-pull", "conjunctive_threshold=0.5"]
     rate_dir, rate = _run("path-integration", overrides, tmp_path, "rate")
     spiking_dir, spiking = _run("path-integration", overrides, tmp_path, "spiking")
     assert set(spiking) == set(rate) and set(spiking["ring"]) == set(rate["ring"])

@@ -141,7 +141,6 @@ def test_only_a_multiplicative_layer_has_a_gain_compartment():
     ({"velocity_coding": "multiplicative", "conjunctive_threshold": -0.1}, "conjunctive_threshold"),
     ({"velocity_coding": "multiplicative", "conjunctive_threshold": 1.0}, "conjunctive_threshold"),
     ({"velocity_coding": "multiplicative", "velocity_gain": 0.2}, "velocity_gain"),
-    ({"velocity_coding": "multiplicative", "engine": "spiking"}, "velocity_coding, engine"),
     ({"motion": MotionConfig(speed_std=0.0)}, "motion.speed_std"),
 ])
 def test_settings_of_the_other_coding_or_a_threshold_outside_the_bump_are_refused(overrides, key):

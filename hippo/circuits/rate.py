@@ -1,5 +1,8 @@
 """Rate engine: runs a :class:`~hippo.circuits.spec.Network` as rate neurons, compiled with numba.
 
+It implements the engines' contract (:class:`~hippo.circuits.engine.Engine`): the run loop
+is :class:`~hippo.circuits.engine.EngineBase`'s, and a chunk is one call of the compiled loop.
+
 The network is flattened into arrays (all layer rates in one vector, all weights in
 one buffer) and stepped by one compiled loop per chunk of time, so a step costs about
 as much as the matrix–vector products and weight updates themselves. Inputs, the theta
@@ -56,8 +59,6 @@ _KIND_CODES = {"input": KIND_INPUT, "feedforward": KIND_FEEDFORWARD, "pyramidal"
                "multiplicative": KIND_MULTIPLICATIVE}
 #: Each computed layer kind's compartments, in the order the loop evaluates them.
 _COMPARTMENTS = {"feedforward": ("input",), "multiplicative": ("input", "gain"), "pyramidal": ("basal", "apical")}
-#: The attribute of a layer that holds each compartment's activation.
-_COMPARTMENT_ACTIVATION = {"input": "activation", "gain": "modulation", "basal": "basal", "apical": "apical"}
 
 class RateEngine(EngineBase):
     """Compiled rate simulation of ``network`` with time step ``dt`` (seconds).
@@ -106,7 +107,7 @@ class RateEngine(EngineBase):
         comp_specs, self.comp_index = [], {}
         for layer in computed:
             for name in _COMPARTMENTS[layer.kind]:
-                act = getattr(layer, _COMPARTMENT_ACTIVATION[name])
+                act = layer.compartment_activation(name)
                 noise = getattr(layer, f"{name}_noise", None)
                 self.comp_index[(layer.name, name)] = len(comp_specs)
                 comp_specs.append((layer, act, noise))

@@ -66,6 +66,10 @@ class Layer:
     apical_noise: Noise = Noise()
     modulation: Activation = Activation()
 
+    def compartment_activation(self, compartment: str) -> Activation:
+        """The activation of ``compartment``: φ (``input``), φ_g (``gain``), φ_b (``basal``) or φ_a (``apical``)."""
+        return {"input": self.activation, "gain": self.modulation, "basal": self.basal, "apical": self.apical}[compartment]
+
 
 #: How a projection's synapses are laid out: every pair (``dense``), target unit ``i`` from
 #: source unit ``i`` (``one_to_one``), target unit ``i`` from source unit ``i mod n_source``

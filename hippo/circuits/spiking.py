@@ -14,6 +14,14 @@ exponentially (time constant ``τ_s``, unit area) into a trace ``u`` whose mean 
 * A feed-forward layer (e.g. conjunctive velocity × MEC cells) is a Poisson population
   with rate ``φ(V)``; ``V = Σ_j W_ij·(u_j − c)`` is the weighted sum of its inputs'
   filtered spike trains.
+* A multiplicative layer (gain-modulated conjunctive cells) is a Poisson population whose
+  rate is the product ``φ(V_input)·φ_g(V_gain)`` of its two compartments, each driven by
+  such a weighted sum. The product is taken of the *filtered* drives, not of spike trains:
+  each factor carries the Poisson noise of the traces it sums (variance
+  ``Σ_j W_ij²·(r_j + c)/(2·τ_s·ν_s)`` before its activation), so the product's relative
+  variance is about the sum of the two factors' relative variances, and the pool then adds
+  its own Poisson count noise at the product rate — the noise vanishes as ``τ_s·ν_s``
+  grows, where the layer is the rate engine's.
 * A pyramidal layer is a population of two-compartment neurons: basal and apical
   potentials ``V_b``, ``V_a`` are such weighted sums (plus biases), the compartment
   rates are ``φ_b(V_b)`` and ``φ_a(V_a)`` plus Ornstein–Uhlenbeck noise, and the soma
@@ -27,8 +35,9 @@ prediction-error rule (:mod:`hippo.learning.spiking_rule`): each compartment int
 its error ``(S/ν_s − c − r_comp)·φ′(V)`` against its soma's spikes, and once per network
 step ``dt`` (the plasticity window) every plastic synapse takes the rate rule's step.
 
-The engine has the rate engine's interface (:class:`~hippo.circuits.rate.RateEngine`):
-``dt`` is the network step of the inputs, the theta gate, recording and plasticity;
+The engine implements the engines' contract (:class:`~hippo.circuits.engine.Engine`; the
+run loop is :class:`~hippo.circuits.engine.EngineBase`'s, the engine supplies a chunk's
+Brian2 run): ``dt`` is the network step of the inputs, the theta gate, recording and plasticity;
 the neurons are simulated with the finer step ``SpikingConfig.dt``. Recorded signals
 are the neurons' rates in rate units (soma, compartments; the soma composed from the
 recorded compartments and θ as in the rate engine) and ``"<layer>.spikes"``, the spike
@@ -62,7 +71,8 @@ from hippo.theta import ThetaConfig, theta_gate
 CHUNK_ROWS = 4000
 
 #: Each layer kind the spiking engine builds (:data:`~hippo.circuits.spiking_config.SPIKING_LAYER_KINDS`) → its compartments.
-_LAYER_COMPARTMENTS = {"input": [], "feedforward": ["input"], "pyramidal": ["basal", "apical"]}
+_LAYER_COMPARTMENTS = {"input": [], "feedforward": ["input"], "multiplicative": ["input", "gain"],
+                       "pyramidal": ["basal", "apical"]}
 
 #: Names of the neuron variables that carry state from step to step (learned biases included).
 _STATE_VARIABLE = re.compile(r"(I|n|E|g)_\w+|(Pb|bias)_\d+|u|xl|count|mis|k|plastic_time")
@@ -226,7 +236,7 @@ class SpikingEngine(EngineBase):
         learning = [c for c in _compartments(layer) if (layer.name, c) in plastic_into]
         lines, on_spike, noise_steps = [], ["u += jump*k", "count += k"], []
         for c in _compartments(layer):
-            act = layer.activation if c == "input" else getattr(layer, c)
+            act = layer.compartment_activation(c)
             phi, dphi = activation_code(act, f"V_{c}")
             into = [(k, p) for k, p in projections if p.compartment == c]
             terms = [f" - O_{k}" for k, _ in into] if self.config.offset else []
@@ -249,6 +259,8 @@ class SpikingEngine(EngineBase):
             lines.append(f"r = rates_{name}(t - t0, i) : 1")
         elif layer.kind == "feedforward":
             lines.append("r = r_input : 1")
+        elif layer.kind == "multiplicative":
+            lines.append("r = r_input*r_gain : 1")
         else:
             soma, _ = activation_code(layer.activation, soma_potential_code("theta", "r_basal", "r_apical"))
             lines += ["theta = theta_gate(t - t0) : 1", f"r = {soma} : 1",
@@ -537,7 +549,7 @@ class SpikingEngine(EngineBase):
 
     # ------------------------------------------------------------ recording
     def _recording_plan(self, names: list[str]) -> list[tuple[str, str, str]]:
-        """``(signal, kind, layer)``: kind ``input`` (given rates), ``soma``, ``comp:<c>``, ``ff`` or ``spikes``."""
+        """``(signal, kind, layer)``: kind ``input`` (given rates), ``soma``, ``comp:<c>``, ``ff``, ``product`` or ``spikes``."""
         plan = []
         for name in names:
             layer_name, _, part = name.partition(".")
@@ -549,14 +561,15 @@ class SpikingEngine(EngineBase):
                     raise KeyError(f"layer {layer_name!r} has no compartment {part!r}")
                 plan.append((name, f"comp:{part}", layer_name))
             else:
-                kind = {"input": "input", "feedforward": "ff", "pyramidal": "soma"}[layer.kind]
+                kind = {"input": "input", "feedforward": "ff", "multiplicative": "product", "pyramidal": "soma"}[layer.kind]
                 plan.append((name, kind, layer_name))
         return plan
 
     def _monitored(self, plan) -> dict[str, set]:
         variables = {layer.name: {"mis"} for layer in self.network.layers if layer.kind == "pyramidal"}
         for _, kind, layer in plan:
-            wanted = {"soma": {"r_basal", "r_apical"}, "ff": {"r_input"}, "spikes": {"count"}}.get(kind, set())
+            wanted = {"soma": {"r_basal", "r_apical"}, "ff": {"r_input"}, "product": {"r_input", "r_gain"},
+                      "spikes": {"count"}}.get(kind, set())
             if kind.startswith("comp:"):
                 wanted = {f"r_{kind[5:]}"}
             if wanted:
@@ -619,6 +632,8 @@ class SpikingEngine(EngineBase):
                 part.signals[name] = spec.activation(mixed)
             elif kind == "ff":
                 part.signals[name] = values[(layer, "r_input")]
+            elif kind == "product":
+                part.signals[name] = values[(layer, "r_input")] * values[(layer, "r_gain")]
             elif kind == "spikes":
                 counts = np.vstack([baseline[layer][1][None, :], values[(layer, "count")]])
                 part.signals[name] = np.diff(counts, axis=0)

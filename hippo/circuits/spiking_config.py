@@ -20,7 +20,7 @@ from hippo.errors import ConfigError
 from hippo.learning import rules
 
 #: The layer kinds the spiking engines build.
-SPIKING_LAYER_KINDS = ("input", "feedforward", "pyramidal")
+SPIKING_LAYER_KINDS = ("input", "feedforward", "multiplicative", "pyramidal")
 
 
 def spiking_support(network) -> list[str]:

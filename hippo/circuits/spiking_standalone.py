@@ -106,7 +106,7 @@ def _settable(obj, name: str, var) -> bool:
 def _recorded(layer: Layer) -> list[str]:
     """Variables a program records of ``layer`` at every network step."""
     return {"pyramidal": ["r_basal", "r_apical", "mis", "count"], "feedforward": ["r_input", "count"],
-            "input": ["count"]}[layer.kind]
+            "multiplicative": ["r_input", "r_gain", "count"], "input": ["count"]}[layer.kind]
 
 
 def program_root() -> Path:
