@@ -10,7 +10,8 @@ experiment's file). A number's unit is the ``unit`` of its field metadata
 else its ``Attributes:`` entry: seconds or (s) → s, metres or (m) → m, Hz, m/s, s/m,
 rad/s, 1/s), never one of the table that holds it. Its allowed values are read from its
 type (``Literal`` choices, numbers, integers, true/false) and the bounds in its field
-metadata.
+metadata. ``hippo list`` prints beside each preset its expected wall time, read from
+:data:`WALL_TIMES`.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from hippo.config import read_toml
 #: Descriptions of the keys every experiment has (see :mod:`hippo.experiments`).
 COMMON_KEYS = {"experiment": "the experiment these keys configure",
                "seed": "seed of every random draw: the same seed gives the same numbers"}
+
+#: Each preset's expected wall time and the machine it was measured on
+#: (written by ``benchmarks/measure_wall_times.py``).
+WALL_TIMES = Path(__file__).with_name("wall_times.toml")
 
 #: Words of a description that name a unit, and the unit's symbol (first match wins).
 UNIT_WORDS = (("m/s", "m/s"), ("s/m", "s/m"), ("rad/s", "rad/s"), ("1/s", "1/s"), ("Hz", "Hz"), ("seconds", "s"),
@@ -91,17 +96,47 @@ def experiments() -> dict[str, list[str]]:
     return dict(sorted(grouped.items()))
 
 
+def wall_time_text(entry: dict) -> str:
+    """An entry of :data:`WALL_TIMES` as ``hippo list`` prints it: ``~N s`` below 90 s, else ``~N min``.
+
+    A number taken from the documentation rather than measured with the file's machine
+    is marked ``*``; an entry without a number reads ``not measured``.
+    """
+    if "seconds" not in entry:
+        return "not measured"
+    seconds = float(entry["seconds"])
+    text = f"~{seconds:.0f} s" if seconds < 90 else f"~{seconds / 60:.0f} min"
+    return text + ("*" if "source" in entry else "")
+
+
+def wall_times() -> dict:
+    """The wall-times file: ``machine`` (``cpu``, ``cores``) and ``presets`` (name → entry)."""
+    return read_toml(WALL_TIMES)
+
+
 def list_lines() -> list[str]:
-    """``hippo list``: each experiment with its description, its presets indented below it."""
+    """``hippo list``: each experiment with its expected wall time and description, its presets indented below it.
+
+    A blank line and a note on the machine the wall times were measured on follow.
+    """
     grouped = experiments()
     width = max(len(name) + 2 for names in grouped.values() for name in names) if grouped else 0
     width = max([width] + [len(name) for name in grouped]) + 2
+    times = wall_times()
+    machine, entries = times["machine"], times["presets"]
+
+    def took(name: str) -> str:
+        return f"{wall_time_text(entries.get(name, {})):14s}"
+
     lines = []
     for experiment, presets in grouped.items():
-        lines.append(f"{experiment:{width}s}{module_description(experiment)}")
+        lines.append(f"{experiment:{width}s}{took(experiment)}{module_description(experiment)}")
         for preset in presets:
-            lines.append(f"  {preset:{width - 2}s}{preset_description(EXPERIMENTS_DIR / f'{preset}.toml')}")
-    return lines
+            lines.append(f"  {preset:{width - 2}s}{took(preset)}{preset_description(EXPERIMENTS_DIR / f'{preset}.toml')}")
+    loads = [load for entry in entries.values() for load in entry.get("load", [])]
+    shared = f", load average {min(loads):.1f}–{max(loads):.1f}" if loads else ""
+    return lines + ["", f"Wall time of one run with the defaults, measured on {machine['cpu']}, {machine['cores']} "
+                        f"cores{shared}; * as the documentation states, for the machine hippo/{WALL_TIMES.name} names."]
 
 
 def _toml_text(value: Any) -> str:
