@@ -3,6 +3,7 @@
 import numpy as np
 import pytest
 
+from hippo.circuits.engine import Engine
 from hippo.circuits.rate import RateEngine
 from hippo.circuits.spec import Plasticity
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine
@@ -225,3 +226,10 @@ def test_a_state_of_another_network_shape_is_refused_across_engines():
         spiking.set_state(state)
     for key, value in spiking.get_state().items():
         assert np.array_equal(value, before[key], equal_nan=value.dtype.kind == "f"), key  # a rejected state changes nothing
+
+
+def test_every_engine_implements_the_engine_contract():
+    network, _ = _autoencoder(6)
+    for engine in (RateEngine(network, DT), SpikingEngine(network, DT, config=SpikingConfig(target="numpy"))):
+        assert isinstance(engine, Engine), type(engine).__name__
+        assert type(engine).supports(network) == []

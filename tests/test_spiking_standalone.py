@@ -103,6 +103,22 @@ def test_a_run_continues_from_the_runtime_engines_state(program):
     assert np.array_equal(a.signals["hpc.spikes"], b.signals["hpc.spikes"])
 
 
+def test_a_copy_of_the_program_engine_continues_as_the_original(program):
+    """A copy is a fresh build of the same program given the state, learning switches and learning-rate factor."""
+    compiled, _, inputs = _pair(seed=6)
+    compiled.run(0.5, inputs, ThetaConfig(), noise=False)
+    compiled.scale_learning_rates(0.5)
+    compiled.set_learning("mec.apical<-mec", False)
+    twin = compiled.copy()
+    assert isinstance(twin, StandaloneSpikingEngine) and twin.program.directory == compiled.program.directory
+    a = compiled.run(0.5, inputs, ThetaConfig(), noise=False, record=("mec", "hpc.spikes"))
+    b = twin.run(0.5, inputs, ThetaConfig(), noise=False, record=("mec", "hpc.spikes"))
+    assert np.array_equal(a.signals["hpc.spikes"], b.signals["hpc.spikes"]) and a.signals["hpc.spikes"].sum() > 0
+    for name, weights in compiled.all_weights().items():
+        assert np.array_equal(twin.weight(name), weights), name
+    assert not twin.projections["mec.apical<-mec"].enabled and twin.get_state()["learning_rate_factor"] == 0.5
+
+
 @pytest.mark.slow
 def test_with_compartment_noise_both_paths_agree_within_the_spread_between_seeds(program):
     """Compartment noise draws differ between the paths, so runs with noise agree in distribution.
