@@ -207,6 +207,9 @@ class SpikingEngine(EngineBase):
             "jump": 1.0 / (config.rate_scale * (config.tau_syn - config.dt)),
             "window": self.dt * b2.second,
         }
+        if config.tau_recurrent > 0:
+            self._namespace.update(tau_recurrent=config.tau_recurrent * b2.second,
+                                   jump_recurrent=1.0 / (config.rate_scale * (config.tau_recurrent - config.dt)))
         # θ of the last `settle` seconds; unknown (NaN) at the start, when the traces settle from rest
         self._theta_history = np.full(int(round(config.settle / self.dt)), np.nan)
         self._set_tables({layer.name: np.zeros((1, layer.n)) for layer in network.input_layers}, np.ones(1), np.ones(1))
@@ -241,6 +244,10 @@ class SpikingEngine(EngineBase):
             into = [(k, p) for k, p in projections if p.compartment == c]
             terms = [f" - O_{k}" for k, _ in into] if self.config.offset else []
             terms += [f" + bias_{k}" for k, p in into if p.bias]
+            # a recurrent projection with its own time constant has its own current (SpikingConfig.tau_recurrent)
+            own = [k for k, p in into if self._own_current(p)]
+            lines += [f"dI_{c}_{k}/dt = -I_{c}_{k}/tau_recurrent : 1" for k in own]
+            terms = [f" + I_{c}_{k}" for k in own] + terms
             lines += [f"dI_{c}/dt = -I_{c}/tau_syn : 1", f"V_{c} = I_{c}{''.join(terms)} : 1"]
             lines += [f"O_{k} : 1" for k, _ in into] if self.config.offset else []
             lines += [f"bias_{k} : 1" if not p.plastic else spiking_rule.bias_variables(str(k)) for k, p in into if p.bias]
@@ -295,6 +302,10 @@ class SpikingEngine(EngineBase):
         """Model lines and custom events a subclass adds to ``layer``'s group (none here)."""
         return [], {}
 
+    def _own_current(self, p: Projection) -> bool:
+        """Whether projection ``p`` has its own synaptic current (recurrent, with ``tau_recurrent`` set)."""
+        return p.source == p.target and self.config.tau_recurrent > 0
+
     def _make_projection(self, k: int, p: Projection) -> _Projection:
         source, target = self.groups[p.source], self.groups[p.target]
         W = p.weights[:, :-1] if p.bias else p.weights
@@ -309,7 +320,8 @@ class SpikingEngine(EngineBase):
         if self.config.offset:
             model += f"\nO_{k}_post = offset*w : 1 (summed)"
         name = _identifier(f"{p.target}_{p.compartment}_from_{p.source}")
-        synapses = b2.Synapses(source, target, model, on_pre=f"I_{p.compartment}_post += w*jump*k_pre", method="euler",
+        current, jump = (f"I_{p.compartment}_{k}", "jump_recurrent") if self._own_current(p) else (f"I_{p.compartment}", "jump")
+        synapses = b2.Synapses(source, target, model, on_pre=f"{current}_post += w*{jump}*k_pre", method="euler",
                                clock=self._clock, namespace=self._namespace, name=name)
         # pathways into one compartment add to the same current: a fixed order (the projection's
         # index) keeps the floating-point sums, and so the spikes, the same from process to process

@@ -47,6 +47,16 @@ class SpikingConfig:
         dt: simulation time step in seconds; must divide the network step.
         tau_syn: time constant (s) of the synaptic currents and of every neuron's
             filtered spike train (the presynaptic trace).
+        tau_recurrent: time constant (s) of the synaptic currents of recurrent projections
+            (a layer onto itself, e.g. MEC → MEC apical); 0 gives them ``tau_syn``. Each
+            such projection then has its own current, incremented by ``W_ij/(τ_r·ν_s)``
+            per spike, so its mean is still ``Σ_j W_ij·r_j``, while its Poisson noise
+            variance, ``Σ_j W_ij²·r_j/(2·τ_r·ν_s)``, falls as ``1/τ_r``. Slow (NMDA-like,
+            ≈ 0.1 s) recurrent excitation with fast inputs is what stabilises spiking
+            bump attractors (Compte et al. 2000): a bump read out through synapses of
+            time constant τ diffuses at least ``σ²/(τ²·R)`` (σ its width, R its total
+            spike rate; :mod:`hippo.analysis.spike_diffusion`). The price is lag: the
+            recurrent input reports where the bump was ``τ_r`` ago.
         rate_scale: firing rate in Hz that codes a rate of 1 (ν_s).
         max_rate: firing-rate ceiling in Hz.
         offset: baseline rate ``c`` added before scaling, so linear units can code
@@ -71,6 +81,7 @@ class SpikingConfig:
 
     dt: float = field(default=0.001, metadata=bounds(gt=0.0))
     tau_syn: float = field(default=0.02, metadata=bounds(gt=0.0))
+    tau_recurrent: float = field(default=0.0, metadata=bounds(min=0.0))
     rate_scale: float = field(default=200.0, metadata=bounds(gt=0.0))
     max_rate: float = field(default=1000.0, metadata=bounds(gt=0.0))
     offset: float = field(default=0.0, metadata=bounds(min=0.0))
@@ -84,6 +95,13 @@ class SpikingConfig:
             # a trace sampled before each step's decay grows by 1/(rate_scale·(tau_syn − dt)) per spike
             raise ConfigError("", "tau_syn", f"{self.tau_syn!r} s is not longer than the time step dt = {self.dt!r} s",
                               "tau_syn > dt; a few dt or more for smooth traces")
+        if 0 < self.tau_recurrent <= self.dt:
+            raise ConfigError("", "tau_recurrent", f"{self.tau_recurrent!r} s is not longer than the time step "
+                              f"dt = {self.dt!r} s", "0 (tau_syn), or > dt")
+
+    def synaptic_tau(self, recurrent: bool) -> float:
+        """Time constant (s) of a projection's synaptic current: ``tau_recurrent`` for a recurrent one when set."""
+        return self.tau_recurrent if recurrent and self.tau_recurrent > 0 else self.tau_syn
 
     def check_network_step(self, network_dt: float) -> None:
         """Refuse a network step that is not a whole number of simulation steps.
