@@ -167,6 +167,16 @@ def test_no_module_is_imported_half_initialised():
     assert cycle is None, "import-time cycle: " + " → ".join(cycle)
 
 
+def test_analyses_run_no_engine():
+    """``hippo.analysis`` is arrays in, numbers out: no module of it imports an engine, the
+    phase protocol or the measurement protocols (:mod:`hippo.probes`), at module level or inside a function."""
+    engines = ("hippo.circuits", "hippo.protocol", "hippo.probes")
+    offending = {module: sorted(t for t in targets if any(t == e or t.startswith(e + ".") for e in engines))
+                 for module, targets in dependency_graph().items()
+                 if module == "hippo.analysis" or module.startswith("hippo.analysis.")}
+    assert not {module: targets for module, targets in offending.items() if targets}
+
+
 SUBPACKAGES = ("hippo.world", "hippo.learning", "hippo.learning.active_inference", "hippo.circuits", "hippo.analysis",
                "hippo.agents", "hippo.experiments", "hippo.sweep")
 

@@ -8,11 +8,12 @@ import pytest
 
 from hippo.analysis import ring_attractor
 from hippo.analysis.decoding import RidgeDecoder
-from hippo.analysis.path_integration import PathIntegrationResult, PathIntegrationTestConfig, run_test
+from hippo.analysis.path_integration import PathIntegrationResult, PathIntegrationTestConfig
 from hippo.circuits.wiring import conjunctive_blocks
 from hippo.errors import ConfigError, HippoError
 from hippo.experiments import run_experiment
 from hippo.experiments.path_integration import Config, build
+from hippo.probes import run_test
 from hippo.protocol import Phase, run_phases
 from hippo.theta import ThetaConfig
 from hippo.world.senses import SensesConfig

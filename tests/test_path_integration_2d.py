@@ -12,7 +12,7 @@ from hippo.analysis.spatial import field_peaks, gridness, rate_maps_2d, spatial_
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.errors import ConfigError
 from hippo.experiments import resolve, run_experiment
-from hippo.experiments.path_integration_2d import DirectionProbeConfig, probe_paths
+from hippo.probes import DirectionProbeConfig, probe_paths
 from hippo.world.gridworld import load_environment
 
 BINS = 40  # 2.5-cm bins in a 1 m box

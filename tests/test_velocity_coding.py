@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from hippo.analysis.path_integration import GainProbeConfig
+from hippo.probes import GainProbeConfig
 from hippo.circuits.rate import RateEngine
 from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig, path_integrator_network, preferred_directions

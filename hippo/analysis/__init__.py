@@ -12,7 +12,7 @@ _EXPORTS = {
                     "hippo.analysis.decoding"),
     **dict.fromkeys(["bump_score", "drift_m_per_s", "order_by_peak", "rate_maps", "ring_indices"],
                     "hippo.analysis.ring_attractor"),
-    **dict.fromkeys(["PathIntegrationResult", "PathIntegrationTestConfig", "run_test"], "hippo.analysis.path_integration"),
+    **dict.fromkeys(["PathIntegrationResult", "PathIntegrationTestConfig"], "hippo.analysis.path_integration"),
     **dict.fromkeys(["autocorrelation", "decorrelation_time", "sem"], "hippo.analysis.statistics"),
     **dict.fromkeys(["circular_spread", "fwhm", "population_vector", "preferred_positions"], "hippo.analysis.bump"),
     **dict.fromkeys(["ErrorDecomposition", "ErrorHorizon", "decompose_errors", "error_horizon", "error_horizons"],

@@ -43,6 +43,7 @@ from hippo.experiments import figures_spiking
 from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
+from hippo.probes import spikes_around_switch
 from hippo.protocol import Phase, run_phases
 from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig, check_sampled
@@ -217,7 +218,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
 def _spike_raster(config: Config, engine, stream: Stream, run_dir: RunDir) -> dict:
     """Spike rasters of HPC and MEC in inference (θ ≡ 1), then generation (senses cut off), reading
     the stream on from where the test left it; their arrays."""
-    raster = figures_spiking.spikes_around_switch(engine, stream, INFERENCE, ("hpc", "mec"), silenced_after=("features",))
+    raster = spikes_around_switch(engine, stream, INFERENCE, ("hpc", "mec"), silenced_after=("features",))
     orders = {"hpc": np.arange(config.senses.n), "mec": np.arange(config.n_mec)}
     pool = figures_spiking.pool_size(config.spiking.rate_scale)
     run_dir.figure("spike_raster", lambda path: figures_spiking.raster(raster.spikes, orders, raster.start, raster.switch,

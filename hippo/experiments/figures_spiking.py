@@ -10,66 +10,19 @@ is exactly the spike train of one of ``pool_size`` independent Poisson neurons.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from hippo import plotting
-from hippo.theta import GENERATION
 
 #: Peak rate (Hz) of the one neuron per pool that rasters show.
 NEURON_PEAK_RATE = 20.0
-
-#: Seconds a raster shows before and after the switch to generative mode.
-RASTER_SECONDS = (2.0, 3.0)
 
 
 def pool_size(rate_scale: float) -> int:
     """Neurons per unit such that each fires at most :data:`NEURON_PEAK_RATE` Hz at unit rate 1."""
     return max(1, math.ceil(rate_scale / NEURON_PEAK_RATE))
-
-
-@dataclass
-class SwitchSpikes:
-    """Spikes around a switch to generative mode (see :func:`spikes_around_switch`).
-
-    Attributes:
-        spikes: ``layer -> (unit, time, count)`` over both phases (times in engine seconds).
-        start: engine time (s) at the start of the raster.
-        switch: engine time (s) of the switch.
-        t: engine times (s) of the records asked for.
-        steps: the stream's local steps of those records (for true positions).
-    """
-
-    spikes: dict
-    start: float
-    switch: float
-    t: np.ndarray
-    steps: np.ndarray
-
-
-def spikes_around_switch(engine, stream, theta, layers: tuple[str, ...], silenced_after: tuple[str, ...] = (),
-                         noise: bool = True, record: tuple[str, ...] = ()) -> SwitchSpikes:
-    """Every spike of ``layers`` for :data:`RASTER_SECONDS` around a switch of the theta gate.
-
-    Two phases without learning on ``stream`` (from its cursor): ``RASTER_SECONDS[0]`` s
-    with the gate ``theta``, then ``RASTER_SECONDS[1]`` s of pure generation with the
-    inputs ``silenced_after`` silenced.
-    """
-    from hippo.protocol import Phase, run_phases
-
-    before = Phase("raster before", RASTER_SECONDS[0], stream, theta, noise=noise, spike_times=layers, record=record)
-    after = Phase("raster after", RASTER_SECONDS[1], stream, GENERATION, silenced=silenced_after, noise=noise,
-                  spike_times=layers, record=record)
-    start = engine.t
-    records = run_phases(engine, [before, after])
-    switch = start + (records["raster before"].stop - records["raster before"].start) * engine.dt
-    first, second = records["raster before"].recording, records["raster after"].recording
-    spikes = {layer: tuple(np.concatenate([a, b]) for a, b in zip(first.spikes[layer], second.spikes[layer]))
-              for layer in layers}
-    return SwitchSpikes(spikes, start, switch, np.concatenate([first.t, second.t]),
-                        np.concatenate([first.steps, second.steps]))
 
 
 def raster_arrays(spikes: dict, start: float) -> dict[str, np.ndarray]:

@@ -25,14 +25,11 @@ from hippo.analysis.decoding import chance_error, decoding_error
 from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.path_integration import (
     MIN_FIT_SAMPLES,
-    GainProbeConfig,
     PathIntegrationResult,
     PathIntegrationTestConfig,
     decoder_state,
     make_decoder,
     restore_decoder,
-    run_gain_probes,
-    run_test,
 )
 from hippo.analysis.error_decomposition import decompose_errors, error_horizons
 from hippo.analysis.topology import persistent_homology
@@ -56,6 +53,7 @@ from hippo.errors import ConfigError
 from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
+from hippo.probes import GainProbeConfig, mapping_session, run_gain_probes, run_test, spikes_around_switch
 from hippo.progress import Progress
 from hippo.protocol import Phase, run_phases
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig, check_sampled
@@ -369,7 +367,7 @@ def _field_analyses(config: Config, setup: Setup, result, decoder, maps, run_dir
 
     Everywhere: error horizons at 0.05 and 0.10 m, and the Betti numbers of MEC population
     vectors in the test's generative phases. On a 1-D ring also: the velocity gain curve
-    (:func:`~hippo.analysis.path_integration.run_gain_probes`, summarised with the motion's
+    (:func:`~hippo.probes.run_gain_probes`, summarised with the motion's
     Gaussian velocity distribution as weights), the error decomposition of the test trials
     (gain − 1, drift, diffusion D; fitted up to the 0.10-m horizon, at least 1 s), and the
     bump's width (median FWHM and circular spread of MEC activity, cells placed at their
@@ -421,8 +419,7 @@ def _spiking_figures(config: Config, setup: Setup, mec_order, run_dir: RunDir) -
     pool = figures_spiking.pool_size(config.spiking.rate_scale)
     orders = {"hpc": np.arange(config.senses.n), "mec": np.arange(config.n_mec) if mec_order is None else mec_order}
     arrays = {}
-    session = run_phases(engine, [Phase("spike maps", config.spike_map_duration, stream, config.theta,
-                                        record=("hpc.spikes", "mec.spikes"))])["spike maps"]
+    session = mapping_session(engine, stream, config.theta, config.spike_map_duration, ("hpc.spikes", "mec.spikes"))
     if env.dim == 1:
         position = session.positions()
         maps = {layer: ring_attractor.rate_maps(session.recording.signals[f"{layer}.spikes"] / (config.dt * pool),
@@ -430,7 +427,7 @@ def _spiking_figures(config: Config, setup: Setup, mec_order, run_dir: RunDir) -
         orders["hpc"] = ring_attractor.order_by_peak(maps["hpc"])
         run_dir.figure("spike_rate_maps", lambda path: figures_spiking.spike_rate_maps(maps, orders, path))
         arrays.update({f"spike_rate_maps.{layer}": m for layer, m in maps.items()})
-    raster = figures_spiking.spikes_around_switch(engine, stream, config.theta, ("hpc", "mec"), noise=False, record=("hpc",))
+    raster = spikes_around_switch(engine, stream, config.theta, ("hpc", "mec"), noise=False, record=("hpc",))
     track = raster.t, stream.position_at(raster.steps)[:, 0]
     run_dir.figure("spike_raster", lambda path: figures_spiking.raster(
         raster.spikes, orders, raster.start, raster.switch, pool, path, seed=config.seed,

@@ -37,7 +37,7 @@ import numpy as np
 
 from hippo.analysis.error_decomposition import error_horizons
 from hippo.analysis.path_integration import PathIntegrationTestConfig, decoder_state, restore_decoder
-from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains, stationary_error
+from hippo.analysis.path_integration_2d import decompose_errors_2d, stationary_error
 from hippo.analysis.spatial import field_peaks, gridness, rate_maps_2d, spatial_information, weight_profile
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.circuits.activations import Activation
@@ -53,47 +53,13 @@ from hippo.experiments import path_integration
 from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
-from hippo.protocol import Phase, run_phases
-from hippo.theta import GENERATION, ThetaConfig
+from hippo.probes import DirectionProbeConfig, mapping_session, run_direction_probes
+from hippo.protocol import run_phases
+from hippo.theta import ThetaConfig
 from hippo.world.gridworld import load_environment_setting
 from hippo.world.motion import MotionConfig, check_motion
-from hippo.world.recorded import RecordedPath, RecordingConfig
+from hippo.world.recorded import RecordingConfig
 from hippo.world.senses import SensesConfig
-
-
-@dataclass(frozen=True)
-class DirectionProbeConfig:
-    """Constant-velocity probes of the gain per direction (seconds, m/s).
-
-    Each probe holds the agent still at a start for ``warmup`` seconds in theta mode
-    (senses on), then moves it in a straight line at one velocity for ``duration`` seconds
-    of pure generation; the decoded path, less its first ``transient`` seconds, gives the
-    bump velocity. Directions are ``n_directions`` evenly spaced from +x; in a bounded world
-    the line is centred on the world's centre and shortened to ``max_path`` of the world's
-    smaller side.
-
-    Attributes:
-        n_directions: directions probed.
-        speeds: commanded speeds (m/s).
-        warmup: seconds still in theta mode.
-        duration: seconds of generation (at most; see ``max_path``).
-        transient: seconds after the switch left out of the fit.
-        max_path: longest probe path in a bounded world, as a fraction of its smaller side.
-    """
-
-    n_directions: int = field(default=8, metadata=bounds(min=1))
-    speeds: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4)
-    warmup: float = field(default=2.0, metadata=bounds(gt=0.0))
-    duration: float = field(default=2.0, metadata=bounds(gt=0.0))
-    transient: float = field(default=0.25, metadata=bounds(min=0.0))
-    max_path: float = field(default=0.8, metadata=bounds(gt=0.0, max=1.0))
-
-    def __post_init__(self):
-        if not self.speeds or min(self.speeds) <= 0:
-            raise ConfigError("", "speeds", f"{list(self.speeds)} are not all speeds > 0", "one or more speeds > 0 m/s")
-        if self.transient >= self.duration:
-            raise ConfigError("", "transient, duration", f"a {self.transient:g}-s transient leaves nothing of a "
-                              f"{self.duration:g}-s probe to fit", "transient < duration")
 
 
 @dataclass(frozen=True)
@@ -193,45 +159,6 @@ def circuit(config: Config):
     return path_integration.circuit(circuit_config(config))
 
 
-def probe_paths(env, config: DirectionProbeConfig, dt: float) -> list[tuple[np.ndarray, RecordedPath]]:
-    """``(commanded velocity, path)`` of every probe: still for ``warmup``, then a straight line (see
-    :class:`DirectionProbeConfig`)."""
-    angles = 2 * np.pi * np.arange(config.n_directions) / config.n_directions
-    centre = env.size / 2
-    n_warmup = int(round(config.warmup / dt))
-    probes = []
-    for speed in config.speeds:
-        duration = config.duration if env.periodic else min(config.duration, config.max_path * env.size.min() / speed)
-        n_moving = int(round(duration / dt))
-        for angle in angles:
-            velocity = speed * np.array([np.cos(angle), np.sin(angle)])
-            start = centre - velocity * (n_moving * dt) / 2
-            moving = start + velocity * dt * np.arange(n_moving + 1)[:, None]
-            positions = env.wrap(np.vstack([np.repeat(start[None], n_warmup, axis=0), moving]))
-            probes.append((velocity, RecordedPath(positions, dt, "mirror", env, "probe")))
-    return probes
-
-
-def run_direction_probes(engine, stream, decoder, config: Config):
-    """Gains along and across each probe direction (learning and noise off); see :class:`DirectionProbeConfig`."""
-    probes = config.gain_probes
-    commanded, measured, r_squared = [], [], []
-    for velocity, path in probe_paths(stream.env, probes, config.dt):
-        probe = stream.replayed(path)
-        n_moving = len(path.positions) - 1 - int(round(probes.warmup / config.dt))
-        record = run_phases(engine, [
-            Phase("warmup", probes.warmup, probe, config.theta, noise=False),
-            Phase("generative", n_moving * config.dt, probe, GENERATION, noise=False, record=("hpc",)),
-        ])["generative"].recording
-        t = record.t - record.t[0]
-        kept = t >= probes.transient
-        fitted, r2 = bump_velocity(t[kept], decoder.predict(record.signals["hpc"])[kept], stream.env)
-        commanded.append(velocity)
-        measured.append(fitted)
-        r_squared.append(r2)
-    return directional_gains(np.array(commanded), np.array(measured), np.array(r_squared))
-
-
 def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path | None = None) -> dict:
     """Train, test path integration in 2-D, run the 2-D analyses; return the metrics.
 
@@ -305,15 +232,14 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
     decomposition = decompose_errors_2d(result.t, result.decoded, result.true, env, fit_window=(0.0, stop))
     metrics["error_decomposition"] = decomposition.metrics()
     arrays.update({"error_decomposition.tau": decomposition.tau, "error_decomposition.msd": decomposition.msd})
-    gains = run_direction_probes(setup.engine, setup.test_stream, decoder, config)
+    gains = run_direction_probes(setup.engine, setup.test_stream, decoder, config.theta, config.gain_probes)
     training_speeds = np.linalg.norm(setup.stream.velocity(0, setup.stream.cursor), axis=1)
     metrics["gain_probes"] = {**gains.metrics(), **gains.speed_weighted(training_speeds)}
     arrays.update({"gain_probes.commanded": gains.commanded, "gain_probes.measured": gains.measured,
                    "gain_probes.r_squared": gains.r_squared})
     run_dir.figure("gains", lambda path: figures.gains(gains, path))
     clouds = {"generative": (result.mec[:, result.t > 0].reshape(-1, n), result.true[:, result.t > 0].reshape(-1, 2))}
-    session = run_phases(setup.engine, [Phase("rate maps", config.maps.duration, setup.test_stream, config.theta,
-                                              noise=False, record=("mec",))])["rate maps"]
+    session = mapping_session(setup.engine, setup.test_stream, config.theta, config.maps.duration, ("mec",), noise=False)
     wake = session.recording.theta > 0.5
     wake_mec, wake_positions = session.recording.signals["mec"][wake], session.positions()[wake]
     if len(wake_mec):

@@ -39,7 +39,7 @@ import numpy as np
 
 from hippo.analysis import remapping, ring_attractor
 from hippo.analysis.losses import check_recordable, loss_summary
-from hippo.analysis.path_integration import PathIntegrationTestConfig, make_decoder, run_test
+from hippo.analysis.path_integration import PathIntegrationTestConfig, make_decoder
 from hippo.circuits.engine import Recording
 from hippo.config import bounds, names_file
 from hippo.errors import ConfigError
@@ -49,6 +49,7 @@ from hippo.experiments.path_integration import TEST_KEY
 from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
+from hippo.probes import mapping_session, run_test
 from hippo.protocol import Phase, run_phases
 from hippo.world.gridworld import load_environment, load_environment_setting
 from hippo.world.motion import SPEED_SIGMAS, check_step, top_speed
@@ -265,8 +266,8 @@ def measure(config: Config, engine, code: Stream, env) -> Measurement:
     network = config.network
     probe = engine.copy()
     stream = code.fresh_trajectory([config.seed, TEST_KEY])
-    calibration = run_phases(probe, [Phase("calibration", network.test.decoder_window, stream, network.theta,
-                                           record=("hpc", "mec"))])["calibration"]
+    calibration = mapping_session(probe, stream, network.theta, network.test.decoder_window, ("hpc", "mec"),
+                                  name="calibration")
     recording, position = calibration.recording, calibration.positions()
     decoder = make_decoder(network.test.decoder, env).fit(recording.signals["hpc"], position)
     wake = recording.theta > WAKE
