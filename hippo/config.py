@@ -109,12 +109,6 @@ def read_toml(path: str | Path) -> dict:
         raise ConfigError(str(path), "", f"invalid TOML: {error}") from None
 
 
-def _type_name(tp: Any) -> str:
-    if get_origin(tp) is Literal:
-        return " | ".join(repr(a) for a in get_args(tp))
-    return getattr(tp, "__name__", str(tp))
-
-
 def _convert(value: Any, tp: Any, source: str, key: str, finite: bool = True) -> Any:
     """Convert one TOML value to the annotated type ``tp`` or raise ConfigError.
 

@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
 
+from hippo.analysis.statistics import smooth  # noqa: E402
 from hippo.errors import ConfigError  # noqa: E402
 from hippo.io import atomic_path, check_output  # noqa: E402
 
@@ -151,4 +152,20 @@ def plot_environment(env, path: str | Path) -> Path:
     if env.dim == 1:
         ax.set_yticks([])
     ax.set_title(f"{env.name}: {env.boundary} boundary, {env.n_free} free cells of {env.cell_size * 100:g} cm")
+    return save(fig, path)
+
+
+def loss_curves(training, path: str | Path) -> Path:
+    """Smoothed (τ = 10 s) loss ``|basal − apical|`` of HPC and MEC against training time (minutes), log scale.
+
+    ``training`` is the training's recording (``t`` in seconds, ``loss["hpc"]``, ``loss["mec"]``).
+    """
+    fig, ax = figure(3.0, 2.2)
+    step = training.t[1] - training.t[0] if len(training.t) > 1 else 1.0
+    for layer in ("hpc", "mec"):
+        ax.plot(training.t / 60.0, smooth(training.loss[layer], step, 10.0), color=COLOURS[layer], label=layer.upper())
+    ax.set_yscale("log")
+    ax.set_xlabel("training time (min)")
+    ax.set_ylabel("loss  ⟨|basal − apical|⟩")
+    ax.legend()
     return save(fig, path)

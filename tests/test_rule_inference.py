@@ -161,6 +161,15 @@ def test_rate_engine_records_a_projections_weights():
     assert sparse.weights["p.apical<-x"].shape == (len(sparse.t), 3, 5) and len(sparse.t) in (7, 8)
 
 
+def test_each_identified_rule_learns_at_the_rate_its_registry_entry_names():
+    """A run's learning-rate factor scales the parameter the rule registry names as its learning rate."""
+    from hippo.inference import circuit_rules as cr
+    from hippo.learning.rules import rule_named
+
+    for rule, parameters in cr.RULE_PARAMETERS.items():
+        assert rule_named(rule).learning_rate in parameters, rule
+
+
 def test_two_close_rules_are_told_apart_from_recordings():
     """Momentum and Adam (the closest pair) on held-out runs of the recorded circuit."""
     from hippo.inference import circuit_rules as cr

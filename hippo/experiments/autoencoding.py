@@ -29,6 +29,7 @@ from typing import Literal
 
 import numpy as np
 
+from hippo import plotting
 from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.statistics import autocorrelation, decorrelation_time
 from hippo.circuits.engines import make_engine
@@ -207,7 +208,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     })
     run_dir.write_arrays("weights", engine.all_weights())
     if trained:
-        run_dir.figure("loss", lambda path: figures.loss_curves(training, path))
+        run_dir.figure("loss", lambda path: plotting.loss_curves(training, path))
     run_dir.figure("activity", lambda path: figures.activity(before_inference, before_generation, after_inference,
                                                              after_generation, path))
     run_dir.figure("autocorrelation", lambda path: figures.autocorrelations(lags, acorr_latents, acorr_generated,

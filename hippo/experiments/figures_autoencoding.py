@@ -5,21 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from hippo import plotting
-from hippo.analysis.statistics import smooth
-
-
-def loss_curves(training, path):
-    """Smoothed (τ = 10 s) |basal − apical| of HPC and MEC against training time, log scale."""
-    fig, ax = plotting.figure(3.0, 2.2)
-    minutes = training.t / 60.0
-    step = training.t[1] - training.t[0] if len(training.t) > 1 else 1.0
-    for layer, colour in (("hpc", plotting.COLOURS["hpc"]), ("mec", plotting.COLOURS["mec"])):
-        ax.plot(minutes, smooth(training.loss[layer], step, 10.0), color=colour, label=layer.upper())
-    ax.set_yscale("log")
-    ax.set_xlabel("training time (min)")
-    ax.set_ylabel("loss  ⟨|basal − apical|⟩")
-    ax.legend()
-    return plotting.save(fig, path)
 
 
 def activity(before_inference, before_generation, after_inference, after_generation, path, seconds: float = 10.0):

@@ -14,8 +14,9 @@ from hippo.learning import navigation as nav
 GAMMA_COLOURS = ("#6a4c93", "#2a9d8f", "#e76f51", "#1f77b4", "#d62728")
 
 
-def _name(value: float) -> str:
-    return f"{value:g}".replace(".", "p").replace("-", "m")
+def gamma_key(gamma: float) -> str:
+    """The suffix naming a discount rate in the study's metric and array keys (``0.5`` → ``"0p5"``, ``-1`` → ``"m1"``)."""
+    return f"{gamma:g}".replace(".", "p").replace("-", "m")
 
 
 def quadratic(arrays: dict, metrics: dict, config, path):
@@ -23,10 +24,10 @@ def quadratic(arrays: dict, metrics: dict, config, path):
     (b) relaxation rate against ``γ`` for the two curvatures; (c) their ratio, between its limits."""
     fig, axes = plotting.figure(9.0, 2.8, ncols=3)
     for gamma, colour in zip(config.gammas, GAMMA_COLOURS):
-        t, theta = arrays[f"quadratic_t_gamma_{_name(gamma)}"], arrays[f"quadratic_theta_gamma_{_name(gamma)}"]
-        shown = t <= 5.0 / metrics[f"rate_gamma_{_name(0.0)}"] if 0.0 in config.gammas else t <= t[-1] / 6
+        t, theta = arrays[f"quadratic_t_gamma_{gamma_key(gamma)}"], arrays[f"quadratic_theta_gamma_{gamma_key(gamma)}"]
+        shown = t <= 5.0 / metrics[f"rate_gamma_{gamma_key(0.0)}"] if 0.0 in config.gammas else t <= t[-1] / 6
         closed = nav.quadratic_path(t[shown], [0.0], [config.curvature], [1.0], gamma, config.eta_k)[:, 0]
-        axes[0].plot(t[shown], closed, color=colour, lw=1.2, label=f"γ = {gamma:g}, r = {metrics[f'rate_gamma_{_name(gamma)}']:.3f}")
+        axes[0].plot(t[shown], closed, color=colour, lw=1.2, label=f"γ = {gamma:g}, r = {metrics[f'rate_gamma_{gamma_key(gamma)}']:.3f}")
         step = max(1, shown.sum() // 15)
         axes[0].plot(t[shown][::step], theta[shown][::step], "o", color=colour, ms=3)
     axes[0].set_xlabel("time")
@@ -47,7 +48,7 @@ def quadratic(arrays: dict, metrics: dict, config, path):
     axes[2].axhline(config.curvature_ratio, color="#999999", ls=":", lw=0.8)
     axes[2].axhline(np.sqrt(config.curvature_ratio), color="#999999", ls=":", lw=0.8)
     for gamma in config.gammas:
-        axes[2].plot(max(gamma, 0.01), metrics[f"rate_ratio_gamma_{_name(gamma)}_numerical"], "o", color="#e76f51", ms=4)
+        axes[2].plot(max(gamma, 0.01), metrics[f"rate_ratio_gamma_{gamma_key(gamma)}_numerical"], "o", color="#e76f51", ms=4)
     axes[2].set_xlabel("discount rate γ")
     axes[2].set_ylabel(f"rate ratio (curvatures {config.curvature_ratio:g}:1)")
     axes[2].set_title("limits: √ratio (ballistic), ratio (gradient descent)", fontsize=7)

@@ -6,7 +6,7 @@ import numpy as np
 
 from hippo import plotting
 from hippo.analysis import ring_attractor
-from hippo.analysis.statistics import sem, smooth
+from hippo.analysis.statistics import sem
 
 #: Cells whose rate map never exceeds this rate are drawn as silent.
 SILENT_RATE = 0.05
@@ -97,15 +97,3 @@ def ring_weights(w_rec, w_conj, blocks, order, path):
     axes[1, 0].set_ylabel("mean weight")
     return plotting.save(fig, path)
 
-
-def loss_curves(training, path):
-    """Smoothed (τ = 10 s) |basal − apical| of HPC and MEC against training time, log scale."""
-    fig, ax = plotting.figure(3.0, 2.2)
-    step = training.t[1] - training.t[0] if len(training.t) > 1 else 1.0
-    for layer in ("hpc", "mec"):
-        ax.plot(training.t / 60.0, smooth(training.loss[layer], step, 10.0), color=plotting.COLOURS[layer], label=layer.upper())
-    ax.set_yscale("log")
-    ax.set_xlabel("training time (min)")
-    ax.set_ylabel("loss  ⟨|basal − apical|⟩")
-    ax.legend()
-    return plotting.save(fig, path)

@@ -125,10 +125,6 @@ def validate(config: Config) -> None:
                           f"{len(config.weight_decay.mu)} numbers, at least one")
 
 
-def _name(value: float) -> str:
-    return f"{value:g}".replace(".", "p").replace("-", "m")
-
-
 def quadratic_study(config: QuadraticConfig) -> tuple[dict, dict]:
     """Rates of the two curvatures at every ``γ``, closed form and numerical; the paths of the first."""
     metrics, arrays = {}, {}
@@ -140,13 +136,13 @@ def quadratic_study(config: QuadraticConfig) -> tuple[dict, dict]:
             path = nav.quadratic_euler_lagrange(0.0, h, 1.0, gamma, duration, config.eta_k, points=config.points)
             numerical = nav.fitted_rate(path.t, path.theta[:, 0], 1.0, duration / 3)
             rates[label] = (closed, numerical)
-            metrics[f"rate{label}_gamma_{_name(gamma)}"] = closed
-            metrics[f"rate{label}_gamma_{_name(gamma)}_numerical"] = numerical
+            metrics[f"rate{label}_gamma_{figures.gamma_key(gamma)}"] = closed
+            metrics[f"rate{label}_gamma_{figures.gamma_key(gamma)}_numerical"] = numerical
             if not label:
-                arrays[f"quadratic_t_gamma_{_name(gamma)}"] = path.t
-                arrays[f"quadratic_theta_gamma_{_name(gamma)}"] = path.theta[:, 0]
-        metrics[f"rate_ratio_gamma_{_name(gamma)}"] = rates["_curved"][0] / rates[""][0]
-        metrics[f"rate_ratio_gamma_{_name(gamma)}_numerical"] = rates["_curved"][1] / rates[""][1]
+                arrays[f"quadratic_t_gamma_{figures.gamma_key(gamma)}"] = path.t
+                arrays[f"quadratic_theta_gamma_{figures.gamma_key(gamma)}"] = path.theta[:, 0]
+        metrics[f"rate_ratio_gamma_{figures.gamma_key(gamma)}"] = rates["_curved"][0] / rates[""][0]
+        metrics[f"rate_ratio_gamma_{figures.gamma_key(gamma)}_numerical"] = rates["_curved"][1] / rates[""][1]
     metrics["rate_ratio_gradient_descent_limit"] = config.curvature_ratio
     metrics["rate_ratio_ballistic_limit"] = float(np.sqrt(config.curvature_ratio))
     return metrics, arrays

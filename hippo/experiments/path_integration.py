@@ -19,6 +19,7 @@ from typing import Literal
 
 import numpy as np
 
+from hippo import plotting
 from hippo.analysis import ring_attractor
 from hippo.analysis.bump import circular_spread, fwhm, preferred_positions
 from hippo.analysis.decoding import chance_error, decoding_error
@@ -345,7 +346,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     run_dir.figure("decoding", lambda path: figures.decoding(result, env, metrics, path))
     run_dir.figure("error", lambda path: figures.error_curve(result, metrics, path))
     if trained:
-        run_dir.figure("loss", lambda path: figures.loss_curves(recording, path))
+        run_dir.figure("loss", lambda path: plotting.loss_curves(recording, path))
     if env.dim == 1:
         metrics["ring"] = _ring_indices(config, setup, result, order, decoder)
         arrays.update(rate_maps=maps, order=order)

@@ -35,6 +35,7 @@ from typing import Literal
 
 import numpy as np
 
+from hippo import plotting
 from hippo.analysis.error_decomposition import error_horizons
 from hippo.analysis.path_integration import PathIntegrationTestConfig, decoder_state, restore_decoder
 from hippo.analysis.path_integration_2d import decompose_errors_2d, stationary_error
@@ -214,7 +215,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     run_dir.figure("paths", lambda path: figures.paths(result, env, path))
     run_dir.figure("error", lambda path: figures_1d.error_curve(result, metrics, path))
     if trained:
-        run_dir.figure("loss", lambda path: figures_1d.loss_curves(recording, path))
+        run_dir.figure("loss", lambda path: plotting.loss_curves(recording, path))
     run_dir.write_arrays("arrays", arrays)
     run_dir.write_arrays("weights", engine.all_weights())
     return metrics

@@ -33,7 +33,7 @@ from hippo.circuits.rate import RateEngine
 from hippo.circuits.spec import Layer, Network, Noise, Projection
 from hippo.config import bounds
 from hippo.inference.networks import gru_step, init_dense, init_gru
-from hippo.learning.rules import Plasticity
+from hippo.learning.rules import Plasticity, rule_named
 from hippo.protocol import InputArrays, Phase, run_phases
 from hippo.theta import INFERENCE
 
@@ -44,8 +44,6 @@ RULE_PARAMETERS = {
     "momentum": {"eta": 0.005, "tau_trace": 0.1, "beta": 0.9},
     "adam": {"eta": 0.002, "tau_trace": 0.1},
 }
-#: The parameter of each rule scaled by a run's learning-rate factor.
-LEARNING_RATES = {"prediction-error": "eta", "bayesian-mechanics": "m_z", "momentum": "eta", "adam": "eta"}
 PROJECTION = "p.apical<-x"
 N_COVARIATES = 3
 
@@ -108,7 +106,7 @@ def record_run(rule: str, config: CircuitConfig, rng: np.random.Generator) -> di
     n_steps = int(round(config.duration / config.dt))
     teacher = rng.normal(size=(config.n_post, config.n_pre)) / np.sqrt(config.n_pre)
     parameters = dict(RULE_PARAMETERS[rule])
-    parameters[LEARNING_RATES[rule]] *= config.rate_spread ** rng.uniform(-1.0, 1.0)
+    parameters[rule_named(rule).learning_rate] *= config.rate_spread ** rng.uniform(-1.0, 1.0)
     x = Layer("x", config.n_pre, "input")
     p = Layer("p", config.n_post, "pyramidal", apical_noise=Noise(scale=config.apical_noise))
     W0 = np.zeros((config.n_post, config.n_pre + 1))
