@@ -47,6 +47,7 @@ CIRCUIT_PRESETS = {
     "path-integration-spiking": PI_1D + SPIKING + ["spike_map_duration=2"],
     "path-integration-2d": PI_2D,
     "path-integration-rat": PI_2D,
+    "path-integration-rat-simulated": PI_2D,
     "transfer": TRANSFER,
     "transfer-60min": TRANSFER,
     "transfer-paper": TRANSFER,
