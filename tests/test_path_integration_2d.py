@@ -8,7 +8,7 @@ import pytest
 
 from hippo.analysis.decoding import KNNDecoder, TemplateDecoder
 from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains, stationary_error
-from hippo.analysis.spatial import field_peaks, gridness, rate_maps_2d, spatial_information, weight_profile
+from hippo.analysis.spatial import bin_counts, field_peaks, gridness, rate_maps, skaggs_information, weight_profile
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.errors import ConfigError
 from hippo.experiments import resolve, run_experiment
@@ -46,7 +46,7 @@ def test_spatial_information_is_zero_for_uniform_firing_and_log_inverse_occupanc
     occupancy = np.random.default_rng(1).integers(1, 10, (BINS, BINS)).astype(float)
     inside = (X < 0.5) & (Y < 0.25)
     maps = np.stack([np.full((BINS, BINS), 0.7), np.where(inside, 2.0, 0.0), np.zeros((BINS, BINS))])
-    information = spatial_information(maps, occupancy)
+    information = skaggs_information(maps, occupancy)
     p = occupancy[inside].sum() / occupancy.sum()
     assert information[0] == pytest.approx(0.0, abs=1e-12)
     assert information[1] == pytest.approx(np.log2(1 / p))
@@ -57,7 +57,7 @@ def test_rate_maps_average_activity_per_bin_and_count_occupancy():
     box = load_environment("box-1m")
     position = np.random.default_rng(2).random((20000, 2))
     activity = np.column_stack([position[:, 0], position[:, 1] ** 2])
-    maps = rate_maps_2d(activity, position, box, 0.1)
+    maps = rate_maps(activity, position, box, bin_counts(box, 0.1))
     assert maps.maps.shape == (2, 10, 10) and maps.occupancy.sum() == 20000
     centres = (np.arange(10) + 0.5) / 10
     np.testing.assert_allclose(maps.maps[0].mean(axis=0), centres, atol=0.01)  # columns follow x

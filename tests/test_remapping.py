@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from hippo.analysis import remapping
+from hippo.analysis.spatial import skaggs_information
 
 N_CELLS, N_BINS = 40, 60
 
@@ -67,14 +68,14 @@ def test_rate_remapping_keeps_the_fields():
     maps = _ring_maps(rng)
     rescaled = maps * rng.uniform(0.2, 2.0, (N_CELLS, 1))
     np.testing.assert_allclose(remapping.map_correlations(maps, rescaled), 1.0)
-    np.testing.assert_allclose(remapping.skaggs_information(rescaled), remapping.skaggs_information(maps))
+    np.testing.assert_allclose(skaggs_information(rescaled), skaggs_information(maps))
 
 
 def test_skaggs_information_of_uniform_and_single_bin_maps():
     maps = np.zeros((3, 8))
     maps[0] = 1.0
     maps[1, 2] = 4.0
-    information = remapping.skaggs_information(maps)
+    information = skaggs_information(maps)
     assert information[0] == pytest.approx(0.0)
     assert information[1] == pytest.approx(np.log2(8))  # all rate in one of 8 equally visited bins
     assert np.isnan(information[2])

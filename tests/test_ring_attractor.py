@@ -11,10 +11,10 @@ from hippo.analysis.ring_attractor import (
     offsets,
     order_by_peak,
     peak_offset,
-    rate_maps,
     ring_indices,
     ring_weights,
 )
+from hippo.analysis.spatial import rate_maps
 from hippo.errors import HippoError
 from hippo.world.gridworld import load_environment
 
@@ -32,7 +32,7 @@ def test_rate_maps_and_order_recover_shuffled_place_cells():
     rng = np.random.default_rng(0)
     centres = rng.uniform(0, 1, N)
     x = rng.uniform(0, 1, 20000)
-    maps = rate_maps(bump(x, centres), x[:, None], RING, n_bins=50)
+    maps = rate_maps(bump(x, centres), x[:, None], RING, n_bins=50).maps
     assert maps.shape == (N, 50)
     peak_positions = (np.nanargmax(maps, axis=1) + 0.5) / 50
     assert np.abs((peak_positions - centres + 0.5) % 1 - 0.5).max() <= 0.02
@@ -43,15 +43,17 @@ def test_rate_maps_and_order_recover_shuffled_place_cells():
 def test_rate_maps_leave_unvisited_bins_nan():
     rng = np.random.default_rng(1)
     x = rng.uniform(0, 0.5, 5000)
-    maps = rate_maps(bump(x, np.linspace(0, 1, N, endpoint=False)), x, RING, n_bins=10)
+    maps = rate_maps(bump(x, np.linspace(0, 1, N, endpoint=False)), x, RING, n_bins=10).maps
     assert np.isnan(maps[:, 5:]).all() and np.isfinite(maps[:, :5]).all()
     order = order_by_peak(maps)
     assert sorted(order) == list(range(N))
 
 
-def test_rate_maps_need_a_1d_world():
-    with pytest.raises(HippoError, match="1-D"):
-        rate_maps(np.zeros((4, 3)), np.zeros((4, 2)), load_environment("box-1m"))
+def test_rate_maps_need_positions_of_the_worlds_dimension():
+    with pytest.raises(HippoError, match="1-D world"):
+        rate_maps(np.zeros((4, 3)), np.zeros((4, 2)), RING, n_bins=10)
+    with pytest.raises(HippoError, match="2-D world"):
+        rate_maps(np.zeros((4, 3)), np.zeros(4), load_environment("box-1m"), n_bins=10)
 
 
 def test_aligned_centres_each_rows_own_pre_cell():
@@ -89,7 +91,7 @@ def test_ring_indices_through_rate_maps_of_a_shuffled_ring():
     shuffled = [W[np.ix_(p, p)] for W in weights]
     x = rng.uniform(0, 1, 20000)
     activity = bump(x, ((np.arange(N) + 0.5) / N)[p])  # shuffled cell k sits at ring cell p[k]
-    order = order_by_peak(rate_maps(activity, x, RING))
+    order = order_by_peak(rate_maps(activity, x, RING, n_bins=100).maps)
     expected = ring_indices(*weights, np.arange(N))
     found = ring_indices(*shuffled, order)
     assert found == pytest.approx(expected)

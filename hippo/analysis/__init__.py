@@ -10,7 +10,7 @@ from hippo._exports import lazy_exports
 _EXPORTS = {
     **dict.fromkeys(["KNNDecoder", "RidgeDecoder", "TemplateDecoder", "chance_error", "decoding_error"],
                     "hippo.analysis.decoding"),
-    **dict.fromkeys(["bump_score", "drift_m_per_s", "order_by_peak", "rate_maps", "ring_indices"],
+    **dict.fromkeys(["bump_score", "drift_m_per_s", "order_by_peak", "ring_indices"],
                     "hippo.analysis.ring_attractor"),
     **dict.fromkeys(["PathIntegrationResult", "PathIntegrationTestConfig"], "hippo.analysis.path_integration"),
     **dict.fromkeys(["autocorrelation", "decorrelation_time", "sem"], "hippo.analysis.statistics"),
@@ -19,7 +19,7 @@ _EXPORTS = {
                     "hippo.analysis.error_decomposition"),
     **dict.fromkeys(["Persistence", "leading_components", "maxmin_landmarks", "persistent_homology"],
                     "hippo.analysis.topology"),
-    **dict.fromkeys(["RateMaps", "autocorrelogram", "gridness", "rate_maps_2d", "spatial_information"],
+    **dict.fromkeys(["RateMaps", "autocorrelogram", "bin_counts", "gridness", "rate_maps", "skaggs_information"],
                     "hippo.analysis.spatial"),
     **dict.fromkeys(["DirectionalGains", "ErrorDecomposition2D", "bump_velocity", "decompose_errors_2d",
                      "directional_gains", "stationary_error"], "hippo.analysis.path_integration_2d"),

@@ -52,7 +52,7 @@ def preferred_positions(rate_maps: np.ndarray, length: float) -> np.ndarray:
 
     Args:
         rate_maps: ``(N, n_bins)`` mean rates in ``n_bins`` equal bins spanning ``[0, L)``
-            (e.g. :func:`hippo.analysis.ring_attractor.rate_maps`); NaN bins (never
+            (e.g. :func:`hippo.analysis.spatial.rate_maps`); NaN bins (never
             visited) and negative rates count as zero.
         length: ring length in metres.
 

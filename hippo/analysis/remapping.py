@@ -1,7 +1,7 @@
 """Remapping between two environments, measured on rate maps of the same cells in both.
 
 All functions take rate maps ``(n_cells, n_bins)`` of a 1-D world (see
-:func:`hippo.analysis.ring_attractor.rate_maps`), cells in the same order in A and B.
+:func:`hippo.analysis.spatial.rate_maps`), cells in the same order in A and B.
 Bins the agent never visited (NaN) are left out of every correlation. What they measure
 (see Leutgeb et al. 2005, Fyhn et al. 2007, Yoon et al. 2013, Skaggs et al. 1993):
 
@@ -15,7 +15,7 @@ Bins the agent never visited (NaN) are left out of every correlation. What they 
   population shifted together, as grid cells do under global remapping);
 * :func:`pair_correlation_preservation` — whether the cell-pair correlation matrix is
   kept across environments (the attractor's signature);
-* :func:`skaggs_information` — spatial information of each map, bits per unit rate.
+* :func:`~hippo.analysis.spatial.skaggs_information` — spatial information of each map, bits per unit rate.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
+from hippo.analysis.spatial import skaggs_information
 
 
 def _centred(maps: np.ndarray) -> np.ndarray:
@@ -147,29 +149,6 @@ def pair_correlation_preservation(maps_a: np.ndarray, maps_b: np.ndarray) -> flo
     pairs_a = np.corrcoef(a[active])[upper]
     pairs_b = np.corrcoef(b[active])[upper]
     return float(np.corrcoef(pairs_a, pairs_b)[0, 1])
-
-
-def skaggs_information(maps: np.ndarray, occupancy: np.ndarray | None = None) -> np.ndarray:
-    """Skaggs spatial information ``Σ_i p_i (λ_i/λ̄) log₂(λ_i/λ̄)`` of each map, bits per unit rate.
-
-    Args:
-        maps: ``(n_cells, n_bins)`` non-negative mean rates; unvisited (NaN) bins are left out.
-        occupancy: ``(n_bins,)`` time spent in each bin (any units); uniform if ``None``.
-
-    Returns:
-        ``(n_cells,)`` bits per unit of rate (per spike for spike counts); 0 for a
-        uniform map, NaN for a cell silent everywhere.
-    """
-    maps = np.clip(np.asarray(maps, dtype=float), 0.0, None)
-    p = np.ones(maps.shape[1]) if occupancy is None else np.asarray(occupancy, dtype=float)
-    p = np.where(np.isnan(maps), 0.0, p[None, :])
-    p = p / p.sum(axis=1, keepdims=True)
-    rates = np.where(np.isnan(maps), 0.0, maps)
-    mean = (p * rates).sum(axis=1, keepdims=True)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = rates / mean
-        terms = np.where(ratio > 0, p * ratio * np.log2(np.where(ratio > 0, ratio, 1.0)), 0.0)
-    return np.where(mean[:, 0] > 0, terms.sum(axis=1), np.nan)
 
 
 def summary(maps_a: np.ndarray, maps_b: np.ndarray) -> dict[str, float]:

@@ -1,6 +1,6 @@
 """Ring-attractor analysis of a trained MEC layer on a 1-D ring.
 
-Cells are ordered by the peak of their rate maps (:func:`rate_maps`,
+Cells are ordered by the peak of their rate maps (:func:`hippo.analysis.spatial.rate_maps`,
 :func:`order_by_peak`). In that order, a weight matrix is *aligned* (:func:`aligned`):
 row ``i`` (post-synaptic cell ``i``) is rolled so that column ``i`` (its own pre-synaptic
 partner) sits at the centre, and the rows are averaged into a profile
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from hippo.analysis.decoding import binned_mean
 from hippo.errors import HippoError
 from hippo.world.gridworld import Gridworld
 
@@ -28,28 +27,6 @@ BUMP_FRACTION = 0.1  # bump window: ±10 % of the ring around the bump's peak
 
 
 # ------------------------------------------------------------------ ordering
-def rate_maps(activity: np.ndarray, position: np.ndarray, env: Gridworld, n_bins: int = 100) -> np.ndarray:
-    """Mean rate of each cell in each of ``n_bins`` equal position bins of a 1-D world.
-
-    Args:
-        activity: ``(T, N)`` rates.
-        position: ``(T, 1)`` or ``(T,)`` positions in metres.
-        env: a 1-D world (ring or track).
-        n_bins: bins spanning ``[0, size)``.
-
-    Returns:
-        ``(N, n_bins)``; NaN in bins the agent never visited.
-    """
-    if env.dim != 1:
-        raise HippoError(f"rate_maps needs a 1-D world, {env.name!r} is {env.dim}-D")
-    activity = np.asarray(activity, dtype=float)
-    x = env.wrap(np.asarray(position, dtype=float).reshape(-1))
-    if activity.ndim != 2 or len(x) != len(activity):
-        raise HippoError(f"activity (T, N) and position (T,) must have the same T, got {activity.shape} and {x.shape}")
-    bins = np.clip(np.floor(x / env.size[0] * n_bins).astype(int), 0, n_bins - 1)
-    return binned_mean(activity, bins, n_bins).T
-
-
 def order_by_peak(rate_maps: np.ndarray) -> np.ndarray:
     """Cell indices ``(N,)`` sorted by the bin of each rate map's peak (NaN bins ignored)."""
     peaks = np.argmax(np.where(np.isnan(rate_maps), -np.inf, rate_maps), axis=1)

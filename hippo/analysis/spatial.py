@@ -1,8 +1,8 @@
-"""Spatial tuning in 2-D worlds: rate maps, spatial information and gridness.
+"""Spatial tuning: rate maps and spatial information in worlds of any dimension; gridness in 2-D.
 
-- :func:`rate_maps_2d`: every cell's mean rate per square spatial bin, with the time
-  spent in each bin (occupancy); bins never visited are NaN.
-- :func:`spatial_information`: Skaggs et al. (1993) information per unit of activity,
+- :func:`rate_maps`: every cell's mean rate per spatial bin, with the time spent in each
+  bin (occupancy); bins never visited are NaN. Positions are ``(T, dim)``.
+- :func:`skaggs_information`: Skaggs et al. (1993) information per unit of activity,
   ``I = Σ_i p_i (λ_i / λ) log₂(λ_i / λ)`` bits, with ``p_i`` the occupancy probability of
   bin ``i``, ``λ_i`` the cell's mean rate there and ``λ = Σ p_i λ_i``. It is 0 for a cell
   firing the same everywhere and ``log₂(1/p)`` for a cell firing only in a region of
@@ -42,13 +42,14 @@ ROTATIONS = (30, 60, 90, 120, 150)
 
 @dataclass(frozen=True)
 class RateMaps:
-    """Rate maps of a population in a 2-D world.
+    """Rate maps of a population in a world of any dimension.
 
     Attributes:
-        maps: ``(n_cells, n_y, n_x)`` mean rate per bin (NaN where never visited); row 0 is
-            the lowest ``y``.
-        occupancy: ``(n_y, n_x)`` samples in each bin.
-        bin_size: side of a bin in metres.
+        maps: ``(n_cells, …)`` mean rate per bin, one axis per world axis in reverse
+            order (``(n_cells, n_bins)`` on a 1-D world, ``(n_cells, n_y, n_x)`` in 2-D, row 0
+            the lowest ``y``); NaN where never visited.
+        occupancy: the bins' shape (without the cells' axis): samples in each bin.
+        bin_size: mean side of a bin in metres.
     """
 
     maps: np.ndarray
@@ -56,47 +57,64 @@ class RateMaps:
     bin_size: float
 
 
-def rate_maps_2d(activity: np.ndarray, position: np.ndarray, env: Gridworld, bin_size: float) -> RateMaps:
-    """Mean activity of every cell per square bin of side ``bin_size`` metres.
+def bin_counts(env: Gridworld, bin_size: float) -> tuple[int, ...]:
+    """Bins per axis of ``env`` for bins of side about ``bin_size`` metres (> 0): each axis divided
+    into a whole number of bins, rounded, at least one."""
+    if bin_size <= 0:
+        raise HippoError(f"bin_size must be > 0 metres, got {bin_size}")
+    return tuple(int(n) for n in np.maximum(np.round(env.size / bin_size).astype(int), 1))
+
+
+def rate_maps(activity: np.ndarray, position: np.ndarray, env: Gridworld, n_bins) -> RateMaps:
+    """Mean activity of every cell per spatial bin, in a world of any dimension.
+
+    Each axis ``d`` of the world ``[0, size_d)`` is cut into ``n_bins[d]`` equal bins
+    (positions folded back into periodic worlds first); a sample at ``x`` falls in bin
+    ``⌊x_d / size_d · n_bins[d]⌋`` on every axis (clipped to the axis).
 
     Args:
         activity: ``(T, n_cells)`` rates.
-        position: ``(T, 2)`` positions in metres.
-        env: the 2-D world (its extent sets the bins).
-        bin_size: bin side in metres (> 0; the extent is divided into whole bins, rounded).
+        position: ``(T, dim)`` positions in metres (``(T,)`` on a 1-D world).
+        env: the world (its extent sets the bins).
+        n_bins: bins per axis: one count for every axis, or one per axis (:func:`bin_counts`
+            gives them for a bin side in metres).
 
     Returns:
         The :class:`RateMaps`.
     """
     activity = np.asarray(activity, dtype=float)
-    position = np.asarray(position, dtype=float)
-    if env.dim != 2 or position.ndim != 2 or position.shape != (len(activity), 2):
-        raise HippoError(f"rate_maps_2d needs a 2-D world and positions (T, 2) matching activity {activity.shape}, "
-                         f"got a {env.dim}-D world and positions {position.shape}")
-    if bin_size <= 0:
-        raise HippoError(f"bin_size must be > 0 metres, got {bin_size}")
-    n_x, n_y = np.maximum(np.round(env.size / bin_size).astype(int), 1)
-    edges = env.size / [n_x, n_y]
-    col = np.clip((position[:, 0] / edges[0]).astype(int), 0, n_x - 1)
-    row = np.clip((position[:, 1] / edges[1]).astype(int), 0, n_y - 1)
-    flat = row * n_x + col
-    maps = binned_mean(activity, flat, n_x * n_y).T.reshape(-1, n_y, n_x)
-    occupancy = np.bincount(flat, minlength=n_x * n_y).reshape(n_y, n_x).astype(float)
-    return RateMaps(maps, occupancy, float(edges.mean()))
+    position = env.wrap(np.asarray(position, dtype=float).reshape(len(position), -1))
+    counts = np.broadcast_to(np.asarray(n_bins, dtype=int), (env.dim,))
+    if activity.ndim != 2 or position.shape != (len(activity), env.dim):
+        raise HippoError(f"rate maps of a {env.dim}-D world need activity (T, n_cells) and positions (T, {env.dim}), "
+                         f"got {activity.shape} and {position.shape}")
+    if (counts < 1).any():
+        raise HippoError(f"every axis needs at least one bin, got {counts.tolist()}")
+    index = np.clip(np.floor(position / env.size * counts).astype(int), 0, counts - 1)
+    shape = tuple(int(n) for n in counts[::-1])
+    flat = np.ravel_multi_index(tuple(index[:, ::-1].T), shape)
+    n_total = int(np.prod(counts))
+    maps = binned_mean(activity, flat, n_total).T.reshape(-1, *shape)
+    occupancy = np.bincount(flat, minlength=n_total).reshape(shape).astype(float)
+    return RateMaps(maps, occupancy, float((env.size / counts).mean()))
 
 
-def spatial_information(maps: np.ndarray, occupancy: np.ndarray) -> np.ndarray:
-    """Skaggs information (bits per unit of activity) of every map ``(n_cells, n_y, n_x)``; NaN for silent cells.
+def skaggs_information(maps: np.ndarray, occupancy: np.ndarray | None = None) -> np.ndarray:
+    """Skaggs information (bits per unit of activity) of every map; NaN for cells silent everywhere.
 
     Args:
-        maps: mean rates per bin (NaN in unvisited bins, which are left out); rates must be ≥ 0.
-        occupancy: ``(n_y, n_x)`` time or samples in each bin.
+        maps: ``(n_cells, …)`` mean rates per bin (:attr:`RateMaps.maps`); negative rates
+            count as 0, and bins unvisited (NaN in any map, or no occupancy) are left out.
+        occupancy: the bins' shape: time or samples in each bin; uniform if ``None``.
+
+    Returns:
+        ``(n_cells,)`` bits per unit of rate (per spike for spike counts): 0 for a uniform
+        map, ``log₂(1/p)`` for a cell active only in bins of total occupancy ``p``.
     """
-    maps = np.asarray(maps, dtype=float)
+    maps = np.asarray(maps, dtype=float).reshape(len(maps), -1)
+    occupancy = np.ones(maps.shape[1]) if occupancy is None else np.asarray(occupancy, dtype=float).reshape(-1)
     visited = (occupancy > 0) & ~np.isnan(maps).any(axis=0)
-    rates = maps[:, visited]
-    if (rates < 0).any():
-        raise HippoError("spatial information needs non-negative rates")
+    rates = np.clip(maps[:, visited], 0.0, None)
     p = occupancy[visited] / occupancy[visited].sum()
     mean = rates @ p
     with np.errstate(divide="ignore", invalid="ignore"):

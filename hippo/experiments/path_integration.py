@@ -33,6 +33,7 @@ from hippo.analysis.path_integration import (
     restore_decoder,
 )
 from hippo.analysis.error_decomposition import decompose_errors, error_horizons
+from hippo.analysis.spatial import rate_maps
 from hippo.analysis.topology import persistent_homology
 from hippo.analysis.velocity_gain import empirical_weights, gain_curve_summary, gaussian_weights
 from hippo.circuits.activations import Activation
@@ -316,7 +317,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     maps = order = None
     if env.dim == 1:
         if trained:
-            maps = ring_attractor.rate_maps(recording.signals["mec"][wake], positions[wake], env, config.ring.n_bins)
+            maps = rate_maps(recording.signals["mec"][wake], positions[wake], env, config.ring.n_bins).maps
             order = ring_attractor.order_by_peak(maps)
         else:
             maps, order = saved["rate_maps"], saved["order"]
@@ -423,8 +424,8 @@ def _spiking_figures(config: Config, setup: Setup, mec_order, run_dir: RunDir) -
     session = mapping_session(engine, stream, config.theta, config.spike_map_duration, ("hpc.spikes", "mec.spikes"))
     if env.dim == 1:
         position = session.positions()
-        maps = {layer: ring_attractor.rate_maps(session.recording.signals[f"{layer}.spikes"] / (config.dt * pool),
-                                                position, env, config.ring.n_bins) for layer in ("hpc", "mec")}
+        maps = {layer: rate_maps(session.recording.signals[f"{layer}.spikes"] / (config.dt * pool), position, env,
+                                 config.ring.n_bins).maps for layer in ("hpc", "mec")}
         orders["hpc"] = ring_attractor.order_by_peak(maps["hpc"])
         run_dir.figure("spike_rate_maps", lambda path: figures_spiking.spike_rate_maps(maps, orders, path))
         arrays.update({f"spike_rate_maps.{layer}": m for layer, m in maps.items()})

@@ -39,7 +39,7 @@ from hippo import plotting
 from hippo.analysis.error_decomposition import error_horizons
 from hippo.analysis.path_integration import PathIntegrationTestConfig, decoder_state, restore_decoder
 from hippo.analysis.path_integration_2d import decompose_errors_2d, stationary_error
-from hippo.analysis.spatial import field_peaks, gridness, rate_maps_2d, spatial_information, weight_profile
+from hippo.analysis.spatial import bin_counts, field_peaks, gridness, rate_maps, skaggs_information, weight_profile
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.circuits.activations import Activation
 from hippo.circuits.spec import Noise
@@ -244,8 +244,8 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
     wake = session.recording.theta > 0.5
     wake_mec, wake_positions = session.recording.signals["mec"][wake], session.positions()[wake]
     if len(wake_mec):
-        maps = rate_maps_2d(wake_mec, wake_positions, env, config.maps.bin_size)
-        information = spatial_information(np.clip(maps.maps, 0.0, None), maps.occupancy)
+        maps = rate_maps(wake_mec, wake_positions, env, bin_counts(env, config.maps.bin_size))
+        information = skaggs_information(maps.maps, maps.occupancy)
         scores = np.array([gridness(m) for m in maps.maps])
         scored = scores[np.isfinite(scores)]
         if not len(scored):

@@ -37,7 +37,8 @@ from typing import Literal
 
 import numpy as np
 
-from hippo.analysis import remapping, ring_attractor
+from hippo.analysis import remapping
+from hippo.analysis.spatial import rate_maps
 from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.path_integration import PathIntegrationTestConfig, make_decoder
 from hippo.circuits.engine import Recording
@@ -271,7 +272,7 @@ def measure(config: Config, engine, code: Stream, env) -> Measurement:
     recording, position = calibration.recording, calibration.positions()
     decoder = make_decoder(network.test.decoder, env).fit(recording.signals["hpc"], position)
     wake = recording.theta > WAKE
-    maps = ({layer: ring_attractor.rate_maps(recording.signals[layer][wake], position[wake], env, network.ring.n_bins)
+    maps = ({layer: rate_maps(recording.signals[layer][wake], position[wake], env, network.ring.n_bins).maps
              for layer in ("hpc", "mec")} if env.dim == 1 else {})
     result = run_test(probe, stream, decoder, network.theta, network.test)
     return Measurement(result, maps, {layer: float(np.mean(recording.loss[layer])) for layer in ("hpc", "mec")})
