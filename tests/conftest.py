@@ -1,4 +1,4 @@
-"""Shared fixtures: temporary environment files and one short autoencoding run."""
+"""Shared fixtures: temporary environment files, one short autoencoding run, and refusals before any work."""
 
 from __future__ import annotations
 
@@ -49,3 +49,35 @@ def short_autoencoding(tmp_path_factory):
     out = tmp_path_factory.mktemp("autoencoding") / "run"
     run_dir, metrics = run_experiment("autoencoding", SHORT_AUTOENCODING, seed=SHORT_AUTOENCODING_SEED, out=out, quiet=True)
     return SimpleNamespace(run_dir=run_dir, metrics=metrics, overrides=list(SHORT_AUTOENCODING), seed=SHORT_AUTOENCODING_SEED)
+
+
+@pytest.fixture
+def no_work(monkeypatch):
+    """Every circuit experiment's ``run`` fails the test: a refusal must come before any work."""
+    import hippo.experiments.autoencoding
+    import hippo.experiments.path_integration
+    import hippo.experiments.path_integration_2d
+    import hippo.experiments.transfer
+
+    def refuse(config, run_dir, progress=True, start_from=None):
+        raise AssertionError("the experiment started working")
+
+    for module in (hippo.experiments.autoencoding, hippo.experiments.path_integration,
+                   hippo.experiments.path_integration_2d, hippo.experiments.transfer):
+        monkeypatch.setattr(module, "run", refuse)
+
+
+@pytest.fixture
+def assert_refused():
+    """``check(code, err, culprit)``: exit 2 and exactly one line ``error: ...`` on stderr, no traceback,
+    naming every part of ``culprit``."""
+
+    def check(code: int, err: str, culprit: list[str]) -> None:
+        assert code == 2, err
+        lines = err.splitlines()
+        assert len(lines) == 1 and lines[0].startswith("error: "), err
+        assert "Traceback" not in err
+        for part in culprit:
+            assert part in lines[0], (part, lines[0])
+
+    return check

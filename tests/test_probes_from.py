@@ -13,10 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import hippo.experiments.autoencoding
-import hippo.experiments.path_integration
-import hippo.experiments.path_integration_2d
-import hippo.experiments.transfer
+import hippo.experiments
 from hippo.cli import main
 from hippo.config import read_toml
 
@@ -155,17 +152,6 @@ def saved_run(tmp_path_factory):
     assert main(["run", "path-integration", *_set(PI_1D), "--out", str(folder), "--quiet"]) == 0
     return folder
 
-
-@pytest.fixture
-def no_work(monkeypatch):
-    """Every circuit experiment's ``run`` fails the test: refusals come before any work."""
-
-    def refuse(config, run_dir, progress=True, start_from=None):
-        raise AssertionError("the experiment started working")
-
-    for module in (hippo.experiments.autoencoding, hippo.experiments.path_integration,
-                   hippo.experiments.path_integration_2d, hippo.experiments.transfer):
-        monkeypatch.setattr(module, "run", refuse)
 
 
 REFUSALS = [

@@ -103,17 +103,9 @@ def no_work(monkeypatch):
     monkeypatch.setattr(hippo.experiments.transfer, "run", refuse)
 
 
-def _assert_refused(code: int, err: str, culprit: list[str]) -> None:
-    assert code == 2, err
-    lines = err.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), err
-    assert "Traceback" not in err
-    for part in culprit:
-        assert part in lines[0], (part, lines[0])
-
 
 @pytest.mark.parametrize("name, files, argv, culprit", PROBES, ids=[probe[0] for probe in PROBES])
-def test_probe(name, files, argv, culprit, tmp_path, monkeypatch, capsys, no_work):
+def test_probe(name, files, argv, culprit, tmp_path, monkeypatch, capsys, no_work, assert_refused):
     inputs, cwd = tmp_path / "inputs", tmp_path / "cwd" / "here"
     _write_inputs(inputs, files)
     cwd.mkdir(parents=True)
@@ -129,7 +121,7 @@ def test_probe(name, files, argv, culprit, tmp_path, monkeypatch, capsys, no_wor
     code = main(argv)
 
     captured = capsys.readouterr()
-    _assert_refused(code, captured.err, culprit)
+    assert_refused(code, captured.err, culprit)
     assert time.perf_counter() - start < 15  # refused at once, not after a connection timeout
     assert _snapshot(tmp_path) == before  # nothing written anywhere
 
@@ -142,7 +134,7 @@ def _done_sweep(tmp_path: Path, name: str, out: Path, grid: str = '"model.alpha"
     return path
 
 
-def test_a_sweep_folder_belongs_to_its_sweep_alone(tmp_path, capsys):
+def test_a_sweep_folder_belongs_to_its_sweep_alone(tmp_path, capsys, assert_refused):
     """Another sweep file, a changed set of swept keys or a folder inside the sweep's are refused;
     the sweep itself runs again into its own folder."""
     out = tmp_path / "shared"
@@ -156,17 +148,17 @@ def test_a_sweep_folder_belongs_to_its_sweep_alone(tmp_path, capsys):
     for path, culprit in ((second, ["second.toml: sweep.out:", "belongs to the sweep", "first.toml"]),
                           (inside, ["inside.toml: sweep.out:", "inside the folder of another sweep"])):
         code = main(["sweep", str(path), "--workers", "1"])
-        _assert_refused(code, capsys.readouterr().err, culprit)
+        assert_refused(code, capsys.readouterr().err, culprit)
     first.write_text(_sweep(str(out), grid='"model.gamma" = [0.1]'))
     code = main(["sweep", str(first), "--workers", "1"])
-    _assert_refused(code, capsys.readouterr().err, ["first.toml: sweep.out:", "swept keys", "model.alpha"])
+    assert_refused(code, capsys.readouterr().err, ["first.toml: sweep.out:", "swept keys", "model.alpha"])
     assert _snapshot(tmp_path) - before == {"second.toml", "inside.toml"}
     first.write_text(_sweep(str(out), grid='"model.alpha" = [0.4]'))
     assert main(["sweep", str(first), "--workers", "1", "--quiet"]) == 0  # its own folder: nothing to run
     assert "1/1 runs done" in capsys.readouterr().out
 
 
-def test_batch_jobs_without_the_submit_command_are_refused_at_once(tmp_path):
+def test_batch_jobs_without_the_submit_command_are_refused_at_once(tmp_path, assert_refused):
     """``[cluster]`` on a machine without ``sbatch``: one line, in a fresh process, instead of waiting for jobs."""
     cluster = '[cluster]\nkind = "slurm"\ncores = 1\nmemory = "1GB"\nwalltime = "00:10:00"\n'
     (tmp_path / "sweep.toml").write_text(_sweep(str(tmp_path / "out"), extra=cluster))
@@ -175,7 +167,7 @@ def test_batch_jobs_without_the_submit_command_are_refused_at_once(tmp_path):
     before = _snapshot(tmp_path)
     done = subprocess.run([sys.executable, "-m", "hippo", "sweep", str(tmp_path / "sweep.toml")], cwd=tmp_path,
                           capture_output=True, text=True, timeout=120, env={**os.environ, "PATH": str(empty)})
-    _assert_refused(done.returncode, done.stderr, ["sweep.toml: cluster.kind:", "sbatch", "PATH"])
+    assert_refused(done.returncode, done.stderr, ["sweep.toml: cluster.kind:", "sbatch", "PATH"])
     assert _snapshot(tmp_path) == before
 
 
@@ -195,17 +187,17 @@ def _sweep_folder_with_runs(sweep_dir: Path, experiment: str = "bayesian-mechani
     assert main(["collect", str(sweep_dir)]) == 0
 
 
-def test_plot_sweep_refuses_a_text_column_on_the_y_axis(tmp_path, capsys):
+def test_plot_sweep_refuses_a_text_column_on_the_y_axis(tmp_path, capsys, assert_refused):
     sweep_dir = tmp_path / "sweep"
     _sweep_folder_with_runs(sweep_dir)
     before = _snapshot(tmp_path)
     capsys.readouterr()
     code = main(["plot-sweep", str(sweep_dir), "--x", "model.alpha", "--y", "engine"])
-    _assert_refused(code, capsys.readouterr().err, ["--y 'engine'", "text", "loss"])
+    assert_refused(code, capsys.readouterr().err, ["--y 'engine'", "text", "loss"])
     assert _snapshot(tmp_path) == before
 
 
-def test_plot_sweep_names_units_and_error_bars_and_writes_the_format_asked(tmp_path, capsys, monkeypatch):
+def test_plot_sweep_names_units_and_error_bars_and_writes_the_format_asked(tmp_path, capsys, monkeypatch, assert_refused):
     sweep_dir = tmp_path / "sweep"
     _sweep_folder_with_runs(sweep_dir, experiment="path-integration", key="dt", metric="pi_error_m")
     import hippo.plotting
@@ -228,5 +220,5 @@ def test_plot_sweep_names_units_and_error_bars_and_writes_the_format_asked(tmp_p
     capsys.readouterr()
     code = main(["plot-sweep", str(sweep_dir), "--x", "dt", "--y", "pi_error_m",
                  "--out", str(sweep_dir / "results.csv" / "f.png")])
-    _assert_refused(code, capsys.readouterr().err, ["--out:", "results.csv is a file"])
+    assert_refused(code, capsys.readouterr().err, ["--out:", "results.csv is a file"])
     assert _snapshot(tmp_path) == before
