@@ -40,7 +40,14 @@ def test_path_integration_on_the_spiking_engine_writes_rasters_and_spike_rate_ma
                  "velocity_coding=push-pull", "conjunctive_threshold=0.5"]
     rate_dir, rate = _run("path-integration", overrides, tmp_path, "rate")
     spiking_dir, spiking = _run("path-integration", overrides, tmp_path, "spiking")
-    assert set(spiking) == set(rate) and set(spiking["ring"]) == set(rate["ring"])
+    assert set(spiking) == set(rate) | {"bump_noise"} and set(spiking["ring"]) == set(rate["ring"])
+    # the spiking bump against its bound, and the same weights on the rate engine: MEC fires, so every
+    # spiking number is measured; the rate engine has no spikes
+    noise = spiking["bump_noise"]
+    assert all(np.isfinite(value) for key, value in noise["spiking"].items() if key != "diffusion_sem")  # one trial: no s.e.
+    assert noise["spiking"]["tau_s"] == pytest.approx(0.02)
+    assert np.isfinite(noise["rate"]["fwhm_m"]) and noise["rate"]["d_over_d_min"] is None  # NaN in JSON
+    assert set(noise["rate"]["pi_error_m"]) == set(spiking["pi_error_m"])
     figures = {p.name for p in (spiking_dir / "figures").iterdir()}
     assert figures == {p.name for p in (rate_dir / "figures").iterdir()} | {"spike_raster.png", "spike_rate_maps.png"}
     arrays = np.load(spiking_dir / "arrays.npz")

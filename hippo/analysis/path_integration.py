@@ -81,6 +81,8 @@ class PathIntegrationResult:
         errors: ``(n_trials, n_t)`` decoding errors in metres.
         decoded, true: ``(n_trials, n_t, dim)`` positions in metres.
         mec: ``(n_trials, n_t, n_mec)`` MEC rates.
+        mec_spikes: ``(n_trials, n_t, n_mec)`` MEC spike counts since the previous sample
+            (a spiking engine's test run with ``spikes=True``), else None.
     """
 
     t: np.ndarray
@@ -88,6 +90,7 @@ class PathIntegrationResult:
     decoded: np.ndarray
     true: np.ndarray
     mec: np.ndarray
+    mec_spikes: np.ndarray | None = None
 
     def error_at(self, seconds: float) -> tuple[float, float]:
         """Mean and s.e.m. over trials of the error ``seconds`` after the switch."""

@@ -13,6 +13,7 @@ phase with learning off. The path-integration test is the same for all.
 from __future__ import annotations
 
 import time
+import warnings
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -34,6 +35,7 @@ from hippo.analysis.path_integration import (
 )
 from hippo.analysis.error_decomposition import decompose_errors, error_horizons
 from hippo.analysis.spatial import rate_maps
+from hippo.analysis.spike_diffusion import bump_noise, effective_tau
 from hippo.analysis.topology import persistent_homology
 from hippo.analysis.velocity_gain import empirical_weights, gain_curve_summary, gaussian_weights
 from hippo.circuits.activations import Activation
@@ -278,7 +280,7 @@ def measure_path_integration(config: Config, setup: Setup, decoder, progress: bo
     bar = Progress(test_config.n_trials, "path-integration test", enabled=progress)
     try:
         return run_test(setup.engine, setup.test_stream, decoder, config.theta, test_config,
-                        progress=lambda done: bar.update(done))
+                        progress=lambda done: bar.update(done), spikes=config.engine == "spiking")
     finally:
         bar.close()
 
@@ -373,7 +375,9 @@ def _field_analyses(config: Config, setup: Setup, result, decoder, maps, run_dir
     Gaussian velocity distribution as weights), the error decomposition of the test trials
     (gain − 1, drift, diffusion D; fitted up to the 0.10-m horizon, at least 1 s), and the
     bump's width (median FWHM and circular spread of MEC activity, cells placed at their
-    rate maps' centres, every tenth sample of the theta-mode warm-up and of generation).
+    rate maps' centres, every tenth sample of the theta-mode warm-up and of generation); on the
+    spiking engine, the bump against its spike-noise bound on both engines
+    (:func:`bump_noise_on_both_engines`).
     """
     env, n = setup.env, config.n_mec
     metrics, arrays = error_horizons(result.t, result.errors), {}
@@ -408,10 +412,45 @@ def _field_analyses(config: Config, setup: Setup, result, decoder, maps, run_dir
         rates = result.mec[:, when][:, ::10, tuned].reshape(-1, int(tuned.sum()))
         metrics["bump"][f"fwhm_{name}_m"] = float(np.nanmedian(fwhm(rates, preferred[tuned], length)))
         metrics["bump"][f"spread_{name}_m"] = float(np.nanmedian(circular_spread(rates, preferred[tuned], length)))
+    if config.engine == "spiking":
+        metrics["bump_noise"] = bump_noise_on_both_engines(config, setup, result, decoder, preferred[tuned], tuned,
+                                                           (0.0, window_stop))
     arrays.update({"gain_curve.velocities": curve.velocities, "gain_curve.bump_velocities": curve.bump_velocities,
                    "gain_curve.r_squared": curve.r_squared, "error_decomposition.tau": decomposition.tau,
                    "error_decomposition.msd": decomposition.msd})
     return metrics, arrays
+
+
+def bump_noise_on_both_engines(config: Config, setup: Setup, result, decoder, preferred, tuned, fit_window) -> dict:
+    """The spiking network's bump against its noise bound, and the same weights on the rate engine.
+
+    ``spiking``: :func:`~hippo.analysis.spike_diffusion.bump_noise` of the spiking test's MEC
+    rates and spikes (the tuned cells at ``preferred``; ``τ`` of the bound the synaptic time
+    constants into MEC's apical compartment, which drives MEC in generation, weighted by the
+    summed absolute weights, :func:`~hippo.analysis.spike_diffusion.effective_tau`; the
+    diffusion fitted over ``fit_window``). ``rate``: the same network's weights loaded into
+    the rate engine (no retraining) and tested on the same test trajectory: its decoded
+    error at the report times, 0.10-m horizon and :func:`bump_noise` (no spikes; the
+    diffusion fitted up to its own horizon, at least 1 s).
+    """
+    engine, length = setup.engine, float(setup.env.size[0])
+    into_apical = [p for p in engine.network.projections if p.target == "mec" and p.compartment == "apical"]
+    tau = effective_tau([config.spiking.synaptic_tau(p.source == p.target) for p in into_apical],
+                        [engine.weight(p.name)[:, :-1] if p.bias else engine.weight(p.name) for p in into_apical])
+    spiking = bump_noise(result.t, result.mec[:, :, tuned], result.true, preferred, length, fit_window,
+                         result.mec_spikes[:, :, tuned], config.dt, config.spiking.rate_scale, tau)
+    rate_engine = make_engine("rate", engine.network, config.dt, seed=config.seed + 1, precision=config.precision)
+    with warnings.catch_warnings():  # loading a spiking state resets the rate engine's rates, as intended
+        warnings.simplefilter("ignore")
+        rate_engine.set_state(engine.get_state())
+    test_stream = setup.stream.fresh_trajectory([config.seed, TEST_KEY])
+    rate_result = run_test(rate_engine, test_stream, decoder, config.theta, config.test)
+    horizon = rate_result.horizon(config.test.horizon_error)
+    rate = bump_noise(rate_result.t, rate_result.mec[:, :, tuned], rate_result.true, preferred, length,
+                      (0.0, min(max(horizon, 1.0), float(rate_result.t[-1]))))
+    return {"spiking": spiking.metrics(), "rate": {
+        **rate.metrics(), "pi_error_m": {f"{s:g}": rate_result.error_at(s)[0] for s in config.test.report_times},
+        "pi_horizon_s": horizon}}
 
 
 def _spiking_figures(config: Config, setup: Setup, mec_order, run_dir: RunDir) -> dict:
