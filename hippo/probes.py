@@ -41,19 +41,21 @@ RASTER_SECONDS = (2.0, 3.0)
 
 # ------------------------------------------------------------------ path-integration test
 def run_test(engine, stream, decoder, theta: ThetaConfig, config: PathIntegrationTestConfig,
-             progress=None) -> PathIntegrationResult:
+             progress=None, spikes: bool = False) -> PathIntegrationResult:
     """Run ``config.n_trials`` trials on ``engine`` (which keeps its weights; learning and noise off).
 
     Each trial is two phases (:mod:`hippo.protocol`) on ``stream`` — ``warmup`` seconds with
     the gate ``theta``, then ``generative`` seconds of pure generation — read from its
     cursor on, so trials follow one another along the stream's trajectory; true positions
-    are the stream's at the recorded steps. ``progress(done_trials)`` is called after each trial.
+    are the stream's at the recorded steps. ``progress(done_trials)`` is called after each trial;
+    ``spikes`` (a spiking engine) records the MEC spike counts too.
     """
-    decoded, true, errors, mec = [], [], [], []
+    decoded, true, errors, mec, counts = [], [], [], [], []
+    record = ("hpc", "mec", "mec.spikes") if spikes else ("hpc", "mec")
     for trial in range(config.n_trials):
         records = run_phases(engine, [
-            Phase("warmup", config.warmup, stream, theta, noise=False, record=("hpc", "mec")),
-            Phase("generative", config.generative, stream, GENERATION, noise=False, record=("hpc", "mec")),
+            Phase("warmup", config.warmup, stream, theta, noise=False, record=record),
+            Phase("generative", config.generative, stream, GENERATION, noise=False, record=record),
         ])
         parts = [records["warmup"].recording, records["generative"].recording]
         hpc = np.vstack([part.signals["hpc"] for part in parts])
@@ -63,11 +65,14 @@ def run_test(engine, stream, decoder, theta: ThetaConfig, config: PathIntegratio
         true.append(positions)
         errors.append(decoding_error(stream.env, estimate, positions))
         mec.append(np.vstack([part.signals["mec"] for part in parts]))
+        if spikes:
+            counts.append(np.vstack([part.signals["mec.spikes"] for part in parts]))
         if progress is not None:
             progress(trial + 1)
     n_before = int(round(config.warmup / engine.dt))
     t = (np.arange(len(errors[0])) - n_before + 1) * engine.dt
-    return PathIntegrationResult(t, np.array(errors), np.array(decoded), np.array(true), np.array(mec))
+    return PathIntegrationResult(t, np.array(errors), np.array(decoded), np.array(true), np.array(mec),
+                                 np.array(counts) if spikes else None)
 
 
 
