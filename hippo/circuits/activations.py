@@ -2,7 +2,8 @@
 
 ``linear``: φ(x) = g·(x − θ); ``relu``: φ(x) = g·max(0, x − θ); ``retanh`` (tanh
 rectified at zero): φ(x) = max(0, tanh(g·(x − θ))); ``sigmoid``: φ(x) = 1 / (1 + exp(−g·(x − θ))).
-θ is the threshold and g the gain.
+θ is the threshold and g the gain. Each has a numba form (:func:`activate`, inlined into
+the rate engine's loop) and a Brian2 form (:func:`activation_code`, for the spiking engine).
 """
 
 from __future__ import annotations
@@ -56,6 +57,20 @@ def activate(x, code, threshold, gain):
         return 0.0, 0.0
     s = 1.0 / (1.0 + np.exp(-gain * u))
     return s, gain * s * (1.0 - s)
+
+
+def activation_code(activation: Activation, v: str) -> tuple[str, str]:
+    """Brian2 expressions of ``φ(v)`` and ``φ′(v)`` for ``activation`` (the same functions as :func:`activate`)."""
+    u = f"({v} - {activation.threshold!r})"
+    g = repr(activation.gain)
+    if activation.kind == "linear":
+        return f"{g}*{u}", g
+    if activation.kind == "relu":
+        return f"{g}*clip({u}, 0, inf)", f"{g}*int({u} > 0)"
+    if activation.kind == "retanh":
+        return f"tanh({g}*clip({u}, 0, inf))", f"{g}*(1 - tanh({g}*{u})**2)*int({u} > 0)"
+    s = f"(1/(1 + exp(-{g}*{u})))"
+    return s, f"{g}*{s}*(1 - {s})"
 
 
 @njit(cache=True)

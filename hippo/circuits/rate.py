@@ -12,11 +12,12 @@ Update order within a step of ``dt`` seconds: input layers take their new rates;
 each computed layer in the order of ``network.layers`` sums its projections — a
 projection from a layer already updated in this step reads the new rates, any other
 (recurrent or later layers) reads the previous step's — applies its activations and
-noise, and sets its soma (a multiplicative layer: the product of its two compartments).
+noise, and sets its soma: its kind's soma (from the layer-kind registry,
+:mod:`hippo.circuits.layer_kinds`), e.g. a pyramidal layer's ``φ_s(θ·b + (1 − θ)·a)``.
 Then every plastic projection learns from its compartment's
 local prediction error and the presynaptic rates it read: its rule's step (from the
 registry, :mod:`hippo.learning.rules`), then Dale's law. The loop is compiled once per
-set of rules a network uses (:func:`compiled_kernel`).
+set of rules and of layer kinds a network uses (:func:`compiled_kernel`).
 
 The loop runs with subnormal floats flushed to zero (:mod:`hippo.circuits.subnormals`:
 the CPU's flush-to-zero and denormals-are-zero modes, set for the calling thread around
@@ -44,8 +45,9 @@ from pathlib import Path
 import numba
 import numpy as np
 
+from hippo.circuits import layer_kinds
 from hippo.circuits.activations import activate
-from hippo.circuits.compartments import ou_coefficients, ou_step, soma_potential
+from hippo.circuits.compartments import ou_coefficients, ou_step
 from hippo.circuits.engine import EngineBase, Recording, RunOptions
 from hippo.circuits.spec import Network
 from hippo.circuits.state import clock_state, restore_clock
@@ -54,11 +56,6 @@ from hippo.io import write_text
 from hippo.learning import rules
 from hippo.learning.prediction_error import local_error
 
-KIND_INPUT, KIND_FEEDFORWARD, KIND_PYRAMIDAL, KIND_MULTIPLICATIVE = 0, 1, 2, 3
-_KIND_CODES = {"input": KIND_INPUT, "feedforward": KIND_FEEDFORWARD, "pyramidal": KIND_PYRAMIDAL,
-               "multiplicative": KIND_MULTIPLICATIVE}
-#: Each computed layer kind's compartments, in the order the loop evaluates them.
-_COMPARTMENTS = {"feedforward": ("input",), "multiplicative": ("input", "gain"), "pyramidal": ("basal", "apical")}
 
 class RateEngine(EngineBase):
     """Compiled rate simulation of ``network`` with time step ``dt`` (seconds).
@@ -75,6 +72,9 @@ class RateEngine(EngineBase):
         rule_names: the learning rules the network uses (registry names), in the order of
             their codes in the compiled loop.
         rule_slots: plastic projection → the names of its rule's per-synapse state slots.
+        kind_names: the layer kinds of the network's computed layers (registry names), in
+            the order of their codes in the compiled loop.
+        loss_layers: the layers whose kind reports a loss (a mismatch), in recording order.
         rule_state: every plastic projection's rule state in one buffer (each slot shaped
             like the projection's weights); :meth:`get_state` names its parts.
     """
@@ -90,8 +90,8 @@ class RateEngine(EngineBase):
         self.last_run_seconds = 0.0
         self._compiled = False
         layers = network.layers
-        inputs = [l for l in layers if l.kind == "input"]
-        computed = [l for l in layers if l.kind != "input"]
+        inputs = network.input_layers
+        computed = [l for l in layers if l not in inputs]
         order = inputs + computed
         self.layer_offset, offset = {}, 0
         for layer in order:
@@ -102,13 +102,13 @@ class RateEngine(EngineBase):
         self.rate = np.zeros(offset, real)
         self.prev_rate = np.zeros(offset, real)
 
-        # compartments: one per feed-forward layer, two (input, gain) per multiplicative
-        # layer, two (basal, apical) per pyramidal layer
+        # compartments: those of each computed layer's kind, in the kind's order
+        kinds = {l.name: layer_kinds.kind_named(l.kind) for l in computed}
         comp_specs, self.comp_index = [], {}
         for layer in computed:
-            for name in _COMPARTMENTS[layer.kind]:
+            for name in kinds[layer.name].compartments:
                 act = layer.compartment_activation(name)
-                noise = getattr(layer, f"{name}_noise", None)
+                noise = layer.compartment_noise(name)
                 self.comp_index[(layer.name, name)] = len(comp_specs)
                 comp_specs.append((layer, act, noise))
         comp_offset = np.cumsum([0] + [c[0].n for c in comp_specs])
@@ -134,16 +134,22 @@ class RateEngine(EngineBase):
             noise_kick=np.array([ou_coefficients(c[2].scale, c[2].tau, dt)[1] if c[2] else 0.0 for c in comp_specs], real),
             noise_col=noise_col,
         )
+        used_kinds = {l.kind for l in computed}
+        self.kind_names = [name for name in layer_kinds.KINDS if name in used_kinds]
+        self.loss_layers = [l.name for l in computed if kinds[l.name].mismatch is not None]
         self._layer = dict(
-            kind=np.array([_KIND_CODES[l.kind] for l in computed], dtype=np.int64),
+            kind=np.array([self.kind_names.index(l.kind) for l in computed], dtype=np.int64),
             offset=np.array([self.layer_offset[l.name] for l in computed], dtype=np.int64),
             n=np.array([l.n for l in computed], dtype=np.int64),
-            comp_first=np.array([self.comp_index[(l.name, _COMPARTMENTS[l.kind][0])] for l in computed], dtype=np.int64),
+            comp_first=np.array([self.comp_index[(l.name, next(iter(kinds[l.name].compartments)))] for l in computed],
+                                dtype=np.int64),
+            n_comp=np.array([len(kinds[l.name].compartments) for l in computed], dtype=np.int64),
+            loss=np.array([self.loss_layers.index(l.name) if l.name in self.loss_layers else -1 for l in computed],
+                          dtype=np.int64),
             act=np.array([l.activation.code for l in computed], dtype=np.int64),
             threshold=np.array([l.activation.threshold for l in computed], real),
             gain=np.array([l.activation.gain for l in computed], real),
         )
-        self.pyramidal = [l.name for l in computed if l.kind == "pyramidal"]
         self.computed = computed
 
         # projections, grouped by target compartment in compartment order
@@ -182,7 +188,7 @@ class RateEngine(EngineBase):
         n_slots = [len(self.rule_slots.get(p.name, ())) for p in projections]
         state_offset = np.cumsum([0] + [k * p.weights.size for k, p in zip(n_slots, projections)])
         self.rule_state = np.zeros(state_offset[-1], real)
-        self._kernel = compiled_kernel(self.rule_names)
+        self._kernel = compiled_kernel(self.rule_names, self.kind_names)
         self._state_offset = {p.name: int(state_offset[i]) for i, p in enumerate(projections)}
         comp_of = [self.comp_index[(p.target, p.compartment)] for p in projections]
         first = np.searchsorted(comp_of, np.arange(len(comp_specs) + 1)) if projections else np.zeros(len(comp_specs) + 1, dtype=np.int64)
@@ -356,6 +362,7 @@ class RateEngine(EngineBase):
                 self.rate, self.prev_rate, self.comp_rate, self.comp_dphi, self.noise_state,
                 self.weights, self.rule_state,
                 self._layer["kind"], self._layer["offset"], self._layer["n"], self._layer["comp_first"],
+                self._layer["n_comp"], self._layer["loss"],
                 self._layer["act"], self._layer["threshold"], self._layer["gain"],
                 self._comp["offset"], self._comp["n"], self._comp["act"], self._comp["threshold"], self._comp["gain"],
                 self._comp["noise_kick"], self._comp["noise_decay"], self._comp["noise_col"],
@@ -375,7 +382,7 @@ class RateEngine(EngineBase):
         empty = np.zeros((0, self.n_input_units), self.dtype)
         none = np.zeros(0, np.int64)
         self._step(0, self.step_count, empty, np.zeros(0, self.dtype), np.zeros((0, self.n_noise), self.dtype), True, True, 1,
-                   none, none, np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, len(self.pyramidal))), np.zeros(0))
+                   none, none, np.zeros((0, 0)), np.zeros((0, 0)), np.zeros((0, len(self.loss_layers))), np.zeros(0))
         self._compiled = True
 
 class _RateRun:
@@ -399,7 +406,7 @@ class _RateRun:
         n_rec = (start + n) // every - start // every
         out_rate = np.zeros((n_rec, len(self.rate_idx)))
         out_comp = np.zeros((n_rec, len(self.comp_idx)))
-        out_loss = np.zeros((n_rec, len(engine.pyramidal)))
+        out_loss = np.zeros((n_rec, len(engine.loss_layers)))
         out_theta = np.zeros(n_rec)
         engine._step(n, start, block, gate.astype(engine.dtype), normals, options.learn, options.noise, every,
                      self.rate_idx, self.comp_idx, out_rate, out_comp, out_loss, out_theta)
@@ -408,7 +415,7 @@ class _RateRun:
         for name, where, first, size in self.layout:
             source = out_rate if where == "rate" else out_comp
             part.signals[name] = source[:, first: first + size]
-        for i, name in enumerate(engine.pyramidal):
+        for i, name in enumerate(engine.loss_layers):
             part.loss[name] = out_loss[:, i]
         self.parts.append((start + n, part))
         return {k: float(v[-1]) for k, v in part.loss.items() if len(v)}
@@ -419,38 +426,41 @@ class _RateRun:
             return Recording.concatenate(parts)
         empty = Recording.concatenate([])
         empty.signals = {name: np.zeros((0, size)) for name, _, _, size in self.layout}
-        empty.loss = {name: np.zeros(0) for name in self.engine.pyramidal}
+        empty.loss = {name: np.zeros(0) for name in self.engine.loss_layers}
         return empty
 
     def close(self) -> None:
         pass
 
 
-def compiled_kernel(rule_names: list[str]) -> Callable:
-    """The engine's compiled loop (:func:`_run_chunk`) for networks that learn with the rules ``rule_names``.
+def compiled_kernel(rule_names: list[str], kind_names: list[str]) -> Callable:
+    """The engine's compiled loop (:func:`_run_chunk`) for networks of the layer kinds ``kind_names`` that learn with the rules ``rule_names``.
 
     numba compiles a call to a known function only, so the loop is specialised per set
-    of rules: the loop's source and the dispatch over the rules' steps
-    (:func:`hippo.learning.rules.dispatch_source`) are written to a module in numba's
-    cache folder, named by a digest of both, and imported; numba caches its compiled
-    code beside it. A network of the same rules reuses it in every process.
+    of rules and kinds: the loop's source, the dispatch over the rules' steps
+    (:func:`hippo.learning.rules.dispatch_source`) and the dispatch over the kinds' somas
+    (:func:`hippo.circuits.layer_kinds.soma_source`) are written to a module in numba's
+    cache folder, named by a digest of all three, and imported; numba caches its compiled
+    code beside it. A network of the same rules and kinds reuses it in every process.
     """
     dispatch, namespace = rules.dispatch_source(rule_names)
-    identity = "\n".join(rules.rule_signature(name) for name in rule_names) + _KERNEL_SOURCE
+    somas, soma_namespace = layer_kinds.soma_source(kind_names)
+    namespace = {**namespace, **soma_namespace}
+    identity = ("\n".join(rules.rule_signature(name) for name in rule_names)
+                + "\n".join(layer_kinds.kind_signature(name) for name in kind_names) + somas + _KERNEL_SOURCE)
     digest = hashlib.sha1(identity.encode()).hexdigest()[:16]
     if digest in _KERNELS:
         return _KERNELS[digest]
     path = Path(numba.config.CACHE_DIR or tempfile.gettempdir()) / "generated" / f"rate_kernel_{digest}.py"
     if not path.exists():  # rewriting an unchanged file would void numba's cache of it
-        header = (f'"""The rate engine\'s loop for networks learning with: {", ".join(rule_names) or "no rule"}.\n\n'
+        header = (f'"""The rate engine\'s loop for networks of layer kinds: {", ".join(kind_names) or "none"}, '
+                  f'learning with: {", ".join(rule_names) or "no rule"}.\n\n'
                   f'Written by hippo.circuits.rate.compiled_kernel from the loop\'s source; do not edit."""\n\n')
-        write_text(path, header + dispatch + "\n\n@njit(cache=True, fastmath=True)\n" + _KERNEL_SOURCE)
+        write_text(path, header + dispatch + "\n\n" + somas + "\n\n@njit(cache=True, fastmath=True)\n" + _KERNEL_SOURCE)
     name = f"hippo_rate_kernel_{digest}"
     spec = importlib.util.spec_from_file_location(name, path)
     module = importlib.util.module_from_spec(spec)
-    module.__dict__.update(namespace, np=np, activate=activate, local_error=local_error, ou_step=ou_step,
-                           soma_potential=soma_potential, KIND_PYRAMIDAL=KIND_PYRAMIDAL,
-                           KIND_MULTIPLICATIVE=KIND_MULTIPLICATIVE)
+    module.__dict__.update(namespace, np=np, activate=activate, local_error=local_error, ou_step=ou_step)
     sys.modules[name] = module
     spec.loader.exec_module(module)
     _KERNELS[digest] = module._run_chunk
@@ -459,7 +469,7 @@ def compiled_kernel(rule_names: list[str]) -> Callable:
 
 def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
                rate, prev, comp_rate, comp_dphi, noise_state, weights, rule_state,
-               lay_kind, lay_offset, lay_n, lay_comp_first, lay_act, lay_threshold, lay_gain,
+               lay_kind, lay_offset, lay_n, lay_comp_first, lay_n_comp, lay_loss, lay_act, lay_threshold, lay_gain,
                comp_offset, comp_n, comp_act, comp_threshold, comp_gain, noise_kick, noise_decay, noise_col,
                proj_comp_first, proj_src_offset, proj_n_pre, proj_reads_prev, proj_bias, proj_w_offset,
                proj_n_post, proj_n_cols, proj_structured, proj_syn_offset, proj_row_offset, syn_source, row_start,
@@ -467,9 +477,12 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
                record_every, rec_rate_idx, rec_comp_idx, out_rate, out_comp, out_loss, out_theta):
     """Advance the engine's arrays by ``n_steps`` steps (update order in the module docstring).
 
-    The source of the loop numba compiles per set of rules (:func:`compiled_kernel`),
-    where ``apply_rule(code, W, S, delta, pre, post, bias, dale, params)`` is the
-    dispatch over the rules' steps. A structured projection's weights are its synapses
+    The source of the loop numba compiles per set of rules and layer kinds
+    (:func:`compiled_kernel`), where ``apply_rule(code, W, S, delta, pre, post, bias,
+    dale, params)`` is the dispatch over the rules' steps and ``apply_soma(code, rate,
+    out, comp_rate, comp_offset, first, n, th, act, threshold, gain, one)`` the dispatch
+    over the kinds' somas (it returns the layer's mean mismatch, its loss when
+    ``lay_loss`` gives it a column). A structured projection's weights are its synapses
     in target order: synapse ``q`` reads source unit ``syn_source[syn_offset + q]``, and
     target unit ``i``'s synapses are ``row_start[row_offset + i]`` to the next entry.
     """
@@ -491,11 +504,9 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
         th = theta[k]
         prev[:] = rate
         rate[:n_inputs] = inputs[k]
-        pyr = 0
         for l in range(n_layers):
             n = lay_n[l]
-            n_c = 2 if lay_kind[l] == KIND_PYRAMIDAL or lay_kind[l] == KIND_MULTIPLICATIVE else 1
-            for c in range(lay_comp_first[l], lay_comp_first[l] + n_c):
+            for c in range(lay_comp_first[l], lay_comp_first[l] + lay_n_comp[l]):
                 potential[:n] = zero
                 for p in range(proj_comp_first[c], proj_comp_first[c + 1]):
                     s0 = proj_src_offset[p]
@@ -531,25 +542,10 @@ def _run_chunk(n_steps, step0, inputs, theta, normals, learn, noise,
                         r += noise_state[o + i]
                     comp_rate[o + i] = r
                     comp_dphi[o + i] = d
-            ob = comp_offset[lay_comp_first[l]]
-            out = lay_offset[l]
-            if lay_kind[l] == KIND_PYRAMIDAL:
-                oa = comp_offset[lay_comp_first[l] + 1]
-                mismatch = 0.0
-                for i in range(n):
-                    b = comp_rate[ob + i]
-                    ap = comp_rate[oa + i]
-                    rate[out + i] = activate(soma_potential(th, b, ap, one), lay_act[l], lay_threshold[l], lay_gain[l])[0]
-                    mismatch += abs(b - ap)
-                loss_sum[pyr] += mismatch / n
-                pyr += 1
-            elif lay_kind[l] == KIND_MULTIPLICATIVE:
-                og = comp_offset[lay_comp_first[l] + 1]
-                for i in range(n):
-                    rate[out + i] = comp_rate[ob + i] * comp_rate[og + i]
-            else:
-                for i in range(n):
-                    rate[out + i] = comp_rate[ob + i]
+            mismatch = apply_soma(lay_kind[l], rate, lay_offset[l], comp_rate, comp_offset, lay_comp_first[l], n, th,
+                                  lay_act[l], lay_threshold[l], lay_gain[l], one)
+            if lay_loss[l] >= 0:
+                loss_sum[lay_loss[l]] += mismatch
         if learn:
             for p in range(n_proj):
                 if not proj_plastic[p]:

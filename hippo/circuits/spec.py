@@ -3,7 +3,8 @@
 A :class:`Network` is data. The rate engine (:mod:`hippo.circuits.rate`) and the
 spiking engine (:mod:`hippo.circuits.spiking`) both run the same description.
 
-Layers come in three kinds:
+A layer's kind is any kind of the registry in :mod:`hippo.circuits.layer_kinds`, which
+declares its compartments and soma; the built-in kinds (:mod:`hippo.circuits.kinds`):
 
 * ``input`` — rates set from outside every step (sensory features, velocity cells);
 * ``feedforward`` — ``r = φ(Σ W·r_in)``, e.g. conjunctive velocity × MEC cells;
@@ -16,8 +17,8 @@ Layers come in three kinds:
   ``φ_a(V_a) + noise``, soma ``r = φ_s(θ·b + (1 − θ)·a)``.
 
 Projections carry a weight matrix of shape ``(n_target, n_source + bias)`` into one
-compartment (``basal`` or ``apical`` of a pyramidal layer, ``input`` of a feed-forward
-layer, ``input`` or ``gain`` of a multiplicative layer). A projection with a :class:`~hippo.learning.rules.Plasticity` learns with the
+compartment of the target layer's kind (``basal`` or ``apical`` of a pyramidal layer,
+``input`` of a feed-forward layer, ``input`` or ``gain`` of a multiplicative layer). A projection with a :class:`~hippo.learning.rules.Plasticity` learns with the
 rule it names (any rule of the registry in :mod:`hippo.learning.rules`); one without is
 fixed.
 """
@@ -30,6 +31,7 @@ from typing import Literal
 import numpy as np
 
 from hippo.circuits.activations import Activation
+from hippo.circuits.layer_kinds import kind_named
 from hippo.config import bounds
 from hippo.errors import ConfigError
 from hippo.learning.rules import Plasticity
@@ -49,7 +51,8 @@ class Layer:
     Attributes:
         name: unique name (e.g. ``"hpc"``).
         n: number of neurons.
-        kind: ``"input"``, ``"feedforward"``, ``"multiplicative"`` or ``"pyramidal"``.
+        kind: a registered layer kind (:mod:`hippo.circuits.layer_kinds`): ``"input"``,
+            ``"feedforward"``, ``"multiplicative"``, ``"pyramidal"`` or one added since.
         activation: the soma's φ_s (pyramidal) or the layer's φ (feed-forward, multiplicative).
         basal, apical: the dendritic compartments' φ_b and φ_a (pyramidal only).
         basal_noise, apical_noise: OU noise on the compartment rates (pyramidal only).
@@ -58,7 +61,7 @@ class Layer:
 
     name: str
     n: int
-    kind: Literal["input", "feedforward", "multiplicative", "pyramidal"]
+    kind: str
     activation: Activation = Activation()
     basal: Activation = Activation()
     apical: Activation = Activation()
@@ -66,9 +69,17 @@ class Layer:
     apical_noise: Noise = Noise()
     modulation: Activation = Activation()
 
+    def __post_init__(self):
+        kind_named(self.kind)  # a ConfigError names the registered kinds
+
     def compartment_activation(self, compartment: str) -> Activation:
-        """The activation of ``compartment``: φ (``input``), φ_g (``gain``), φ_b (``basal``) or φ_a (``apical``)."""
-        return {"input": self.activation, "gain": self.modulation, "basal": self.basal, "apical": self.apical}[compartment]
+        """The activation of ``compartment``, the field its kind declares (e.g. φ_g, ``modulation``, of ``gain``)."""
+        return getattr(self, kind_named(self.kind).compartments[compartment])
+
+    def compartment_noise(self, compartment: str) -> Noise | None:
+        """The OU noise on ``compartment``'s rate, the field its kind declares, or None."""
+        field_name = kind_named(self.kind).noise.get(compartment)
+        return getattr(self, field_name) if field_name else None
 
 
 #: How a projection's synapses are laid out: every pair (``dense``), target unit ``i`` from
@@ -93,7 +104,7 @@ class Projection:
 
     source: str
     target: str
-    compartment: Literal["basal", "apical", "input", "gain"]
+    compartment: str
     weights: np.ndarray
     bias: bool = False
     plasticity: Plasticity | None = None
@@ -184,8 +195,7 @@ class Network:
                 if end not in by_name:
                     raise ConfigError("network", p.name, f"unknown layer {end!r}", ", ".join(names))
             target = by_name[p.target]
-            allowed = {"pyramidal": ("basal", "apical"), "feedforward": ("input",),
-                       "multiplicative": ("input", "gain"), "input": ()}[target.kind]
+            allowed = tuple(kind_named(target.kind).compartments)
             if p.compartment not in allowed:
                 raise ConfigError("network", p.name, f"a {target.kind} layer has no {p.compartment!r} compartment",
                                   ", ".join(allowed) or "none: input layers take no projections")
@@ -211,7 +221,8 @@ class Network:
 
     @property
     def input_layers(self) -> list[Layer]:
-        return [layer for layer in self.layers if layer.kind == "input"]
+        """The layers whose rates are set from outside (a kind without soma, e.g. ``input``)."""
+        return [layer for layer in self.layers if kind_named(layer.kind).external]
 
 
 @dataclass(frozen=True)

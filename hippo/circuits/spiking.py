@@ -10,6 +10,9 @@ a step without spikes costs nothing. Every unit filters its own spike train
 exponentially (time constant ``τ_s``, unit area) into a trace ``u`` whose mean is
 ``ν/ν_s``, so ``u − c`` decodes the rate.
 
+Each layer kind's spiking form is its soma as a Brian2 expression of its compartment
+rates, from the layer-kind registry (:mod:`hippo.circuits.layer_kinds`); the built-in kinds:
+
 * Input layers are Poisson sources whose rates follow the inputs of each network step.
 * A feed-forward layer (e.g. conjunctive velocity × MEC cells) is a Poisson population
   with rate ``φ(V)``; ``V = Σ_j W_ij·(u_j − c)`` is the weighted sum of its inputs'
@@ -40,8 +43,9 @@ run loop is :class:`~hippo.circuits.engine.EngineBase`'s, the engine supplies a 
 Brian2 run): ``dt`` is the network step of the inputs, the theta gate, recording and plasticity;
 the neurons are simulated with the finer step ``SpikingConfig.dt``. Recorded signals
 are the neurons' rates in rate units (soma, compartments; the soma composed from the
-recorded compartments and θ as in the rate engine) and ``"<layer>.spikes"``, the spike
-counts per recording window.
+recorded compartments and θ by the kind's soma, as in the rate engine) and
+``"<layer>.spikes"``, the spike counts per recording window; a kind with a mismatch
+(pyramidal) integrates it for the loss.
 """
 
 from __future__ import annotations
@@ -55,9 +59,10 @@ from pathlib import Path
 import brian2 as b2
 import numpy as np
 
-from hippo.circuits.activations import Activation
-from hippo.circuits.compartments import ou_step_code, soma_potential, soma_potential_code
+from hippo.circuits.activations import activation_code
+from hippo.circuits.compartments import ou_step_code
 from hippo.circuits.engine import EngineBase, InputFunction, Recording, RunOptions, input_block
+from hippo.circuits.layer_kinds import kind_named, soma_rates
 from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.spiking_config import SpikingConfig, spiking_support
 from hippo.circuits.state import clock_state, restore_clock
@@ -69,10 +74,6 @@ from hippo.theta import ThetaConfig, theta_gate
 
 #: Network steps per Brian2 run (the length of the input and theta tables).
 CHUNK_ROWS = 4000
-
-#: Each layer kind the spiking engine builds (:data:`~hippo.circuits.spiking_config.SPIKING_LAYER_KINDS`) → its compartments.
-_LAYER_COMPARTMENTS = {"input": [], "feedforward": ["input"], "multiplicative": ["input", "gain"],
-                       "pyramidal": ["basal", "apical"]}
 
 #: Names of the neuron variables that carry state from step to step (learned biases included).
 _STATE_VARIABLE = re.compile(r"(I|n|E|g)_\w+|(Pb|bias)_\d+|u|xl|count|mis|k|plastic_time")
@@ -105,20 +106,6 @@ def recording_steps(start_step: int, stop_step: int, record_every: int) -> np.nd
     return np.arange(start_step // record_every + 1, stop_step // record_every + 1) * record_every
 
 
-def activation_code(activation: Activation, v: str) -> tuple[str, str]:
-    """Brian2 expressions of ``φ(v)`` and ``φ′(v)`` for an activation (see :mod:`hippo.circuits.activations`)."""
-    u = f"({v} - {activation.threshold!r})"
-    g = repr(activation.gain)
-    if activation.kind == "linear":
-        return f"{g}*{u}", g
-    if activation.kind == "relu":
-        return f"{g}*clip({u}, 0, inf)", f"{g}*int({u} > 0)"
-    if activation.kind == "retanh":
-        return f"tanh({g}*clip({u}, 0, inf))", f"{g}*(1 - tanh({g}*{u})**2)*int({u} > 0)"
-    s = f"(1/(1 + exp(-{g}*{u})))"
-    return s, f"{g}*{s}*(1 - {s})"
-
-
 def _noise_step(compartment: str, scale: float, tau: float, dt: float) -> str:
     """Exact one-step update of a compartment's Ornstein–Uhlenbeck noise ``n_<compartment>``.
 
@@ -136,7 +123,12 @@ def _identifier(name: str) -> str:
 
 
 def _compartments(layer: Layer) -> list[str]:
-    return _LAYER_COMPARTMENTS[layer.kind]
+    return list(kind_named(layer.kind).compartments)
+
+
+def _reports_loss(layer: Layer) -> bool:
+    """Whether ``layer``'s kind declares a mismatch, integrated as ``mis`` for the layer's loss."""
+    return kind_named(layer.kind).mismatch is not None
 
 
 @dataclass
@@ -171,7 +163,7 @@ class SpikingEngine(EngineBase):
     Raises:
         ConfigError: ``config.dt`` does not divide ``dt`` (keyed ``spiking.dt``).
         ValueError: a plastic projection's rule has no spiking translation, or a layer's kind
-            (``multiplicative``) has no spiking form.
+            has no spiking form (no Brian2 soma in the registry).
     """
 
     #: Rows of the input, θ and plasticity-gate tables: the most network steps of one Brian2 run.
@@ -251,7 +243,7 @@ class SpikingEngine(EngineBase):
             lines += [f"dI_{c}/dt = -I_{c}/tau_syn : 1", f"V_{c} = I_{c}{''.join(terms)} : 1"]
             lines += [f"O_{k} : 1" for k, _ in into] if self.config.offset else []
             lines += [f"bias_{k} : 1" if not p.plastic else spiking_rule.bias_variables(str(k)) for k, p in into if p.bias]
-            noise = getattr(layer, f"{c}_noise", None)
+            noise = layer.compartment_noise(c)
             if noise is not None and noise.scale > 0:
                 lines += [f"r_{c} = {phi} + n_{c} : 1", f"n_{c} : 1"]
                 noise_steps.append(_noise_step(c, noise.scale, noise.tau, self.config.dt))
@@ -262,16 +254,13 @@ class SpikingEngine(EngineBase):
                 on_spike.append(spiking_rule.error_on_spike(c))
         if learning:
             lines += ["plastic_now = plasticity_gate(t - t0) : 1", spiking_rule.GATE_VARIABLE]
-        if layer.kind == "input":
+        kind = kind_named(layer.kind)
+        if kind.external:
             lines.append(f"r = rates_{name}(t - t0, i) : 1")
-        elif layer.kind == "feedforward":
-            lines.append("r = r_input : 1")
-        elif layer.kind == "multiplicative":
-            lines.append("r = r_input*r_gain : 1")
         else:
-            soma, _ = activation_code(layer.activation, soma_potential_code("theta", "r_basal", "r_apical"))
-            lines += ["theta = theta_gate(t - t0) : 1", f"r = {soma} : 1",
-                      "dmis/dt = abs(r_basal - r_apical)/second : 1", "noise_on : 1 (shared)"]
+            lines += ["theta = theta_gate(t - t0) : 1", f"r = {kind.soma_code(layer)} : 1"]
+            lines += [f"dmis/dt = {kind.mismatch_code}/second : 1"] if kind.mismatch is not None else []
+        lines += ["noise_on : 1 (shared)"] if noise_steps else []
         lines += ["nu = clip(rate_scale*(r + offset), 0*Hz, max_rate) : Hz", "du/dt = -u/tau_syn : 1",
                   "xl : 1", "count : 1", "k : 1", "t0 : second (shared)"]
         extra_lines, events = self._group_additions(layer)
@@ -515,9 +504,9 @@ class SpikingEngine(EngineBase):
 
     def set_modes(self, learn: bool, noise: bool) -> None:
         """Switch plasticity (of the projections whose learning is enabled) and compartment noise on or off."""
-        for layer in self.network.layers:
-            if layer.kind == "pyramidal":
-                self.groups[layer.name].noise_on = float(noise)
+        for group in self.groups.values():
+            if "noise_on" in group.variables:
+                group.noise_on = float(noise)
         for proj in self.projections.values():
             for learner in proj.learners:
                 learner.active = learn and proj.enabled
@@ -546,22 +535,22 @@ class SpikingEngine(EngineBase):
         return all(np.all(np.isfinite(v)) for v in values)
 
     def _counters(self) -> dict[str, tuple]:
-        """Per pyramidal layer: (mismatch integral, spike counts) now."""
+        """Per layer: (mismatch integral or None, spike counts) now."""
         out = {}
         for layer in self.network.layers:
             group = self.groups[layer.name]
-            mis = group.variables["mis"].get_value().copy() if layer.kind == "pyramidal" else None
+            mis = group.variables["mis"].get_value().copy() if _reports_loss(layer) else None
             out[layer.name] = (mis, group.variables["count"].get_value().copy())
         return out
 
     def _chunk_losses(self, before: dict[str, tuple], n: int) -> dict[str, float]:
-        """Mean |basal − apical| rate per pyramidal layer over the last ``n`` network steps, from :meth:`_counters` before them."""
+        """Mean mismatch (pyramidal: |basal − apical|) per layer that reports one over the last ``n`` network steps, from :meth:`_counters` before them."""
         after = self._counters()
         return {k: float(np.mean(after[k][0] - before[k][0])) / (n * self.dt) for k in after if after[k][0] is not None}
 
     # ------------------------------------------------------------ recording
     def _recording_plan(self, names: list[str]) -> list[tuple[str, str, str]]:
-        """``(signal, kind, layer)``: kind ``input`` (given rates), ``soma``, ``comp:<c>``, ``ff``, ``product`` or ``spikes``."""
+        """``(signal, kind, layer)``: kind ``input`` (given rates), ``soma``, ``comp:<c>`` or ``spikes``."""
         plan = []
         for name in names:
             layer_name, _, part = name.partition(".")
@@ -573,15 +562,15 @@ class SpikingEngine(EngineBase):
                     raise KeyError(f"layer {layer_name!r} has no compartment {part!r}")
                 plan.append((name, f"comp:{part}", layer_name))
             else:
-                kind = {"input": "input", "feedforward": "ff", "multiplicative": "product", "pyramidal": "soma"}[layer.kind]
-                plan.append((name, kind, layer_name))
+                plan.append((name, "input" if kind_named(layer.kind).external else "soma", layer_name))
         return plan
 
     def _monitored(self, plan) -> dict[str, set]:
-        variables = {layer.name: {"mis"} for layer in self.network.layers if layer.kind == "pyramidal"}
+        variables = {layer.name: {"mis"} for layer in self.network.layers if _reports_loss(layer)}
         for _, kind, layer in plan:
-            wanted = {"soma": {"r_basal", "r_apical"}, "ff": {"r_input"}, "product": {"r_input", "r_gain"},
-                      "spikes": {"count"}}.get(kind, set())
+            wanted = {"spikes": {"count"}}.get(kind, set())
+            if kind == "soma":
+                wanted = {f"r_{c}" for c in _compartments(self.network.layer(layer))}
             if kind.startswith("comp:"):
                 wanted = {f"r_{kind[5:]}"}
             if wanted:
@@ -640,12 +629,7 @@ class SpikingEngine(EngineBase):
                 rows = np.concatenate(input_rows[layer]) if input_rows[layer] else np.zeros((0, spec.n))
                 part.signals[name] = rows[rec_steps - 1 - start_step]
             elif kind == "soma":
-                mixed = soma_potential.py_func(gate[:, None], values[(layer, "r_basal")], values[(layer, "r_apical")])
-                part.signals[name] = spec.activation(mixed)
-            elif kind == "ff":
-                part.signals[name] = values[(layer, "r_input")]
-            elif kind == "product":
-                part.signals[name] = values[(layer, "r_input")] * values[(layer, "r_gain")]
+                part.signals[name] = soma_rates(spec, gate[:, None], [values[(layer, f"r_{c}")] for c in _compartments(spec)])
             elif kind == "spikes":
                 counts = np.vstack([baseline[layer][1][None, :], values[(layer, "count")]])
                 part.signals[name] = np.diff(counts, axis=0)
@@ -653,7 +637,7 @@ class SpikingEngine(EngineBase):
                 part.signals[name] = values[(layer, f"r_{kind[5:]}")]
         previous = np.concatenate([[start_step], rec_steps[:-1]]) * self.dt
         for layer in self.network.layers:
-            if layer.kind == "pyramidal":
+            if _reports_loss(layer):
                 mis = np.vstack([baseline[layer.name][0][None, :], values[(layer.name, "mis")]])
                 part.loss[layer.name] = np.diff(mis, axis=0).mean(axis=1) / (times - previous)
         return part

@@ -17,21 +17,21 @@ from typing import Literal
 
 from hippo.config import bounds
 from hippo.errors import ConfigError
+from hippo.circuits import layer_kinds
 from hippo.learning import rules
-
-#: The layer kinds the spiking engines build.
-SPIKING_LAYER_KINDS = ("input", "feedforward", "multiplicative", "pyramidal")
 
 
 def spiking_support(network) -> list[str]:
     """What of ``network`` the spiking engines cannot run, one line each (empty: all of it).
 
-    Answered from the description alone: a layer kind without a spiking form, a plastic
-    projection whose rule has no Brian2 translation.
+    Answered from the description alone: a layer kind without a spiking form (a Brian2
+    soma in :mod:`hippo.circuits.layer_kinds`), a plastic projection whose rule has no
+    Brian2 translation.
     """
+    built = [name for name, kind in layer_kinds.KINDS.items() if kind.spiking]
     missing = [f"layer {layer.name!r}: no spiking form of the {layer.kind!r} layer kind "
-               f"(kinds it builds: {', '.join(SPIKING_LAYER_KINDS)})"
-               for layer in network.layers if layer.kind not in SPIKING_LAYER_KINDS]
+               f"(kinds it builds: {', '.join(built)})"
+               for layer in network.layers if not layer_kinds.kind_named(layer.kind).spiking]
     translated = [name for name, rule in rules.RULES.items() if rule.spiking is not None]
     missing += [f"projection {p.name!r}: no spiking translation of the {p.plasticity.rule!r} rule "
                 f"(rules it translates: {', '.join(translated)})"

@@ -26,9 +26,9 @@ and steps a run asked for.
 
 Programs live in ``program_root()/<key>``, where the key hashes
 everything compiled into the program (layer sizes and activations, connectivity of the
-fixed projections, rule parameters, spiking settings, ``dt``, Brian2's version and this
-package's spiking code) and nothing that changes between runs (weights, seeds, inputs,
-learning rates). A program is built in a private folder and renamed into place when
+fixed projections, rule parameters, spiking settings, ``dt``, Brian2's version, this
+package's spiking code and the modules of the network's layer kinds) and nothing that
+changes between runs (weights, seeds, inputs, learning rates). A program is built in a private folder and renamed into place when
 complete, under a lock that lets one process of the machine's user compile at a time;
 other processes wait for it and reuse it, as do later runs with other seeds.
 """
@@ -53,6 +53,7 @@ import brian2 as b2
 import numpy as np
 
 from hippo.circuits.engine import Recording, RunOptions
+from hippo.circuits.layer_kinds import kind_named, kind_signature
 from hippo.circuits.spec import Layer, Network
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine, cache_directory, recording_steps
 from hippo.errors import HippoError
@@ -105,8 +106,8 @@ def _settable(obj, name: str, var) -> bool:
 
 def _recorded(layer: Layer) -> list[str]:
     """Variables a program records of ``layer`` at every network step."""
-    return {"pyramidal": ["r_basal", "r_apical", "mis", "count"], "feedforward": ["r_input", "count"],
-            "multiplicative": ["r_input", "r_gain", "count"], "input": ["count"]}[layer.kind]
+    kind = kind_named(layer.kind)
+    return [f"r_{c}" for c in kind.compartments] + (["mis"] if kind.mismatch is not None else []) + ["count"]
 
 
 def program_root() -> Path:
@@ -137,6 +138,8 @@ def program_key(network: Network, dt: float, config: SpikingConfig) -> str:
     for name in _SOURCES:
         digest.update((here / name).read_bytes())
     digest.update((here.parent / "learning" / "spiking_rule.py").read_bytes())
+    for kind in sorted({layer.kind for layer in network.layers if not kind_named(layer.kind).external}):
+        digest.update(kind_signature(kind).encode())  # the module of the kind's soma
     projections = []
     for p in network.projections:
         W = p.weights[:, :-1] if p.bias else p.weights

@@ -1,0 +1,1 @@
+"""The built-in layer kinds, one module each, registered with :mod:`hippo.circuits.layer_kinds` on import."""
