@@ -112,6 +112,16 @@ class Config:
     probes' warm-ups and mapping session play instead of fresh motion of ``motion`` (its
     ``span`` can hold out a stretch of the recording the training does not play); an
     empty ``source`` keeps fresh motion. The defaults are those of ``path-integration-2d.toml``.
+
+    The 2-D form of the 1-D default coding, ``velocity_coding = "multiplicative"``, is
+    ``relu(m_j)·[1 + k·v·e_d]₊`` with ``conjunctive_threshold = 0``, four directions on the axes
+    (``velocity_directions = 0``) and ``velocity_slope = 0.6`` s/m. Four suffice: for ``D``
+    directions in opposite pairs spread evenly ``Σ_d e_d e_dᵀ = (D/2)·I``, so from four on a
+    readout learned per block can push the bump along any velocity in proportion to it, and
+    each block costs ``n_mec²`` learned weights (eight measured worse). ``k = 0.6`` keeps
+    ``k·|v| ≤ 1``, where no block falls silent, up to 1.67 m/s, above 99.9 % of the simulated
+    speeds, twice the ring's slope because each axis carries only a component of the velocity.
+    It loses to push-pull on the torus (docs/path-integration-2d.md), so push-pull stays the default.
     """
 
     experiment: str = "path-integration-2d"
