@@ -27,7 +27,7 @@ T = TypeVar("T")
 
 def bounds(min: float | None = None, max: float | None = None, gt: float | None = None, finite: bool = True,
            unit: str | None = None) -> dict:
-    """Field metadata for a numeric range: ``min <= value <= max`` and ``value > gt``.
+    """Field metadata for a numeric range: ``min <= value <= max`` and ``value > gt`` (each value of a list).
 
     Numbers must be finite unless ``finite`` is false, which admits ``inf`` and ``-inf``
     (NaN is never a valid setting). ``unit`` is the value's unit symbol (``"s"``, ``"m"``,
@@ -121,6 +121,8 @@ def _convert(value: Any, tp: Any, source: str, key: str, finite: bool = True) ->
         options = get_args(tp)
         if value is None and type(None) in options:
             return None
+        if isinstance(value, Mapping) and (sub := _dataclass_in(tp)) is not None:
+            return _convert(value, sub, source, key, finite)  # a table's problems keep their own key
         errors = []
         for option in options:
             if option is type(None):
@@ -176,6 +178,11 @@ def _convert(value: Any, tp: Any, source: str, key: str, finite: bool = True) ->
 
 
 def _check_bounds(value: Any, meta: Mapping, source: str, key: str) -> None:
+    """Check a number, or each number of a list, against the field's :func:`bounds`."""
+    if isinstance(value, tuple):
+        for item in value:
+            _check_bounds(item, meta, source, key)
+        return
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         return
     low, high, gt = meta.get("min"), meta.get("max"), meta.get("gt")
@@ -216,7 +223,9 @@ def from_dict(cls: type[T], data: Mapping, source: str = "<config>", prefix: str
             _check_bounds(value, f.metadata, source, key)
             values[name] = value
         elif f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
-            raise ConfigError(source, key, "missing key")
+            table = _dataclass_in(hints[name])
+            allowed = f"a table of {', '.join(field_names(table))}" if table else None
+            raise ConfigError(source, key, "missing key", allowed)
     try:
         return cls(**values)
     except ConfigError as error:

@@ -31,7 +31,7 @@ class Outer:
     name: str
     count: int = field(default=1, metadata=bounds(min=1))
     flag: bool = False
-    pair: tuple[float, float] = (0.0, 1.0)
+    pair: tuple[float, float] = field(default=(0.0, 1.0), metadata=bounds(min=0.0))
     inner: Inner = Inner()
     maybe: Inner | None = None
 
@@ -60,6 +60,8 @@ def test_from_dict_builds_nested_frozen_dataclasses():
     ({"name": "x", "inner": {"rate": 0}}, "f.toml: inner.rate: value 0.0 out of range (allowed: > 0.0 and <= 1.0)"),
     ({"name": "x", "inner": {"rate": 2}}, "f.toml: inner.rate: value 2.0 out of range (allowed: > 0.0 and <= 1.0)"),
     ({"name": "x", "inner": {"mode": "c"}}, "f.toml: inner.mode: invalid value 'c' (allowed: 'a', 'b')"),
+    ({"name": "x", "pair": [1, -1]}, "f.toml: pair: value -1.0 out of range (allowed: >= 0.0)"),
+    ({"name": "x", "maybe": {"rate": 2}}, "f.toml: maybe.rate: value 2.0 out of range (allowed: > 0.0 and <= 1.0)"),
 ])
 def test_from_dict_errors_name_file_key_and_what_is_allowed(data, expected):
     with pytest.raises(ConfigError) as info:

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from hippo.config import bounds
+from hippo.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -24,13 +29,17 @@ class ClusterSpec:
         prologue: shell lines run before the workers start, e.g. ``["module load python"]``.
     """
 
-    kind: str
-    cores: int
+    kind: Literal["slurm", "pbs"]
+    cores: int = field(metadata=bounds(min=1))
     memory: str
     walltime: str
-    jobs: int = 1
+    jobs: int = field(default=1, metadata=bounds(min=1))
     account: str | None = None
     queue: str | None = None
     lifetime: str | None = None
     job_directives: tuple[str, ...] = ()
     prologue: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if not re.fullmatch(r"\d+:\d\d:\d\d", self.walltime):
+            raise ConfigError("", "walltime", f"invalid value {self.walltime!r}", "HH:MM:SS")

@@ -27,23 +27,50 @@ import hashlib
 import itertools
 import json
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from hippo.config import flatten_tables, read_toml, to_dict
+from hippo.config import bounds, flatten_tables, from_dict, read_toml, to_dict
 from hippo.errors import ConfigError
 from hippo.io import to_toml
 from hippo.sweep.cluster import ClusterSpec
 
-#: Keys allowed in each table of a sweep file.
-SWEEP_KEYS = ("experiment", "seeds", "out")
-CLUSTER_KEYS = ("kind", "cores", "memory", "walltime", "jobs", "account", "queue", "lifetime", "job_directives",
-                "prologue")
-CLUSTER_KINDS = ("slurm", "pbs")
 #: Longest run id (file names may have 255 bytes; the staging folder adds about 30).
 MAX_ID_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class SweepTable:
+    """A sweep file's ``[sweep]`` table.
+
+    Attributes:
+        experiment: preset name, or the experiment's TOML file (relative to the sweep file).
+        seeds: the seeds every grid point runs with, each once.
+        out: the sweep folder (relative to the working directory).
+    """
+
+    experiment: str
+    seeds: tuple[int, ...] = field(metadata=bounds(min=0))
+    out: str
+
+    def __post_init__(self):
+        if not self.seeds:
+            raise ConfigError("", "seeds", "invalid value []", "a non-empty list of integers >= 0")
+        if len(set(self.seeds)) != len(self.seeds):
+            raise ConfigError("", "seeds", f"repeated seeds in {list(self.seeds)!r}", "each seed once")
+        if not self.out:
+            raise ConfigError("", "out", "invalid value ''", "a folder path")
+
+
+@dataclass(frozen=True)
+class SweepFile:
+    """A sweep file's tables as written (``[set]`` and ``[grid]`` hold the experiment's keys, nested or dotted)."""
+
+    sweep: SweepTable
+    set: dict[str, Any] = field(default_factory=dict)
+    grid: dict[str, Any] = field(default_factory=dict)
+    cluster: ClusterSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -95,38 +122,6 @@ def override_text(key: str, value: Any) -> str:
     return f"{key}={json.dumps(value)}"
 
 
-def _check_keys(table: Mapping, allowed: tuple[str, ...], source: str, prefix: str) -> None:
-    for key in table:
-        if key not in allowed:
-            raise ConfigError(source, f"{prefix}.{key}" if prefix else key, "unknown key", ", ".join(allowed))
-
-
-def _cluster(table: Mapping, source: str) -> ClusterSpec:
-    _check_keys(table, CLUSTER_KEYS, source, "cluster")
-    for key in ("kind", "cores", "memory", "walltime"):
-        if key not in table:
-            raise ConfigError(source, f"cluster.{key}", "missing key")
-    if table["kind"] not in CLUSTER_KINDS:
-        raise ConfigError(source, "cluster.kind", f"invalid value {table['kind']!r}", ", ".join(CLUSTER_KINDS))
-    for key in ("cores", "jobs"):
-        value = table.get(key, 1)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(source, f"cluster.{key}", f"invalid value {value!r}", "an integer >= 1")
-    if not re.fullmatch(r"\d+:\d\d:\d\d", str(table["walltime"])):
-        raise ConfigError(source, "cluster.walltime", f"invalid value {table['walltime']!r}", "HH:MM:SS")
-    for key in ("memory", "account", "queue", "lifetime"):
-        if key in table and not isinstance(table[key], str):
-            raise ConfigError(source, f"cluster.{key}", f"expected a string, got {table[key]!r}")
-    for key in ("job_directives", "prologue"):
-        value = table.get(key, [])
-        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-            raise ConfigError(source, f"cluster.{key}", f"invalid value {value!r}", "a list of strings")
-    values = dict(table)
-    values["job_directives"] = tuple(table.get("job_directives", ()))
-    values["prologue"] = tuple(table.get("prologue", ()))
-    return ClusterSpec(**values)
-
-
 def load_sweep(path: str | Path) -> SweepSpec:
     """Read and check a sweep file (tables ``[sweep]``, ``[set]``, ``[grid]``, ``[cluster]``).
 
@@ -135,34 +130,13 @@ def load_sweep(path: str | Path) -> SweepSpec:
     """
     path = Path(path)
     source = str(path)
-    data = read_toml(path)
-    _check_keys(data, ("sweep", "set", "grid", "cluster"), source, "")
-    table = data.get("sweep")
-    if not isinstance(table, Mapping):
-        raise ConfigError(source, "sweep", "missing table", "[sweep] with experiment, seeds, out")
-    _check_keys(table, SWEEP_KEYS, source, "sweep")
-    for key in SWEEP_KEYS:
-        if key not in table:
-            raise ConfigError(source, f"sweep.{key}", "missing key")
-    experiment = table["experiment"]
-    if not isinstance(experiment, str):
-        raise ConfigError(source, "sweep.experiment", f"expected a string, got {experiment!r}")
+    tables = from_dict(SweepFile, read_toml(path), source)
+    experiment = tables.sweep.experiment
     beside = path.parent / experiment
     if experiment.endswith(".toml") and beside.exists():
         experiment = str(beside)
-    seeds = table["seeds"]
-    if (not isinstance(seeds, list) or not seeds
-            or any(isinstance(s, bool) or not isinstance(s, int) or s < 0 for s in seeds)):
-        raise ConfigError(source, "sweep.seeds", f"invalid value {seeds!r}", "a non-empty list of integers >= 0")
-    if len(set(seeds)) != len(seeds):
-        raise ConfigError(source, "sweep.seeds", f"repeated seeds in {seeds!r}", "each seed once")
-    if not isinstance(table["out"], str) or not table["out"]:
-        raise ConfigError(source, "sweep.out", f"invalid value {table['out']!r}", "a folder path")
-    for name in ("set", "grid"):
-        if not isinstance(data.get(name, {}), Mapping):
-            raise ConfigError(source, name, "expected a table", f"[{name}] with dotted keys")
-    fixed = flatten_tables(data.get("set", {}))
-    grid = flatten_tables(data.get("grid", {}))
+    fixed = flatten_tables(tables.set)
+    grid = flatten_tables(tables.grid)
     for name, keys in (("set", fixed), ("grid", grid)):
         for key in keys:
             if key == "seed":
@@ -181,9 +155,8 @@ def load_sweep(path: str | Path) -> SweepSpec:
         if len({json.dumps(v, sort_keys=True) for v in values}) != len(values):
             raise ConfigError(source, f"grid.{key}", f"repeated values in {values!r}", "each value once")
     grid = {key: tuple(values) for key, values in grid.items()}
-    cluster = _cluster(data["cluster"], source) if "cluster" in data else None
-    return SweepSpec(source, experiment, tuple(seeds), Path(table["out"]),
-                     tuple(override_text(k, v) for k, v in fixed.items()), grid, cluster)
+    return SweepSpec(source, experiment, tables.sweep.seeds, Path(tables.sweep.out),
+                     tuple(override_text(k, v) for k, v in fixed.items()), grid, tables.cluster)
 
 
 def _value_label(value: Any) -> str:
