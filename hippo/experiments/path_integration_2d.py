@@ -299,9 +299,10 @@ def _weight_profiles(setup, maps: np.ndarray, run_dir: RunDir) -> tuple[dict, di
     """The learned MEC apical weights against the distance between field peaks
     (:func:`~hippo.analysis.spatial.weight_profile`, 5-cm bins up to the farthest two points of
     the world): the recurrent weights and the conjunctive blocks' weights summed (what the blocks
-    add at rest, when each carries the MEC rates); for each, the distance of the first bin whose
-    mean weight is negative and whether the farthest bin's is (an inhibitory surround reaching
-    across the world). Queues the figure; returns metrics and arrays."""
+    add at rest, when each carries the MEC rates); for each, the distances of the bin of the
+    largest mean weight (the excitation's peak) and of the first bin beyond it whose mean weight
+    is negative, and whether the farthest bin's is (an inhibitory surround reaching across the
+    world). Queues the figure; returns metrics and arrays."""
     env, engine = setup.env, setup.engine
     n = maps.shape[0]
     farthest = float(np.linalg.norm(env.size / 2 if env.periodic else env.size))
@@ -315,8 +316,10 @@ def _weight_profiles(setup, maps: np.ndarray, run_dir: RunDir) -> tuple[dict, di
     metrics = {}
     for name, profile in profiles.items():
         defined = np.isfinite(profile)
-        negative = np.nonzero(defined & (profile < 0))[0]
-        metrics[name] = {"first_negative_m": float(centres[negative[0]]) if len(negative) else None,
+        peak = int(np.nanargmax(profile)) if defined.any() else 0
+        negative = np.nonzero(defined & (profile < 0) & (np.arange(len(profile)) > peak))[0]
+        metrics[name] = {"peak_m": float(centres[peak]) if defined.any() else None,
+                         "first_negative_m": float(centres[negative[0]]) if len(negative) else None,
                          "farthest_negative": bool(profile[defined][-1] < 0) if defined.any() else None,
                          "profile_by_distance_m": {f"{c:.3f}": float(v) for c, v in zip(centres, profile) if np.isfinite(v)}}
     run_dir.figure("weight_profile", lambda path: figures.weight_profile(edges, profiles, path))
