@@ -11,6 +11,7 @@ from hippo.analysis.velocity_gain import (
     measure_gain_curve, probe_velocities, speed_weighted_gain_error, unwrap,
 )
 from hippo.errors import HippoError
+from hippo.world import load_environment
 
 RING = 1.0  # metres
 DT = 0.025  # seconds between samples
@@ -180,7 +181,7 @@ def test_error_decomposition_recovers_gain_drift_and_diffusion(gain):
         t, decoded, true = synthetic_trials(np.random.default_rng(seed), gain, diffusion, drift)
         result = decompose_errors(t, decoded[:, :, None], true[:, :, None], RING)
         assert result.gain_minus_one == pytest.approx(gain - 1, abs=4 * result.gain_minus_one_sem)
-        assert result.drift_m_per_s == pytest.approx(drift, abs=4 * result.drift_sem)
+        assert result.drift_m_per_s[0] == pytest.approx(drift, abs=4 * result.drift_sem[0])
         assert result.diffusion_m2_per_s == pytest.approx(diffusion, abs=4 * result.diffusion_sem)
         assert result.gain_minus_one_sem < 0.01 and result.diffusion_sem < 0.4 * diffusion
         assert result.fit_window_s == (0.0, pytest.approx(19.0))
@@ -197,6 +198,24 @@ def test_error_decomposition_fit_window_and_errors():
         decompose_errors(t, decoded, true, RING, fit_window=(2.0, 2.01))
     with pytest.raises(HippoError, match="must both have shape"):
         decompose_errors(t[:-1], decoded, true, RING)
+
+
+def test_error_decomposition_in_2d_recovers_gain_drift_vector_and_diffusion_within_its_errors():
+    """The same fit over (n_trials, n_t, 2) positions on a torus: MSD grows as 4 D τ, the drift is a vector."""
+    env = load_environment("torus-1m")
+    dt, n_trials = 0.025, 100
+    t = np.arange(-10, 400) * dt
+    rng = np.random.default_rng(0)
+    velocity = 0.3 * rng.standard_normal((n_trials, 1, 2)) + 0.3 * rng.standard_normal((n_trials, len(t), 2))
+    true = np.cumsum(velocity * dt, axis=1) + rng.random((n_trials, 1, 2))
+    walk = np.cumsum(np.sqrt(2 * 2e-4 * dt) * rng.standard_normal((n_trials, len(t), 2)), axis=1)
+    walk -= walk[:, 10:11]
+    error = -0.05 * (true - true[:, 10:11]) + np.clip(t, 0, None)[None, :, None] * np.array([0.01, -0.02]) + walk
+    result = decompose_errors(t, env.wrap(true + (t >= 0)[None, :, None] * error), env.wrap(true), env)
+    assert result.gain_minus_one == pytest.approx(-0.05, abs=4 * result.gain_minus_one_sem)
+    np.testing.assert_array_less(np.abs(result.drift_m_per_s - [0.01, -0.02]), 4 * result.drift_sem)
+    assert result.diffusion_m2_per_s == pytest.approx(2e-4, abs=4 * result.diffusion_sem)
+    assert len(result.metrics()["drift_sem_m_per_s"]) == 2
 
 
 def test_decomposition_of_a_pure_gain_error_has_no_diffusion():

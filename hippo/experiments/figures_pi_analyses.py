@@ -101,7 +101,7 @@ def _error_decomposition(decomposition, path):
     ax.set_xlabel("time since switch τ (s)")
     ax.set_ylabel("MSD (cm²)")
     ax.set_title(f"D = {decomposition.diffusion_m2_per_s:.2e} ± {decomposition.diffusion_sem:.1e} m²/s\n"
-                 f"drift {decomposition.drift_m_per_s * 100:+.2f} ± {decomposition.drift_sem * 100:.2f} cm/s")
+                 f"drift {decomposition.drift_m_per_s[0] * 100:+.2f} ± {decomposition.drift_sem[0] * 100:.2f} cm/s")
     ax.legend(loc="upper left")
     plotting.panel_label(ax, "b")
     return plotting.save(fig, path)
