@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from hippo.analysis.decoding import KNNDecoder, TemplateDecoder
-from hippo.analysis.path_integration_2d import bump_velocity, decompose_errors_2d, directional_gains, stationary_error
+from hippo.analysis.path_integration_2d import bump_velocity, directional_gains, stationary_error
 from hippo.analysis.spatial import bin_counts, field_peaks, gridness, rate_maps, skaggs_information, weight_profile
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.errors import ConfigError
@@ -107,29 +107,6 @@ def test_gain_estimators_recover_gain_and_slip_of_a_synthetic_bump(world):
     np.testing.assert_allclose(gains.across, truth[:, 1], atol=0.02)
     assert gains.r_squared.min() > 0.95
     assert set(gains.metrics()["gain_along_by_direction_deg"]) == {f"{45 * k:g}" for k in range(8)}
-
-
-def test_error_decomposition_2d_recovers_gain_error_drift_and_diffusion():
-    env = load_environment("torus-1m")
-    dt, n_t, n_trials = 0.025, 400, 300
-    t = np.arange(-10, n_t) * dt
-    estimates = []
-    for seed in range(3):
-        rng = np.random.default_rng(seed)
-        velocity = 0.3 * rng.standard_normal((n_trials, 1, 2)) + 0.3 * rng.standard_normal((n_trials, len(t), 2))
-        true = np.cumsum(velocity * dt, axis=1) + rng.random((n_trials, 1, 2))
-        after = np.clip(t, 0, None)[None, :, None]
-        displacement = true - true[:, 10:11]
-        walk = np.cumsum(np.sqrt(2 * 2e-4 * dt) * rng.standard_normal((n_trials, len(t), 2)), axis=1)
-        walk -= walk[:, 10:11]
-        decoded = true + (t >= 0)[None, :, None] * (-0.05 * displacement + after * np.array([0.01, -0.02]) + walk)
-        result = decompose_errors_2d(t, env.wrap(decoded), env.wrap(true), env)
-        estimates.append((result.gain_minus_one, *result.drift_m_per_s, result.diffusion_m2_per_s))
-    estimates = np.array(estimates)
-    np.testing.assert_allclose(estimates[:, 0], -0.05, atol=0.005)
-    np.testing.assert_allclose(estimates[:, 1], 0.01, atol=0.003)
-    np.testing.assert_allclose(estimates[:, 2], -0.02, atol=0.003)
-    np.testing.assert_allclose(estimates[:, 3], 2e-4, rtol=0.2)
 
 
 def _population_vectors(a, b, periodic, rng, per_side=8, width=0.15):

@@ -1,4 +1,4 @@
-"""Path-integration metrics in 2-D: bump velocity and gain per direction, and the error's growth.
+"""Path-integration metrics in 2-D: bump velocity and gain per direction, and the baseline of no integration.
 
 **Gain per direction.** A constant-velocity probe commands a velocity ``u`` (m/s, a 2-vector)
 with the senses off; the decoded positions, unwrapped on periodic axes, are fitted by a
@@ -10,20 +10,8 @@ line per axis against time (:func:`bump_velocity`), giving the bump velocity ``w
 **Baseline.** :func:`stationary_error` is the error of an estimate that stays where the
 agent was when the senses were cut off: what a network without path integration scores.
 
-**Error decomposition.** With the decoded ``x̂`` and true ``x`` positions (2-vectors,
-unwrapped on periodic axes) after the switch, the error ``e = x̂ − x``, its change
-``Δe(τ) = e(τ) − e(0)`` and the true displacement ``Δx(τ)``, :func:`decompose_errors_2d`
-fits, pooled over trials, times and both axes,
-
-    Δe_d(τ) = (g − 1) · Δx_d(τ) + c_d · τ + r_d(τ),   d ∈ {x, y}
-
-by least squares: one gain error ``g − 1`` for both axes, a drift vector ``c`` (m/s), and
-the residual ``r``, whose mean squared length over trials ``MSD(τ) = ⟨|r(τ)|²⟩`` grows as
-``4 D τ`` for a bump diffusing in 2-D with coefficient ``D`` (m²/s); ``D`` is a quarter
-of the slope of a line ``MSD = 4 D τ + m₀`` over the fit window. This is the 2-D form of
-:mod:`hippo.analysis.error_decomposition` (whose MSD grows as ``2 D τ`` in 1-D). In a
-bounded box the decoder cannot place the bump beyond the walls, so the fit is meaningful
-only while errors are small (fit up to the error horizon).
+The error's growth after the switch (gain error, drift vector, diffusion) is
+:func:`~hippo.analysis.error_decomposition.decompose_errors`, which serves any dimension.
 """
 
 from __future__ import annotations
@@ -146,75 +134,3 @@ def directional_gains(commanded: np.ndarray, measured: np.ndarray, r_squared: np
     across = np.sum(measured * normal, axis=1) / speed
     r2 = np.full(len(speed), np.nan) if r_squared is None else np.asarray(r_squared, dtype=float)
     return DirectionalGains(commanded, measured, r2, along, across)
-
-
-@dataclass(frozen=True)
-class ErrorDecomposition2D:
-    """The 2-D path-integration error split into gain error, drift and diffusion (module docstring).
-
-    Attributes:
-        gain_minus_one: ``g − 1``.
-        drift_m_per_s: ``(2,)`` drift vector ``c`` (m/s).
-        diffusion_m2_per_s: ``D`` (m²/s).
-        msd_offset_m2: intercept ``m₀`` of the MSD fit (m²).
-        fit_window_s: ``(start, stop)`` seconds after the switch entering both fits.
-        tau: ``(n,)`` seconds after the switch.
-        msd: ``(n,)`` mean squared residual length (m²).
-    """
-
-    gain_minus_one: float
-    drift_m_per_s: np.ndarray
-    diffusion_m2_per_s: float
-    msd_offset_m2: float
-    fit_window_s: tuple[float, float]
-    tau: np.ndarray
-    msd: np.ndarray
-
-    def metrics(self) -> dict:
-        return {"gain_minus_one": self.gain_minus_one, "drift_m_per_s": [float(c) for c in self.drift_m_per_s],
-                "diffusion_m2_per_s": self.diffusion_m2_per_s, "msd_offset_m2": self.msd_offset_m2,
-                "fit_window_s": list(self.fit_window_s)}
-
-
-def decompose_errors_2d(t: np.ndarray, decoded: np.ndarray, true: np.ndarray, env: Gridworld,
-                        fit_window: tuple[float, float] | None = None) -> ErrorDecomposition2D:
-    """Gain error, drift vector and diffusion coefficient of 2-D test trials (module docstring).
-
-    Args:
-        t: ``(n_t,)`` seconds from the switch; samples before it are ignored, the first at
-            ``t ≥ 0`` is the reference.
-        decoded, true: ``(n_trials, n_t, 2)`` positions in metres.
-        env: the 2-D world (periodic axes are unwrapped).
-        fit_window: ``(start, stop)`` seconds after the switch to fit (default: all).
-    """
-    t = np.asarray(t, dtype=float)
-    decoded, true = np.asarray(decoded, dtype=float), np.asarray(true, dtype=float)
-    if decoded.shape != true.shape or decoded.ndim != 3 or decoded.shape[1:] != (len(t), 2):
-        raise HippoError(f"decoded {decoded.shape} and true {true.shape} must both be (n_trials, {len(t)}, 2)")
-    after = t >= 0
-    tau = t[after] - t[after][0]
-    start, stop = (0.0, float(tau[-1])) if fit_window is None else fit_window
-    window = (tau >= start) & (tau <= stop)
-    if window.sum() < 3:
-        raise HippoError(f"the fit window {start:g}–{stop:g} s after the switch holds {window.sum()} samples; "
-                         "at least 3 are needed")
-    x_hat, x = unwrap_path(decoded[:, after], env), unwrap_path(true[:, after], env)
-    error = x_hat - x
-    if env.periodic:  # the error at the switch, the shortest way round
-        error = error - error[:, :1] + env.displacement(x_hat[:, :1], x[:, :1])
-    change = error - error[:, :1]
-    displacement = x - x[:, :1]
-    n_trials = len(change)
-    rows = []  # design: [Δx_d, τ·[d = x], τ·[d = y]] for every trial, sample and axis d
-    for d in range(2):
-        time = np.broadcast_to(tau, (n_trials, len(tau)))[:, window].ravel()
-        rows.append(np.column_stack([displacement[:, window, d].ravel(), time * (d == 0), time * (d == 1)]))
-    design = np.vstack(rows)
-    target = np.concatenate([change[:, window, d].ravel() for d in range(2)])
-    (gain_minus_one, cx, cy), *_ = np.linalg.lstsq(design, target, rcond=None)
-    drift = np.array([cx, cy])
-    residual = change - gain_minus_one * displacement - tau[None, :, None] * drift
-    msd = np.mean(np.sum(residual**2, axis=2), axis=0)
-    slope, offset = np.polyfit(tau[window], msd[window], 1)
-    return ErrorDecomposition2D(float(gain_minus_one), drift, float(slope / 4), float(offset),
-                                (float(start), float(stop)), tau, msd)

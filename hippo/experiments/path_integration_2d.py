@@ -13,7 +13,7 @@ After training, the test and analyses (see :func:`run`) are the 1-D experiment's
 decoded against true position and the error against time after the senses are cut off
 (beside the error of an estimate that stays where the agent was at the switch),
 error horizons, the error decomposed into gain error, drift and diffusion
-(:func:`~hippo.analysis.path_integration_2d.decompose_errors_2d`), bump-velocity gains
+(:func:`~hippo.analysis.error_decomposition.decompose_errors`), bump-velocity gains
 along and across each of several directions from constant-velocity probes (per direction
 also the 1-D gain curve's summary, the speed-weighted ``|gain − 1|`` and R², weighted by the
 training path's speeds), 2-D MEC rate maps with spatial information and gridness (:mod:`hippo.analysis.spatial`),
@@ -36,9 +36,9 @@ from typing import Literal
 import numpy as np
 
 from hippo import plotting
-from hippo.analysis.error_decomposition import error_horizons
+from hippo.analysis.error_decomposition import decompose_errors, error_horizons
 from hippo.analysis.path_integration import PathIntegrationTestConfig, decoder_state, restore_decoder
-from hippo.analysis.path_integration_2d import decompose_errors_2d, stationary_error
+from hippo.analysis.path_integration_2d import stationary_error
 from hippo.analysis.spatial import bin_counts, field_peaks, gridness, rate_maps, skaggs_information, weight_profile
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.circuits.activations import Activation
@@ -240,7 +240,7 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
     env, n = setup.env, config.n_mec
     arrays = {}
     stop = min(max(metrics["horizon_10cm_s"], 1.0), float(result.t[-1]))
-    decomposition = decompose_errors_2d(result.t, result.decoded, result.true, env, fit_window=(0.0, stop))
+    decomposition = decompose_errors(result.t, result.decoded, result.true, env, fit_window=(0.0, stop))
     metrics["error_decomposition"] = decomposition.metrics()
     arrays.update({"error_decomposition.tau": decomposition.tau, "error_decomposition.msd": decomposition.msd})
     gains = run_direction_probes(setup.engine, setup.test_stream, decoder, config.theta, config.gain_probes)
