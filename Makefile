@@ -1,5 +1,5 @@
 # `make run`: install into .venv and run the main experiment on its defaults.
-# `make test`: install into .venv (with the test extra) and run the whole test suite.
+# `make test`: install into .venv (with the test extra) and run the whole test suite (listing its 25 slowest tests).
 PYTHON ?= python3
 VENV ?= .venv
 BIN = $(VENV)/bin
@@ -16,7 +16,7 @@ run: $(BIN)/hippo
 	$(BIN)/hippo run path-integration
 
 test: $(BIN)/hippo
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=25
 
 bench: $(BIN)/hippo
 	for script in benchmarks/bench_*.py; do $(BIN)/python $$script || exit 1; done

@@ -96,3 +96,13 @@ def test_fano_factors_tell_regular_and_synchronous_spikes_from_poisson():
     population = fano_factors(synchronous, expected, everywhere)[1]
     assert population == pytest.approx(1 + variance * mean * n_units, rel=0.15)
     assert fano_factors(rng.poisson(expected), expected, everywhere)[1] == pytest.approx(1.0, abs=0.1)
+
+
+def test_bump_noise_of_a_silent_bump_leaves_the_bound_unmeasured():
+    """No spikes in the bump (a tiny or untrained network): the bound is NaN, the rest is measured."""
+    rng = np.random.default_rng(2)
+    t, true, centres = _diffusing_trials(1e-4, 10, 0.025, 100, rng)
+    rates = _gaussian_bump(centres)
+    result = bump_noise(t, rates, true, PREFERRED, LENGTH, (0.0, 2.0), np.zeros_like(rates), 0.025, 500.0, 0.05)
+    assert result.spike_rate_hz == 0 and np.isnan(result.d_min_m2_per_s) and np.isnan(result.d_over_d_min)
+    assert np.isfinite(result.diffusion_m2_per_s) and result.fwhm_m > 0

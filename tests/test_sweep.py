@@ -216,10 +216,18 @@ def test_a_half_written_run_directory_is_redone_on_the_next_invocation(tmp_path)
     assert is_complete(broken) and is_complete(other) and not (broken / "arrays.npz").exists()
 
 
+def _command_line(process: psutil.Process) -> str:
+    """The process's command line, or "" for one that ended (or became a zombie) while it was read."""
+    try:
+        return " ".join(process.cmdline())
+    except psutil.Error:
+        return ""
+
+
 def _worker_processes() -> list[psutil.Process]:
     """Dask worker processes started by this process (multiprocessing children, not its resource tracker)."""
     return [p for p in psutil.Process().children(recursive=True)
-            if "spawn_main" in " ".join(p.cmdline()) and "resource_tracker" not in " ".join(p.cmdline())]
+            if "spawn_main" in _command_line(p) and "resource_tracker" not in _command_line(p)]
 
 
 def test_a_worker_killed_mid_sweep_does_not_lose_any_run(tmp_path):

@@ -183,6 +183,7 @@ def bump_noise(t: np.ndarray, rates: np.ndarray, true: np.ndarray, preferred: np
     in_bump = distance <= width / 2
     unit, population = fano_factors(counts[:, inside], expected, in_bump)
     spike_rate = float(counts[:, inside].sum(axis=2).mean() / window_s)
-    d_min = diffusion_bound(sigma, tau, spike_rate)
+    # no spikes in the bump, or no bump: the bound is not measurable (NaN), not a failed run
+    d_min = diffusion_bound(sigma, tau, spike_rate) if spike_rate > 0 and sigma > 0 else float("nan")
     return BumpNoise(width, sigma, diffusion, decomposition.diffusion_sem, spike_rate, float(tau), d_min,
                      diffusion / d_min, unit, float(np.sqrt(unit)), population)

@@ -415,6 +415,9 @@ def _field_analyses(config: Config, setup: Setup, result, decoder, maps, run_dir
     if config.engine == "spiking":
         metrics["bump_noise"] = bump_noise_on_both_engines(config, setup, result, decoder, preferred[tuned], tuned,
                                                            (0.0, window_stop))
+        if not np.isfinite(metrics["bump_noise"]["spiking"]["d_min_m2_per_s"]):
+            run_dir.warn("bump_noise.spiking.d_min_m2_per_s not measured: the tuned MEC cells fired no spikes "
+                         "in the test (or no bump formed)")
     arrays.update({"gain_curve.velocities": curve.velocities, "gain_curve.bump_velocities": curve.bump_velocities,
                    "gain_curve.r_squared": curve.r_squared, "error_decomposition.tau": decomposition.tau,
                    "error_decomposition.msd": decomposition.msd})
