@@ -159,8 +159,3 @@ def soma_rates(layer, theta: np.ndarray, compartment_rates: list[np.ndarray]) ->
     act = layer.activation
     return _SOMA_UFUNCS[kind.soma](np.asarray(theta, dtype=float), act.code, float(act.threshold), float(act.gain), 1.0,
                                    *[np.asarray(r, dtype=float) for r in compartment_rates])
-
-
-# The built-in kinds register themselves when imported; imported here, after the registry
-# exists, so a lookup always finds them.
-from hippo.circuits.kinds import feedforward, input, multiplicative, pyramidal  # noqa: E402,F401,A004

@@ -31,6 +31,7 @@ from typing import Literal
 import numpy as np
 
 from hippo.circuits.activations import Activation
+import hippo.circuits.kinds  # noqa: F401 - the built-in layer kinds register on import
 from hippo.circuits.layer_kinds import kind_named
 from hippo.config import bounds
 from hippo.errors import ConfigError
