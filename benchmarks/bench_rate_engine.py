@@ -41,7 +41,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from hippo.circuits.subnormals import count_subnormals
-from hippo.experiments import path_integration, resolve
+from hippo.experiments import path_integration
+from hippo.runner import resolve
 
 REFERENCE_SCRIPT = Path(__file__).with_name("reference_path_integration.py")
 

@@ -23,7 +23,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hippo.experiments import run_experiment
+from hippo.runner import run_experiment
 
 TINY = ["trials=100", "train_animals=4", "test_animals=4", "grid_weights=11", "fit.window=50", "fit.epochs=1",
         "fit.initial_epochs=1", "reinforce_models=['dnn']", "core_models=['dnn']"]

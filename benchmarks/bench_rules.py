@@ -16,7 +16,8 @@ import argparse
 import time
 from dataclasses import fields
 
-from hippo.experiments import path_integration, resolve
+from hippo.experiments import path_integration
+from hippo.runner import resolve
 from hippo.learning import rules
 
 #: The rules timed (the first is the reference).

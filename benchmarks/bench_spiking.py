@@ -37,7 +37,8 @@ import time
 from dataclasses import replace
 
 from hippo.circuits.spiking import SpikingConfig
-from hippo.experiments import path_integration, resolve
+from hippo.experiments import path_integration
+from hippo.runner import resolve
 
 RECORD = ("hpc", "mec", "hpc.spikes", "mec.spikes", "conjunctive.spikes")
 

@@ -27,7 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from hippo.experiments import run_experiment
+from hippo.runner import run_experiment
 from hippo.plotting import figures_skipped
 
 SHORT_TEST = {"test.n_trials": 2, "test.warmup": 2.0, "test.generative": 5.0, "test.decoder_window": 60.0,

@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from hippo.experiments import flatten_metrics, list_presets, resolve, run_experiment
+from hippo.runner import flatten_metrics, list_presets, resolve, run_experiment
 
 DIGESTS = Path(__file__).with_name("digests.json")
 TIMING_KEYS = ("wall_seconds", "us_per_step", "compile_seconds", "agent_ms_per_step")

@@ -32,7 +32,7 @@ from pathlib import Path
 
 from bench_rate_engine import cpu_model
 
-from hippo.experiments import list_presets
+from hippo.runner import list_presets
 
 WALL_TIMES = Path(__file__).resolve().parent.parent / "hippo" / "wall_times.toml"
 

@@ -16,7 +16,7 @@ import argparse
 import shutil
 from pathlib import Path
 
-from hippo.experiments import list_presets, run_experiment
+from hippo.runner import list_presets, run_experiment
 
 EXPERIMENTS = ("autoencoding", "path-integration", "bayesian-mechanics", "active-exploration")
 

@@ -28,7 +28,7 @@ def _metric_lines(metrics: dict, prefix: str = "") -> list[str]:
 
 
 def _cmd_run(args) -> int:
-    from hippo.experiments import run_experiment, run_seeds
+    from hippo.runner import run_experiment, run_seeds
 
     if args.seeds and args.start_from:
         raise HippoError("hippo run: --from starts one run from a saved one; use --seed, not --seeds")

@@ -26,10 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
-from hippo.experiments import EXPERIMENTS_DIR, list_presets, resolve
+from hippo.runner import experiment_package, list_presets, preset_path, resolve
 from hippo.config import read_toml
 
-#: Descriptions of the keys every experiment has (see :mod:`hippo.experiments`).
+#: Descriptions of the keys every experiment has (see :mod:`hippo.runner`).
 COMMON_KEYS = {"experiment": "the experiment these keys configure",
                "seed": "seed of every random draw: the same seed gives the same numbers"}
 
@@ -65,7 +65,7 @@ class KeyRow:
 
 def module_description(experiment: str) -> str:
     """First line of the docstring of experiment ``experiment``'s module (read, not imported)."""
-    path = EXPERIMENTS_DIR / f"{experiment.replace('-', '_')}.py"
+    path = experiment_package(experiment) / "__init__.py"
     docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
     return docstring.strip().splitlines()[0].rstrip(".") if docstring.strip() else ""
 
@@ -89,7 +89,7 @@ def experiments() -> dict[str, list[str]]:
     """Experiment name → its presets (the other TOML files naming it), both sorted."""
     grouped: dict[str, list[str]] = {}
     for name in list_presets():
-        experiment = read_toml(EXPERIMENTS_DIR / f"{name}.toml").get("experiment", name)
+        experiment = read_toml(preset_path(name)).get("experiment", name)
         grouped.setdefault(experiment, [])
         if name != experiment:
             grouped[experiment].append(name)
@@ -132,7 +132,7 @@ def list_lines() -> list[str]:
     for experiment, presets in grouped.items():
         lines.append(f"{experiment:{width}s}{took(experiment)}{module_description(experiment)}")
         for preset in presets:
-            lines.append(f"  {preset:{width - 2}s}{took(preset)}{preset_description(EXPERIMENTS_DIR / f'{preset}.toml')}")
+            lines.append(f"  {preset:{width - 2}s}{took(preset)}{preset_description(preset_path(preset))}")
     loads = [load for entry in entries.values() for load in entry.get("load", [])]
     shared = f", load average {min(loads):.1f}–{max(loads):.1f}" if loads else ""
     return lines + ["", f"Wall time of one run with the defaults, measured on {machine['cpu']}, {machine['cores']} "
@@ -249,8 +249,8 @@ def _experiment_comments(config: Any, prefix: str = "") -> dict[str, str]:
     experiment nested in it (a table holding ``experiment`` and ``seed``), keys prefixed."""
     comments = {}
     if prefix == "" or {"experiment", "seed"} <= {f.name for f in dataclasses.fields(config)}:
-        path = EXPERIMENTS_DIR / f"{getattr(config, 'experiment', '')}.toml"
-        if path.is_file():
+        path = preset_path(getattr(config, "experiment", ""))
+        if path is not None:
             comments.update({prefix + key: text for key, text in toml_comments(path).items()})
     for f in dataclasses.fields(config):
         value = getattr(config, f.name)
@@ -304,8 +304,8 @@ def show_lines(name_or_file: str) -> list[str]:
     rows = key_rows(name_or_file)
     resolved = resolve(name_or_file)
     experiment = resolved.config.experiment
-    path = EXPERIMENTS_DIR / f"{name_or_file}.toml"
-    about = preset_description(path) if path.exists() else module_description(experiment)
+    path = preset_path(name_or_file)
+    about = preset_description(path) if path is not None else module_description(experiment)
     key_width = max(len(r.key) for r in rows) + 2
     value_width = max(len(r.value) for r in rows) + 2
     allowed_width = min(30, max(len(r.allowed) for r in rows)) + 2

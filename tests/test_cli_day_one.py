@@ -11,7 +11,7 @@ import pytest
 
 from hippo.cli import main
 from hippo.config import read_toml
-from hippo.experiments import EXPERIMENTS_DIR, list_presets, run_experiment
+from hippo.runner import list_presets, preset_path, run_experiment
 from hippo.io import read_metrics
 from hippo.progress import announce_compilation
 
@@ -34,7 +34,7 @@ def test_list_groups_presets_under_their_experiment_with_descriptions(capsys):
     names = [line.split()[0] for line in experiments + presets]
     assert sorted(names) == list_presets()
     assert [line.split()[0] for line in experiments] == sorted(
-        {read_toml(EXPERIMENTS_DIR / f"{name}.toml")["experiment"] for name in list_presets()})
+        {read_toml(preset_path(name))["experiment"] for name in list_presets()})
     for line in experiments + presets:
         name, _, description = line.strip().partition(" ")
         assert len(description.strip()) > 10, line

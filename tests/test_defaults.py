@@ -1,6 +1,6 @@
 """One source of defaults: each experiment's TOML file and its ``Config()`` agree.
 
-``hippo run NAME`` reads ``hippo/experiments/NAME.toml``; Python code builds
+``hippo run NAME`` reads ``hippo/experiments/<name>/NAME.toml``; Python code builds
 ``module.Config()``. For every experiment (a TOML file whose name is its
 ``experiment``) the two must give the same configuration, and every other preset must
 differ from that default only in the keys it sets.
@@ -13,11 +13,11 @@ import importlib
 import pytest
 
 from hippo.config import from_dict, read_toml, to_dict
-from hippo.experiments import EXPERIMENTS_DIR, list_presets, resolve
+from hippo.runner import list_presets, preset_path, resolve
 
 
 def _preset(name: str) -> dict:
-    return read_toml(EXPERIMENTS_DIR / f"{name}.toml")
+    return read_toml(preset_path(name))
 
 
 def _module(experiment: str):

@@ -331,7 +331,7 @@ def test_persistent_homology_rejects_bad_points():
 
 # ------------------------------------------------------------------ figures
 def test_figures_are_written(tmp_path):
-    from hippo.experiments import figures_pi_analyses as figures
+    from hippo.plotting import pi_analyses as figures
 
     rng = np.random.default_rng(0)
     velocities = probe_velocities(1.0, 0.25)

@@ -153,7 +153,7 @@ def _drawn(monkeypatch) -> list:
 def test_the_error_figure_of_one_trial_says_so_and_its_legend_leaves_the_curve_free(tmp_path, monkeypatch):
     from types import SimpleNamespace
 
-    from hippo.experiments.figures_path_integration import error_curve
+    from hippo.experiments.path_integration.figures import error_curve
 
     figures = _drawn(monkeypatch)
     t = np.linspace(-1, 10, 200)
@@ -169,7 +169,7 @@ def test_the_error_figure_of_one_trial_says_so_and_its_legend_leaves_the_curve_f
 def test_every_colour_bar_says_what_its_colours_are(tmp_path, monkeypatch):
     import matplotlib.pyplot as plt
 
-    from hippo.experiments.figures_path_integration import ring_weights
+    from hippo.experiments.path_integration.figures import ring_weights
     from hippo.plotting import save
 
     figures = _drawn(monkeypatch)

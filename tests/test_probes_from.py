@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import hippo.experiments
 from hippo.cli import main
 from hippo.config import read_toml
 
@@ -75,11 +74,11 @@ def _run(argv: list[str], capsys) -> None:
 
 
 def test_every_circuit_preset_is_listed():
-    from hippo.experiments import list_presets, load_module
+    from hippo.runner import list_presets, load_module, preset_path
 
     circuits = {"autoencoding", "path-integration", "path-integration-2d", "transfer"}
     presets = [p for p in list_presets()
-               if load_module(read_toml(Path(hippo.experiments.__file__).parent / f"{p}.toml")["experiment"], p)
+               if load_module(read_toml(preset_path(p))["experiment"], p)
                .__name__.rsplit(".", 1)[-1].replace("_", "-") in circuits]
     assert sorted(presets) == sorted(CIRCUIT_PRESETS)
 

@@ -183,7 +183,7 @@ def test_out_that_is_a_file_is_refused_before_any_work(tmp_path, monkeypatch, ca
 
 # ---------------------------------------------------- finding 5: results never lost
 def test_a_figure_that_cannot_be_drawn_is_a_warning_not_a_lost_run(tmp_path, monkeypatch):
-    from hippo.experiments import figures_path_integration
+    from hippo.experiments.path_integration import figures as figures_path_integration
 
     def broken(*args, **kwargs):
         raise ValueError("cannot draw this")

@@ -86,7 +86,7 @@ def execute(run: PlannedRun, experiment: str, sweep_dir: str | Path, figures: bo
         ``wall_seconds``, ``worker`` (host:pid), ``version``, ``error``, ``traceback`` and,
         for a diverged run, ``kept``: the folder holding what it saved before failing.
     """
-    from hippo.experiments import run_experiment
+    from hippo.runner import run_experiment
     from hippo.plotting import figures_skipped
 
     sweep_dir = Path(sweep_dir)

@@ -195,7 +195,7 @@ def plan(spec: SweepSpec) -> list[PlannedRun]:
         ConfigError: the first run whose configuration is invalid (an unknown key lists
             the valid ones); nothing has run yet.
     """
-    from hippo.experiments import resolve
+    from hippo.runner import resolve
 
     points = []
     for values in itertools.product(*spec.grid.values()):

@@ -46,7 +46,7 @@ def _lookup(config: dict, dotted: str) -> Any:
 
 
 def _row(sweep_dir: Path, run_id: str, swept_keys: list[str], planned: dict | None) -> dict:
-    from hippo.experiments import flatten_metrics
+    from hippo.runner import flatten_metrics
 
     run_dir = sweep_dir / "runs" / run_id
     record = read_record(sweep_dir, run_id) or {}

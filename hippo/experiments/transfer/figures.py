@@ -136,5 +136,5 @@ if __name__ == "__main__":
     import sys
 
     if len(sys.argv) != 3:
-        sys.exit("usage: python -m hippo.experiments.figures_transfer STUDY_FOLDER OUT.png")
+        sys.exit("usage: python -m hippo.experiments.transfer.figures STUDY_FOLDER OUT.png")
     seed_curves(sys.argv[1], sys.argv[2])

@@ -39,9 +39,9 @@ from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import AutoencoderProjections, PyramidalConfig, autoencoder_network
 from hippo.config import bounds
 from hippo.errors import ConfigError, DivergenceError
-from hippo.experiments import figures_autoencoding as figures
-from hippo.experiments import figures_spiking
-from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
+from hippo.experiments.autoencoding import figures
+from hippo.plotting import spiking as figures_spiking
+from hippo.io.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import spikes_around_switch

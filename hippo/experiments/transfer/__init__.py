@@ -44,10 +44,10 @@ from hippo.analysis.path_integration import PathIntegrationTestConfig, make_deco
 from hippo.circuits.engine import Recording
 from hippo.config import bounds, names_file
 from hippo.errors import ConfigError
-from hippo.experiments import figures_transfer as figures
+from hippo.experiments.transfer import figures
 from hippo.experiments import path_integration
 from hippo.experiments.path_integration import TEST_KEY
-from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
+from hippo.io.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import mapping_session, run_test

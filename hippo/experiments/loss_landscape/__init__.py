@@ -32,7 +32,7 @@ import numpy as np
 
 from hippo.config import bounds
 from hippo.errors import ConfigError
-from hippo.experiments import figures_loss_landscape as figures
+from hippo.experiments.loss_landscape import figures
 from hippo.io import RunDir
 from hippo.learning import navigation as nav
 

@@ -47,11 +47,11 @@ from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig
 from hippo.config import bounds, names_file
 from hippo.errors import ConfigError
-from hippo.experiments import figures_path_integration as figures_1d
-from hippo.experiments import figures_path_integration_2d as figures
-from hippo.experiments import figures_pi_analyses
+from hippo.experiments.path_integration import figures as figures_1d
+from hippo.experiments.path_integration_2d import figures
+from hippo.plotting import pi_analyses as figures_pi_analyses
 from hippo.experiments import path_integration
-from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
+from hippo.io.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import DirectionProbeConfig, mapping_session, run_direction_probes

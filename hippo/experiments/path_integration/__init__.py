@@ -50,11 +50,11 @@ from hippo.circuits.wiring import (
     preferred_directions,
 )
 from hippo.config import bounds, names_file
-from hippo.experiments import figures_path_integration as figures
-from hippo.experiments import figures_pi_analyses
-from hippo.experiments import figures_spiking
+from hippo.experiments.path_integration import figures
+from hippo.plotting import pi_analyses as figures_pi_analyses
+from hippo.plotting import spiking as figures_spiking
 from hippo.errors import ConfigError
-from hippo.experiments.run_state import check_unchanged, load_run_state, save_run_state
+from hippo.io.run_state import check_unchanged, load_run_state, save_run_state
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import GainProbeConfig, mapping_session, run_gain_probes, run_test, spikes_around_switch
@@ -291,7 +291,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     return the metrics (``wall_seconds_by_part`` gives what training, test and analyses cost).
 
     Writes ``state.npz`` (the engine at the end of training, the test's decoder and the
-    MEC rate maps; see :mod:`hippo.experiments.run_state`). With ``start_from`` (a run
+    MEC rate maps; see :mod:`hippo.io.run_state`). With ``start_from`` (a run
     directory) the engine starts from that run's state and the training stream goes on
     where it stopped; with ``duration = 0`` the test then repeats that run's test.
 
