@@ -41,7 +41,8 @@ from hippo.config import bounds
 from hippo.errors import ConfigError, DivergenceError
 from hippo.experiments.autoencoding import figures
 from hippo.plotting import spiking as figures_spiking
-from hippo.io.run_state import check_unchanged, load_run_state, save_run_state
+from hippo.experiments.circuit import refuse_untrained, restore, save
+from hippo.io.run_state import check_unchanged
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import spikes_around_switch
@@ -136,9 +137,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     Raises:
         ConfigError: ``duration`` is 0 without ``start_from``.
     """
-    if config.duration == 0 and start_from is None:
-        raise ConfigError("--set", "duration", "0 s of training leaves nothing to test",
-                          "> 0 s, or 0 with --from RUN_DIR (test a saved run's network)")
+    refuse_untrained(config.duration, start_from)
     stream, network = _stream_and_network(config)
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, spiking=config.spiking)
     sizes = {name: (stream.n_features if name.startswith("hpc") else config.n_mec) for name in SHOWN}
@@ -149,14 +148,13 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
 
     records = run_phases(engine, [shown("before_inference", INFERENCE),
                                   shown("before_generation", GENERATION, silenced=senses_cut)])
-    saved = load_run_state(start_from, engine) if start_from is not None else {}
-    stream.cursor = int(saved.get("stream_cursor", stream.cursor))
+    saved = restore(start_from, engine, stream)
     records.update(run_phases(engine, [
         Phase("training", config.duration, stream, config.theta, learn=True, schedule=config.schedule,
               record=("hpc", "mec"), record_every=config.record_every, label="training")], progress))
     trained = records["training"].stop > records["training"].start
     span = (records["training"].start, records["training"].stop) if trained else tuple(saved["training_span"])
-    save_run_state(run_dir, engine.get_state(), network, {"stream_cursor": stream.cursor, "training_span": span})
+    save(run_dir, engine.get_state(), network, stream, {"training_span": span})
     records.update(run_phases(engine, [shown("after_inference", INFERENCE)]))
     before_inference, before_generation, after_inference = (records[name].recording for name in
                                                             ("before_inference", "before_generation", "after_inference"))

@@ -20,7 +20,6 @@ from typing import Literal
 
 import numpy as np
 
-from hippo import plotting
 from hippo.analysis import ring_attractor
 from hippo.analysis.bump import circular_spread, fwhm, preferred_positions
 from hippo.analysis.decoding import chance_error, decoding_error
@@ -54,7 +53,8 @@ from hippo.experiments.path_integration import figures
 from hippo.plotting import pi_analyses as figures_pi_analyses
 from hippo.plotting import spiking as figures_spiking
 from hippo.errors import ConfigError
-from hippo.io.run_state import check_unchanged, load_run_state, save_run_state
+from hippo.experiments.circuit import Built, CircuitStudy, Trained, run_study
+from hippo.io.run_state import check_unchanged
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import GainProbeConfig, mapping_session, run_gain_probes, run_test, spikes_around_switch
@@ -204,20 +204,17 @@ def _training_theta(config: Config) -> ThetaConfig:
 
 
 @dataclass
-class Setup:
+class Setup(Built):
     """A built path-integration study: world, training and test streams, and engine.
 
     Attributes:
         env: the world.
         stream: the training session (place code and velocity cells on its trajectory).
-        test_stream: the test session: the same code on an independent trajectory.
         engine: the rate or spiking engine of the circuit.
+        test_stream: the test session: the same code on an independent trajectory.
     """
 
-    env: object
-    stream: Stream
-    test_stream: Stream
-    engine: object
+    test_stream: Stream = None
 
 
 def velocity_scale(config: Config) -> float:
@@ -255,7 +252,7 @@ def build(config: Config) -> Setup:
     network = _network(config, stream)
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, precision=config.precision,
                          spiking=config.spiking)
-    return Setup(env, stream, stream.fresh_trajectory([config.seed, TEST_KEY]), engine)
+    return Setup(env, stream, engine, stream.fresh_trajectory([config.seed, TEST_KEY]))
 
 
 def training_phase(config: Config, setup: Setup, duration: float | None = None, label: str = "training") -> Phase:
@@ -285,60 +282,63 @@ def measure_path_integration(config: Config, setup: Setup, decoder, progress: bo
         bar.close()
 
 
-def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path | None = None) -> dict:
-    """Train, test path integration, run the field's analyses (gain curve, error decomposition,
-    bump, topology, horizons; see :func:`_field_analyses`) and, on 1-D tracks, analyse the ring;
-    return the metrics (``wall_seconds_by_part`` gives what training, test and analyses cost).
-
-    Writes ``state.npz`` (the engine at the end of training, the test's decoder and the
-    MEC rate maps; see :mod:`hippo.io.run_state`). With ``start_from`` (a run
-    directory) the engine starts from that run's state and the training stream goes on
-    where it stopped; with ``duration = 0`` the test then repeats that run's test.
-
-    Raises:
-        ConfigError: ``duration`` is 0 without ``start_from``.
-    """
-    if config.duration == 0 and start_from is None:
-        raise ConfigError("--set", "duration", "0 s of training leaves nothing to test",
-                          "> 0 s, or 0 with --from RUN_DIR (test a saved run's network)")
-    setup = build(config)
-    env, engine = setup.env, setup.engine
-    saved = load_run_state(start_from, engine) if start_from is not None else {}
-    setup.stream.cursor = int(saved.get("training_cursor", 0))
-    label = f"training ({config.control})" if config.control != "none" else "training"
-    training = run_phases(engine, [training_phase(config, setup, label=label)], progress)["training"]
-    end_of_training = engine.get_state()
-    recording, positions = training.recording, training.positions()
-    trained = len(recording.t) > 0
-    if trained:
-        decoder, window = fit_decoder(config, setup, training)
+def fit_or_restore_decoder(config: Config, setup: Setup, trained: Trained) -> dict:
+    """The test's decoder, fitted on the end of training (:func:`fit_decoder`) or, after no training,
+    the saved run's; sets ``decoder``, ``window`` (the training records it was fitted on) and
+    ``fit_error`` (m, :func:`decoder_fit_error`) in ``trained.fitted`` and returns what
+    ``state.npz`` keeps of them."""
+    if trained.trained:
+        decoder, window = fit_decoder(config, setup, trained.record)
+        wake = window & (trained.record.recording.theta > 0.5)
+        fit_error = decoder_fit_error(setup.env, decoder, trained.record, wake)
     else:
-        decoder, window = restore_decoder(config.test.decoder, env, saved["decoder"]), np.zeros(0, dtype=bool)
-    wake = window & (recording.theta > 0.5)
-    fit_error = decoder_fit_error(env, decoder, training, wake) if trained else float(saved["decoder_fit_error_m"])
+        decoder = restore_decoder(config.test.decoder, setup.env, trained.saved["decoder"])
+        window, fit_error = np.zeros(0, dtype=bool), float(trained.saved["decoder_fit_error_m"])
+    trained.fitted.update(decoder=decoder, window=window, fit_error=fit_error)
+    return {"decoder": decoder_state(decoder), "decoder_fit_error_m": fit_error}
+
+
+def _fit(config: Config, setup: Setup, trained: Trained) -> dict:
+    """The decoder (:func:`fit_or_restore_decoder`) and, on 1-D tracks, the MEC rate maps in wake
+    on the decoder's window and the cells' order by their peaks (fitted, or the saved run's)."""
+    kept = fit_or_restore_decoder(config, setup, trained)
     maps = order = None
-    if env.dim == 1:
-        if trained:
-            maps = rate_maps(recording.signals["mec"][wake], positions[wake], env, config.ring.n_bins).maps
+    if setup.env.dim == 1:
+        if trained.trained:
+            recording = trained.record.recording
+            wake = trained.fitted["window"] & (recording.theta > 0.5)
+            maps = rate_maps(recording.signals["mec"][wake], trained.record.positions()[wake], setup.env,
+                             config.ring.n_bins).maps
             order = ring_attractor.order_by_peak(maps)
         else:
-            maps, order = saved["rate_maps"], saved["order"]
-    extra = {"decoder": decoder_state(decoder), "decoder_fit_error_m": fit_error, "training_cursor": setup.stream.cursor}
-    if maps is not None:
-        extra.update(rate_maps=maps, order=order)
-    save_run_state(run_dir, end_of_training, engine.network, extra)
+            maps, order = trained.saved["rate_maps"], trained.saved["order"]
+        kept.update(rate_maps=maps, order=order)
+    trained.fitted.update(maps=maps, order=order)
+    return kept
+
+
+def _training(config: Config, setup: Setup) -> Phase:
+    return training_phase(config, setup, label=f"training ({config.control})" if config.control != "none"
+                          else "training")
+
+
+def _measure(config: Config, setup: Setup, trained: Trained, run_dir: RunDir, progress: bool) -> tuple[dict, dict]:
+    """The path-integration test, the field's analyses (:func:`_field_analyses`) and on 1-D tracks the
+    ring's; returns the metrics and arrays, queues the figures."""
+    env, engine, training = setup.env, setup.engine, trained.record
+    decoder, window, maps, order = (trained.fitted[k] for k in ("decoder", "window", "maps", "order"))
+    recording, positions = training.recording, training.positions()
     started = time.perf_counter()
     result = measure_path_integration(config, setup, decoder, progress)
     test_seconds = time.perf_counter() - started
 
-    metrics = run_metrics(config, env, training, fit_error, result)
+    metrics = run_metrics(config, env, training, trained.fitted["fit_error"], result)
     started = time.perf_counter()
     analyses, analysis_arrays = _field_analyses(config, setup, result, decoder, maps, run_dir)
     metrics.update(analyses)
     metrics["wall_seconds_by_part"] = {"training": training.wall_seconds, "test": test_seconds,
                                        "analyses": time.perf_counter() - started}
     arrays = {
-        "train.t": recording.t, "train.loss.hpc": recording.loss["hpc"], "train.loss.mec": recording.loss["mec"],
         "decoder_window.t": recording.t[window], "decoder_window.theta": recording.theta[window],
         "decoder_window.hpc": recording.signals["hpc"][window], "decoder_window.mec": recording.signals["mec"][window],
         "decoder_window.position": positions[window],
@@ -348,8 +348,6 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     }
     run_dir.figure("decoding", lambda path: figures.decoding(result, env, metrics, path))
     run_dir.figure("error", lambda path: figures.error_curve(result, metrics, path))
-    if trained:
-        run_dir.figure("loss", lambda path: plotting.loss_curves(recording, path))
     if env.dim == 1:
         metrics["ring"] = _ring_indices(config, setup, result, order, decoder)
         arrays.update(rate_maps=maps, order=order)
@@ -361,9 +359,27 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
         metrics["ring"] = "not measured: the ring analysis needs a 1-D track"
     if config.engine == "spiking":
         arrays.update(_spiking_figures(config, setup, order, run_dir))
-    run_dir.write_arrays("arrays", arrays)
-    run_dir.write_arrays("weights", engine.all_weights())
-    return metrics
+    return metrics, arrays
+
+
+#: The path-integration study on the circuit skeleton (:func:`~hippo.experiments.circuit.run_study`).
+STUDY = CircuitStudy(build=build, training=_training, fit=_fit, measure=_measure)
+
+
+def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path | None = None) -> dict:
+    """Train, test path integration, run the field's analyses (gain curve, error decomposition,
+    bump, topology, horizons; see :func:`_field_analyses`) and, on 1-D tracks, analyse the ring;
+    return the metrics (``wall_seconds_by_part`` gives what training, test and analyses cost).
+
+    Writes ``state.npz`` (the engine at the end of training, the test's decoder and the
+    MEC rate maps; see :mod:`hippo.experiments.circuit`). With ``start_from`` (a run
+    directory) the engine starts from that run's state and the training stream goes on
+    where it stopped; with ``duration = 0`` the test then repeats that run's test.
+
+    Raises:
+        ConfigError: ``duration`` is 0 without ``start_from``.
+    """
+    return run_study(STUDY, config, run_dir, progress, start_from)
 
 
 def _field_analyses(config: Config, setup: Setup, result, decoder, maps, run_dir: RunDir) -> tuple[dict, dict]:

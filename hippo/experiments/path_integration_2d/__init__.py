@@ -29,15 +29,14 @@ TOPOLOGY_KEY, k]``.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_type_hints
 
 import numpy as np
 
-from hippo import plotting
 from hippo.analysis.error_decomposition import decompose_errors, error_horizons
-from hippo.analysis.path_integration import PathIntegrationTestConfig, decoder_state, restore_decoder
+from hippo.analysis.path_integration import PathIntegrationTestConfig
 from hippo.analysis.path_integration_2d import stationary_error
 from hippo.analysis.spatial import bin_counts, field_peaks, gridness, rate_maps, skaggs_information, weight_profile
 from hippo.analysis.topology import leading_components, persistent_homology
@@ -51,11 +50,11 @@ from hippo.experiments.path_integration import figures as figures_1d
 from hippo.experiments.path_integration_2d import figures
 from hippo.plotting import pi_analyses as figures_pi_analyses
 from hippo.experiments import path_integration
-from hippo.io.run_state import check_unchanged, load_run_state, save_run_state
+from hippo.experiments.circuit import CircuitStudy, Trained, run_study
+from hippo.io.run_state import check_unchanged
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import DirectionProbeConfig, mapping_session, run_direction_probes
-from hippo.protocol import run_phases
 from hippo.theta import ThetaConfig
 from hippo.world.gridworld import load_environment_setting
 from hippo.world.motion import MotionConfig, check_motion
@@ -158,9 +157,11 @@ class Config:
 
 
 def circuit_config(config: Config) -> path_integration.Config:
-    """The 1-D experiment's config with every field this one shares (the others at their defaults),
-    from which :func:`hippo.experiments.path_integration.build` builds the world, streams and circuit."""
-    shared = {f.name for f in fields(path_integration.Config)} & {f.name for f in fields(Config)} - {"experiment"}
+    """The 1-D experiment's config with every field this one shares, name and type (the others at
+    their defaults: the 2-D probes and topology are of other types), from which
+    :func:`hippo.experiments.path_integration.build` builds the world, streams and circuit."""
+    own, circuit = get_type_hints(Config), get_type_hints(path_integration.Config)
+    shared = {name for name, tp in own.items() if circuit.get(name) == tp} - {"experiment"}
     return path_integration.Config(**{name: getattr(config, name) for name in shared})
 
 
@@ -168,6 +169,45 @@ def circuit(config: Config):
     """The config key naming the engine, the engine kind and the network a run of ``config`` builds
     (for :func:`hippo.experiments.resolve`, which asks the engine before any work)."""
     return path_integration.circuit(circuit_config(config))
+
+
+def build(config: Config) -> path_integration.Setup:
+    """The 1-D experiment's world, streams and circuit (:func:`hippo.experiments.path_integration.build`) for
+    ``config``'s circuit; with a ``test_recording`` the test stream plays it."""
+    setup = path_integration.build(circuit_config(config))
+    if config.test_recording.source:
+        setup.test_stream = replace(setup.stream, motion_config=test_motion(config)).fresh_trajectory(
+            [config.seed, path_integration.TEST_KEY])
+    return setup
+
+
+def _measure(config: Config, setup, trained: Trained, run_dir: RunDir, progress: bool) -> tuple[dict, dict]:
+    """The path-integration test in 2-D and the 2-D analyses (:func:`_analyses`); returns metrics and arrays."""
+    env, training, decoder = setup.env, trained.record, trained.fitted["decoder"]
+    started = time.perf_counter()
+    result = path_integration.measure_path_integration(config, setup, decoder, progress)
+    test_seconds = time.perf_counter() - started
+
+    metrics = path_integration.run_metrics(config, env, training, trained.fitted["fit_error"], result)
+    metrics["error_2s_over_chance"] = result.error_at(2.0)[0] / metrics["chance_error_m"] \
+        if result.t[-1] >= 2.0 else float("nan")
+    staying = stationary_error(result.t, result.true, env)
+    metrics["stationary_error_m"] = {f"{s:g}": float(staying[np.argmin(np.abs(result.t - s))])
+                                     for s in config.test.report_times}
+    metrics.update(error_horizons(result.t, result.errors))
+    started = time.perf_counter()
+    arrays = {"test.t": result.t, "test.errors": result.errors, "test.decoded": result.decoded, "test.true": result.true}
+    arrays.update(_analyses(config, setup, result, decoder, metrics, run_dir))
+    metrics["wall_seconds_by_part"] = {"training": training.wall_seconds, "test": test_seconds,
+                                       "analyses": time.perf_counter() - started}
+    run_dir.figure("paths", lambda path: figures.paths(result, env, path))
+    run_dir.figure("error", lambda path: figures_1d.error_curve(result, metrics, path))
+    return metrics, arrays
+
+
+#: The 2-D study on the circuit skeleton: the 1-D experiment's training and decoder, its own test and analyses.
+STUDY = CircuitStudy(build=build, training=lambda config, setup: path_integration.training_phase(config, setup),
+                     fit=path_integration.fit_or_restore_decoder, measure=_measure)
 
 
 def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path | None = None) -> dict:
@@ -181,54 +221,7 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     Raises:
         ConfigError: ``duration`` is 0 without ``start_from``.
     """
-    if config.duration == 0 and start_from is None:
-        raise ConfigError("--set", "duration", "0 s of training leaves nothing to test",
-                          "> 0 s, or 0 with --from RUN_DIR (test a saved run's network)")
-    circuit = circuit_config(config)
-    setup = path_integration.build(circuit)
-    if config.test_recording.source:
-        setup.test_stream = replace(setup.stream, motion_config=test_motion(config)).fresh_trajectory(
-            [config.seed, path_integration.TEST_KEY])
-    env, engine = setup.env, setup.engine
-    saved = load_run_state(start_from, engine) if start_from is not None else {}
-    setup.stream.cursor = int(saved.get("training_cursor", 0))
-    training = run_phases(engine, [path_integration.training_phase(circuit, setup)], progress)["training"]
-    end_of_training = engine.get_state()
-    recording = training.recording
-    trained = len(recording.t) > 0
-    if trained:
-        decoder, window = path_integration.fit_decoder(circuit, setup, training)
-    else:
-        decoder, window = restore_decoder(config.test.decoder, env, saved["decoder"]), np.zeros(0, dtype=bool)
-    wake = window & (recording.theta > 0.5)
-    fit_error = (path_integration.decoder_fit_error(env, decoder, training, wake) if trained
-                 else float(saved["decoder_fit_error_m"]))
-    save_run_state(run_dir, end_of_training, engine.network, {"decoder": decoder_state(decoder),
-                   "decoder_fit_error_m": fit_error, "training_cursor": setup.stream.cursor})
-    started = time.perf_counter()
-    result = path_integration.measure_path_integration(circuit, setup, decoder, progress)
-    test_seconds = time.perf_counter() - started
-
-    metrics = path_integration.run_metrics(config, env, training, fit_error, result)
-    metrics["error_2s_over_chance"] = result.error_at(2.0)[0] / metrics["chance_error_m"] \
-        if result.t[-1] >= 2.0 else float("nan")
-    staying = stationary_error(result.t, result.true, env)
-    metrics["stationary_error_m"] = {f"{s:g}": float(staying[np.argmin(np.abs(result.t - s))])
-                                     for s in config.test.report_times}
-    metrics.update(error_horizons(result.t, result.errors))
-    started = time.perf_counter()
-    arrays = {"train.t": recording.t, "train.loss.hpc": recording.loss["hpc"], "train.loss.mec": recording.loss["mec"],
-              "test.t": result.t, "test.errors": result.errors, "test.decoded": result.decoded, "test.true": result.true}
-    arrays.update(_analyses(config, setup, result, decoder, metrics, run_dir))
-    metrics["wall_seconds_by_part"] = {"training": training.wall_seconds, "test": test_seconds,
-                                       "analyses": time.perf_counter() - started}
-    run_dir.figure("paths", lambda path: figures.paths(result, env, path))
-    run_dir.figure("error", lambda path: figures_1d.error_curve(result, metrics, path))
-    if trained:
-        run_dir.figure("loss", lambda path: plotting.loss_curves(recording, path))
-    run_dir.write_arrays("arrays", arrays)
-    run_dir.write_arrays("weights", engine.all_weights())
-    return metrics
+    return run_study(STUDY, config, run_dir, progress, start_from)
 
 
 def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: RunDir) -> dict:

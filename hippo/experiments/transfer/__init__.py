@@ -47,14 +47,14 @@ from hippo.errors import ConfigError
 from hippo.experiments.transfer import figures
 from hippo.experiments import path_integration
 from hippo.experiments.path_integration import TEST_KEY
-from hippo.io.run_state import check_unchanged, load_run_state, save_run_state
+from hippo.experiments.circuit import refuse_untrained, restore, save
+from hippo.io.run_state import check_unchanged
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import mapping_session, run_test
 from hippo.protocol import Phase, run_phases
 from hippo.world.gridworld import load_environment, load_environment_setting
 from hippo.world.motion import SPEED_SIGMAS, check_step, top_speed
-from hippo.world.senses import PlaceCells
 from hippo.world.stream import Stream
 
 ARMS = ("transfer", "no-freeze", "scratch", "random-attractor", "broken-attractor")
@@ -429,17 +429,14 @@ def run(config: Config, run_dir: RunDir, progress: bool = True, start_from: Path
     Raises:
         ConfigError: ``network.duration`` is 0 without ``start_from``.
     """
-    if config.network.duration == 0 and start_from is None:
-        raise ConfigError("--set", "network.duration", "0 s of training in A leaves no network to transfer",
-                          "> 0 s, or 0 with --from RUN_DIR (a trained transfer run)")
+    refuse_untrained(config.network.duration, start_from, "network.duration")
     network = replace(config.network, seed=config.seed)
     setup = path_integration.build(network)
     fresh = path_integration.build(network).engine
-    saved = load_run_state(start_from, setup.engine) if start_from is not None else {}
-    setup.stream.cursor = int(saved.get("training_cursor", 0))
+    restore(start_from, setup.engine, setup.stream)
     training = run_phases(setup.engine, [path_integration.training_phase(network, setup, label="training in A")],
                           progress)["training"]
-    save_run_state(run_dir, setup.engine.get_state(), setup.engine.network, {"training_cursor": setup.stream.cursor})
+    save(run_dir, setup.engine.get_state(), setup.engine.network, setup.stream, {})
     worlds = build_worlds(config, setup)
     in_a = measure(config, setup.engine, worlds.code_a, worlds.env_a)
     times = network.test.report_times
