@@ -31,9 +31,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hippo.analysis.velocity_gain import unwrap, wrap_signed
+from hippo.analysis.velocity_gain import unwrap
 from hippo.errors import HippoError
-from hippo.world.gridworld import Gridworld
+from hippo.world.gridworld import Gridworld, periodic_displacement
 
 
 @dataclass(frozen=True)
@@ -163,7 +163,7 @@ def decompose_errors(t: np.ndarray, decoded: np.ndarray, true: np.ndarray, world
     error = x_hat - x
     if periods is not None:  # the error at the switch, the shortest way round
         first = error[:, :1]
-        error = error - first + (wrap_signed(first, world) if ring else world.displacement(first, 0.0))
+        error = error - first + periodic_displacement(first, np.asarray(periods, dtype=float))
     displacement = x - x[:, :1]
     change = error - error[:, :1]
     gain_minus_one, drift, diffusion, offset, msd = _fit(change, displacement, tau, window)

@@ -36,6 +36,7 @@ import numpy as np
 from hippo.analysis.bump import fwhm, population_vector
 from hippo.analysis.error_decomposition import decompose_errors
 from hippo.errors import HippoError
+from hippo.world.gridworld import periodic_displacement
 
 #: FWHM of a Gaussian over its standard deviation, ``2√(2 ln 2)``.
 FWHM_PER_SIGMA = 2.0 * np.sqrt(2.0 * np.log(2.0))
@@ -179,7 +180,7 @@ def bump_noise(t: np.ndarray, rates: np.ndarray, true: np.ndarray, preferred: np
     # windows that start and end in generation
     inside = np.flatnonzero(generative)[1:]
     expected = rate_scale * window_s * 0.5 * (np.clip(rates[:, inside], 0, None) + np.clip(rates[:, inside - 1], 0, None))
-    distance = np.abs((preferred[None, None, :] - centre[:, inside, None] + length / 2) % length - length / 2)
+    distance = np.abs(periodic_displacement(preferred[None, None, :] - centre[:, inside, None], length))
     in_bump = distance <= width / 2
     unit, population = fano_factors(counts[:, inside], expected, in_bump)
     spike_rate = float(counts[:, inside].sum(axis=2).mean() / window_s)

@@ -54,11 +54,6 @@ def unwrap(positions: np.ndarray, length: float, axis: int = -1) -> np.ndarray:
     return np.unwrap(np.asarray(positions, dtype=float), period=length, axis=axis)
 
 
-def wrap_signed(displacement: np.ndarray, length: float) -> np.ndarray:
-    """Displacements in metres mapped to the shortest signed one on the ring, in ``[−L/2, L/2)``."""
-    return (np.asarray(displacement, dtype=float) + length / 2) % length - length / 2
-
-
 def linear_fit(t: np.ndarray, y: np.ndarray) -> tuple[float, float, float]:
     """Least-squares line ``y ≈ intercept + slope · t``.
 

@@ -48,6 +48,14 @@ _REQUIRED_KEYS = {
 }
 
 
+def periodic_displacement(displacement: np.ndarray, period) -> np.ndarray:
+    """Displacements in metres mapped to the shortest equivalent one on periodic boundaries of
+    ``period`` metres (a number, or one per axis): ``d − period·round(d / period)``, in
+    ``[−period/2, period/2]``; a displacement already in that range is returned unchanged."""
+    displacement = np.asarray(displacement, dtype=float)
+    return displacement - period * np.round(displacement / period)
+
+
 @dataclass(frozen=True, eq=False)
 class Gridworld:
     """A parsed gridworld.
@@ -147,9 +155,7 @@ class Gridworld:
     def displacement(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """``a − b`` in metres, by the shortest way round on periodic boundaries."""
         d = np.asarray(a, dtype=float) - np.asarray(b, dtype=float)
-        if self.periodic:
-            d = d - self.size * np.round(d / self.size)
-        return d
+        return periodic_displacement(d, self.size) if self.periodic else d
 
     def distance(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Euclidean distance in metres (shortest way round on periodic boundaries)."""
