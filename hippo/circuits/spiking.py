@@ -6,9 +6,14 @@ with ``ν_s`` the rate scale (Hz per unit rate) and ``c`` a baseline that lets l
 units code negative rates. A unit stands for a pool of neurons: in each simulation step
 of ``dt_s`` seconds it emits a Poisson number ``k ~ Poisson(ν·dt_s)`` of spikes (the
 pooled spikes of independent Poisson neurons), so ``ν`` is not limited to ``1/dt_s`` and
-a step without spikes costs nothing. Every unit filters its own spike train
-exponentially (time constant ``τ_s``, unit area) into a trace ``u`` whose mean is
-``ν/ν_s``, so ``u − c`` decodes the rate.
+a step without spikes costs nothing. With ``gamma_order = κ > 1`` the unit counts the
+events of a Poisson process at ``κ·ν`` in ``acc`` and fires once per κ of them
+(``k = ⌊acc/κ⌋`` spikes in a step, ``acc`` keeping the remainder): a gamma-renewal train
+of rate ν, exact at any rate, with ``acc`` started from its stationary law (uniform on
+``0 … κ−1``) so that units start out of phase (:class:`SpikingConfig`).
+
+Every unit filters its own spike train exponentially (time constant ``τ_s``, unit area)
+into a trace ``u`` whose mean is ``ν/ν_s``, so ``u − c`` decodes the rate.
 
 Each layer kind's spiking form is its soma as a Brian2 expression of its compartment
 rates, from the layer-kind registry (:mod:`hippo.circuits.layer_kinds`); the built-in kinds:
@@ -33,7 +38,18 @@ rates, from the layer-kind registry (:mod:`hippo.circuits.layer_kinds`); the bui
 
 Synaptic input is event-driven: each spike of unit ``j`` adds ``W_ij/(τ_s·ν_s)`` to a
 compartment current that decays with ``τ_s``, which equals ``Σ_j W_ij·u_j`` exactly at
-a cost per spike, not per synapse and step. Plasticity is the spiking form of the
+a cost per spike, not per synapse and step. With short-term facilitation
+(``SpikingConfig.facilitation_tau``) a spike of a recurrent projection adds that times
+``fac_j = u⁺_j/u⁺*(ν_j)``, where ``u_j`` is the pool-mean Tsodyks–Markram utilisation of
+unit ``j`` (``du/dt = (U − u)/τ_f``; ``k`` spikes of the pool set
+``u ← 1 − (1 − U/m)^k·(1 − u)``, ``m`` the pool's neurons), ``u⁺ = u + U·(1 − u)`` the
+utilisation a spike releases and ``u⁺*(ν)`` its value in the steady state of rate ``ν``
+(``u* = U·(1 + ν·τ_f/m)/(1 + U·ν·τ_f/m)``): at a constant rate the mean recurrent current
+is the rate network's (less by under 1 % where the rate's own fluctuations, with which the
+normaliser moves, are 40 % of it), and a change of rate reaches the recurrent synapses
+only as the utilisation follows it, within about ``τ_f/(1 + U·ν·τ_f/m)``.
+
+Plasticity is the spiking form of the
 prediction-error rule (:mod:`hippo.learning.spiking_rule`): each compartment integrates
 its error ``(S/ν_s − c − r_comp)·φ′(V)`` against its soma's spikes, and once per network
 step ``dt`` (the plasticity window) every plastic synapse takes the rate rule's step.
@@ -77,8 +93,26 @@ CHUNK_ROWS = 4000
 
 #: Names of the neuron variables that carry state from step to step (learned biases included).
 _STATE_VARIABLE = re.compile(r"(I|n|E|g)_\w+|(Pb|bias)_\d+|u|xl|count|mis|k|plastic_time")
+#: Neuron variables of gamma-renewal spike generation and facilitation (at rest: :meth:`SpikingEngine._rest_spike_generation`).
+_SPIKE_GENERATION_STATE = ("acc", "uf")
 #: State keys of the learned biases, which the state holds as the last column of ``weight:<projection>``.
 _BIAS_KEY = re.compile(r"neuron:.+:bias_\d+")
+
+
+#: Spike count of a Poisson unit in one simulation step.
+SPIKE_COUNT = "k = poisson(nu*dt)"
+#: Spike count of a gamma-renewal unit of order κ: one spike per κ events of a Poisson process at κ·ν.
+GAMMA_SPIKE_COUNT = """acc += poisson(gamma_order*nu*dt)
+k = floor(acc/gamma_order)
+acc -= k*gamma_order"""
+#: Model lines of a facilitating unit: pool-mean utilisation ``uf`` and the release factor ``fac`` (module docstring).
+FACILITATION_EQUATIONS = [
+    "duf/dt = (facilitation_u - uf)/facilitation_tau : 1",
+    "uf_rest = facilitation_u*(1 + nu*facilitation_tau/pool_neurons)/(1 + facilitation_u*nu*facilitation_tau/pool_neurons) : 1",
+    "fac = (uf + facilitation_u*(1 - uf))/(uf_rest + facilitation_u*(1 - uf_rest)) : 1",
+]
+#: What ``k`` spikes of a facilitating pool do to its utilisation.
+FACILITATION_ON_SPIKE = "uf = 1 - (1 - facilitation_u/pool_neurons)**k*(1 - uf)"
 
 
 def cache_directory(kind: str = "brian2-cython") -> Path:
@@ -198,10 +232,14 @@ class SpikingEngine(EngineBase):
             # sampled before threshold has mean ν/ν_s with increments of 1/(ν_s (τ_s − dt))
             "jump": 1.0 / (config.rate_scale * (config.tau_syn - config.dt)),
             "window": self.dt * b2.second,
+            "gamma_order": config.gamma_order,
         }
         if config.tau_recurrent > 0:
             self._namespace.update(tau_recurrent=config.tau_recurrent * b2.second,
                                    jump_recurrent=1.0 / (config.rate_scale * (config.tau_recurrent - config.dt)))
+        if config.facilitation_tau > 0:
+            self._namespace.update(facilitation_tau=config.facilitation_tau * b2.second,
+                                   facilitation_u=config.facilitation_u, pool_neurons=config.pool_neurons)
         # θ of the last `settle` seconds; unknown (NaN) at the start, when the traces settle from rest
         self._theta_history = np.full(int(round(config.settle / self.dt)), np.nan)
         self._set_tables({layer.name: np.zeros((1, layer.n)) for layer in network.input_layers}, np.ones(1), np.ones(1))
@@ -263,6 +301,10 @@ class SpikingEngine(EngineBase):
         lines += ["noise_on : 1 (shared)"] if noise_steps else []
         lines += ["nu = clip(rate_scale*(r + offset), 0*Hz, max_rate) : Hz", "du/dt = -u/tau_syn : 1",
                   "xl : 1", "count : 1", "k : 1", "t0 : second (shared)"]
+        lines += ["acc : 1"] if self.config.gamma_order > 1 else []
+        if self._facilitates(layer):
+            lines += FACILITATION_EQUATIONS
+            on_spike.append(FACILITATION_ON_SPIKE)
         extra_lines, events = self._group_additions(layer)
         group = b2.NeuronGroup(layer.n, "\n".join(lines + extra_lines), threshold="k > 0", reset="\n".join(on_spike),
                                events=events or None, method="euler", clock=self._clock, namespace=self._namespace,
@@ -275,7 +317,9 @@ class SpikingEngine(EngineBase):
         # in an order that can differ from process to process, so each group's random draws
         # get their own order (the layer's index); see also _noise_step.
         group.state_updater.order = index
-        group.run_regularly("k = poisson(nu*dt)", when="before_thresholds", order=index, name=f"{name}_spike_count")
+        group.run_regularly(SPIKE_COUNT if self.config.gamma_order == 1 else GAMMA_SPIKE_COUNT, when="before_thresholds",
+                            order=index, name=f"{name}_spike_count")
+        self._rest_spike_generation(group)
         if noise_steps:
             # after the state updaters, so the mismatch integral uses the noise of the step it was drawn for
             group.run_regularly("\n".join(noise_steps), when="after_resets", order=len(self.network.layers) + index,
@@ -290,6 +334,18 @@ class SpikingEngine(EngineBase):
     def _group_additions(self, layer: Layer) -> tuple[list[str], dict[str, str]]:
         """Model lines and custom events a subclass adds to ``layer``'s group (none here)."""
         return [], {}
+
+    def _facilitates(self, layer: Layer) -> bool:
+        """Whether ``layer``'s spikes facilitate: it projects onto itself and ``facilitation_tau`` is set."""
+        return self.config.facilitation_tau > 0 and any(p.source == p.target == layer.name
+                                                       for p in self.network.projections)
+
+    def _rest_spike_generation(self, group: b2.NeuronGroup) -> None:
+        """Facilitation at rest (``u = U``) and gamma phases from their stationary law (uniform on 0 … κ−1)."""
+        if "uf" in group.variables:
+            group.variables["uf"].set_value(self.config.facilitation_u)
+        if "acc" in group.variables:
+            group.variables["acc"].set_value(self.rng.integers(self.config.gamma_order, size=len(group)).astype(float))
 
     def _own_current(self, p: Projection) -> bool:
         """Whether projection ``p`` has its own synaptic current (recurrent, with ``tau_recurrent`` set)."""
@@ -310,7 +366,8 @@ class SpikingEngine(EngineBase):
             model += f"\nO_{k}_post = offset*w : 1 (summed)"
         name = _identifier(f"{p.target}_{p.compartment}_from_{p.source}")
         current, jump = (f"I_{p.compartment}_{k}", "jump_recurrent") if self._own_current(p) else (f"I_{p.compartment}", "jump")
-        synapses = b2.Synapses(source, target, model, on_pre=f"{current}_post += w*{jump}*k_pre", method="euler",
+        released = "*fac_pre" if p.source == p.target and self._facilitates(self.network.layer(p.source)) else ""
+        synapses = b2.Synapses(source, target, model, on_pre=f"{current}_post += w*{jump}*k_pre{released}", method="euler",
                                clock=self._clock, namespace=self._namespace, name=name)
         # pathways into one compartment add to the same current: a fixed order (the projection's
         # index) keeps the floating-point sums, and so the spikes, the same from process to process
@@ -413,6 +470,7 @@ class SpikingEngine(EngineBase):
             for name, var in group.variables.items():
                 if re.fullmatch(r"(I|n|E)_\w+|Pb_\d+|u|xl|count|mis|k|plastic_time", name):
                     var.set_value(0.0)
+            self._rest_spike_generation(group)
         for proj in self.projections.values():
             if proj.constants is not None:
                 proj.synapses.variables["P"].set_value(0.0)
@@ -423,7 +481,7 @@ class SpikingEngine(EngineBase):
         variables = {}
         for layer, group in self.groups.items():
             for name in sorted(group.variables):
-                if _STATE_VARIABLE.fullmatch(name) and not group.variables[name].read_only:
+                if (_STATE_VARIABLE.fullmatch(name) or name in _SPIKE_GENERATION_STATE) and not group.variables[name].read_only:
                     variables[f"neuron:{layer}:{name}"] = (group, name)
         for name, proj in self.projections.items():
             if proj.synapses is not None:

@@ -1,13 +1,32 @@
 """Settings of the spiking engine (:mod:`hippo.circuits.spiking`) and what it can run, importable without Brian2.
 
 The spiking code: a unit of rate ``r`` (dimensionless, as in the rate engine) fires
-Poisson spikes at ``clip(rate_scale·(r + offset), 0, max_rate)`` Hz. A unit stands for a
-pool of neurons as much as for one neuron: the pooled spikes of ``m`` independent
-Poisson neurons firing at ``ν/m`` are a Poisson train at ``ν``, so ``rate_scale = 400``
-is, for example, 20 neurons at up to 20 Hz each. The filtered spike train of a unit
-estimates its rate with variance ``(r + offset)/(2·tau_syn·rate_scale)``: the product
-``tau_syn·rate_scale`` sets how noisy the spiking network is compared with the rate
-network.
+spikes at ``ν = clip(rate_scale·(r + offset), 0, max_rate)`` Hz, Poisson by default. A
+Poisson unit stands for a pool of neurons as much as for one neuron: the pooled spikes of
+``m`` independent Poisson neurons firing at ``ν/m`` are a Poisson train at ``ν``, so
+``rate_scale = 400`` is, for example, 20 neurons at up to 20 Hz each. The filtered spike
+train of a unit estimates its rate with variance ``(r + offset)/(2·tau_syn·rate_scale)``:
+the product ``tau_syn·rate_scale`` sets how noisy the spiking network is compared with
+the rate network.
+
+With ``gamma_order = κ > 1`` a unit fires a gamma-renewal train instead: every κ-th event
+of a Poisson process at ``κ·ν``. Its intervals have mean ``1/ν`` and coefficient of
+variation ``1/√κ``, and its count in a window ``T ≫ κ/ν`` has Fano factor ``1/κ`` (for a
+renewal train the long-window Fano factor is CV²), so the filtered train's variance
+falls by about κ at the same rate. Such a unit is one regularly firing neuron (an
+integrate-and-fire neuron under a steady drive fires with CV well below 1), or a pool
+whose members' spikes are coordinated (e.g. by shared inhibition): a pool of ``m``
+*independent* gamma neurons at ``ν/m`` each has Fano factor 1/κ only in windows long
+compared with ``m·κ/ν``, and looks Poisson within one synaptic time constant once
+``ν·tau_syn/m ≲ κ``.
+
+Short-term facilitation (``facilitation_tau > 0``) scales the spikes of recurrent
+projections (a layer onto itself) by the Tsodyks–Markram utilisation of the presynaptic
+pool's neurons, normalised to 1 in the steady state of the unit's present rate
+(:mod:`hippo.circuits.spiking`): the recurrent current of a bump at rest is the rate
+network's, a unit that has just become active (its facilitation still low) drives its
+neighbours less, one that has just fallen silent more, which holds the bump where it has
+been (Itskov, Hansel & Tsodyks 2011; Seeholzer, Deger & Gerstner 2019).
 """
 
 from __future__ import annotations
@@ -66,6 +85,22 @@ class SpikingConfig:
             filtered spike trains forget the previous theta phase (0: never pauses).
         eta_scale: factor on every projection's learning rate (η per network step, as
             in the rate engine).
+        gamma_order: κ, a whole number ≥ 1: each unit fires every κ-th event of a Poisson
+            process at ``κ·ν`` (a gamma-renewal train of rate ν; ISI coefficient of
+            variation ``1/√κ``, long-window Fano factor ``1/κ``); 1 is Poisson. What a
+            unit then stands for: see the module docstring.
+        facilitation_tau: time constant τ_f (s) of short-term facilitation on recurrent
+            projections; 0 switches it off. The pool-mean utilisation ``u`` of a unit's
+            neurons relaxes to ``U`` with τ_f and each spike of the pool (one of its
+            ``pool_neurons`` neurons) raises it by ``U·(1 − u)/pool_neurons``; a spike
+            then delivers ``u⁺ = u + U·(1 − u)`` divided by its steady-state value at the
+            unit's present rate ν, ``u*(ν) = U·(1 + x)/(1 + U·x)`` with
+            ``x = ν·τ_f/pool_neurons`` (Tsodyks–Markram facilitation, depression left
+            out; Seeholzer et al. 2019 use τ_f 0.65–1 s).
+        facilitation_u: U, the utilisation at rest (0 < U ≤ 1; 1: no facilitation).
+        pool_neurons: neurons a unit's pool stands for (rate_scale / their rate at a
+            rate of 1, e.g. 50 at 1000 Hz: 20 Hz each); it sets how fast a pool's
+            neurons facilitate (their own rate ν/pool_neurons) and enters nothing else.
         target: Brian2 code generation: ``"cython"`` (compiled, cached on disk),
             ``"numpy"`` (no compilation; slower per step, fast to start) or
             ``"cpp_standalone"`` (the network as one compiled C++ program, built once per
@@ -87,6 +122,10 @@ class SpikingConfig:
     offset: float = field(default=0.0, metadata=bounds(min=0.0))
     settle: float = field(default=0.05, metadata=bounds(min=0.0))
     eta_scale: float = field(default=1.0, metadata=bounds(min=0.0))
+    gamma_order: int = field(default=1, metadata=bounds(min=1))
+    facilitation_tau: float = field(default=0.0, metadata=bounds(min=0.0))
+    facilitation_u: float = field(default=0.1, metadata=bounds(gt=0.0, max=1.0))
+    pool_neurons: float = field(default=50.0, metadata=bounds(min=1.0))
     target: Literal["cython", "numpy", "cpp_standalone"] = "cython"
     threads: int = field(default=1, metadata=bounds(min=1))
 
