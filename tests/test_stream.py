@@ -150,9 +150,9 @@ def test_streams_refuse_what_they_cannot_give():
 
 def test_active_inference_motion_comes_in_episodes_whatever_chunks_are_read(monkeypatch):
     """A curious agent's path, drawn in exploration episodes (shortened here to 30 s)."""
-    import hippo.world.stream as stream_module
+    import hippo.world.motion as motion_module
 
-    monkeypatch.setattr(stream_module, "ACTIVE_INFERENCE_EPISODE", 30.0)
+    monkeypatch.setattr(motion_module, "ACTIVE_INFERENCE_EPISODE", 30.0)
     env = load_environment("tem-grid")
     motion = MotionConfig(kind="active-inference", speed_mean=0.2)
 

@@ -1,6 +1,11 @@
-"""Agent motion through a gridworld, generated for the whole run as arrays.
+"""Agent motion through a gridworld: the motion models, drawn block after block.
 
-See :class:`Trajectory` for the common output of every motion model.
+Each motion model (:func:`motion_model`: smooth Ornstein–Uhlenbeck motion on a track or in
+the plane, a random walk between free cells, an active-inference agent's exploration, a
+recorded path) is a callable that draws the next ``n`` steps from its own generator and
+carries its state (position, velocity, heading) into the next call. A
+:class:`~hippo.world.stream.Stream` reads it in fixed blocks; :func:`generate_motion` draws a
+whole run from the same model as a :class:`Trajectory`.
 """
 
 from __future__ import annotations
@@ -177,16 +182,6 @@ def start_position(env: Gridworld, config: MotionConfig, rng: np.random.Generato
     return env.cell_centres(cell) + jitter
 
 
-def smooth_motion_1d(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
-    """OU velocity on a track; a ring without walls wraps, walls and solid ends reflect."""
-    start = start_position(env, config, rng)[0]
-    velocity = ornstein_uhlenbeck(n_steps, dt, config.speed_mean, config.speed_std, config.coherence_time, rng)
-    unfolded = start + np.concatenate([[0.0], np.cumsum(velocity[:-1] * dt)])
-    position, signed = fold_onto_track(env, track_segment(env, start), unfolded, velocity)
-    t = np.arange(n_steps) * dt
-    return Trajectory(t, position[:, None], signed[:, None])
-
-
 def track_segment(env: Gridworld, x: float) -> tuple[float, float]:
     """The stretch (metres) an agent starting at ``x`` moves on: the whole track on a ring
     without walls, else the run of free cells containing ``x`` (across the join of a periodic track)."""
@@ -273,39 +268,6 @@ def integrate_2d(start, speed, turn, heading0, dt, free, cell_size, width, heigh
     return position, velocity, np.array([x, y, heading])
 
 
-def smooth_motion_2d(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
-    """OU speed (folded to ≥ 0) and OU angular velocity; walls reflect the heading."""
-    start = start_position(env, config, rng)
-    speed = np.abs(ornstein_uhlenbeck(n_steps, dt, config.speed_mean, config.speed_std, config.coherence_time, rng))
-    turn = ornstein_uhlenbeck(n_steps, dt, 0.0, config.rotation_std, config.rotation_coherence_time, rng)
-    heading0 = rng.uniform(-np.pi, np.pi)
-    width, height = env.size
-    position, velocity, _ = integrate_2d(start, speed, turn, heading0, dt, env.free, env.cell_size, width, height, env.periodic)
-    return Trajectory(np.arange(n_steps) * dt, position, velocity)
-
-
-def random_walk(env: Gridworld, n_steps: int, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
-    """Discrete walk: every ``step_interval`` seconds move to a uniformly chosen free neighbour.
-
-    Between moves the agent rests at the cell centre (velocity 0); the velocity of a
-    move step is the displacement divided by ``dt``.
-    """
-    index = env.state_index()
-    neighbours = free_neighbours(env)
-    steps_per_move = max(1, int(round(config.step_interval / dt)))
-    n_moves = n_steps // steps_per_move + 1
-    start_cell = env.cell_of(start_position(env, config, rng))
-    state = int(index[start_cell[0], start_cell[1]])
-    states = np.empty(n_moves, dtype=int)
-    choices = rng.random(n_moves)
-    for k in range(n_moves):
-        states[k] = state
-        options = neighbours[state]
-        state = options[int(choices[k] * len(options))]
-    per_step = np.repeat(states, steps_per_move)[:n_steps]
-    return trajectory_from_cells(env, per_step, dt)
-
-
 def free_neighbours(env: Gridworld) -> list[list[int]]:
     """For each free cell (index into ``env.free_cells``), the free cells one move away (itself if none)."""
     cells = env.free_cells
@@ -314,29 +276,129 @@ def free_neighbours(env: Gridworld) -> list[list[int]]:
     return [sorted({int(index[r, c]) for r, c in moves[s]} - {s}) or [s] for s in range(len(cells))]
 
 
-def trajectory_from_cells(env: Gridworld, states: np.ndarray, dt: float) -> Trajectory:
-    """Trajectory that sits at the centre of free cell ``states[k]`` (indices into ``env.free_cells``) at step k."""
-    position = env.cell_centres(env.free_cells[states])
-    step = env.displacement(position[1:], position[:-1]) / dt
-    velocity = np.vstack([step, np.zeros((1, env.dim))])
-    return Trajectory(np.arange(len(states)) * dt, position, velocity)
+#: Seconds of each active-inference exploration episode (see :class:`ActiveInferenceMotion`).
+ACTIVE_INFERENCE_EPISODE = 1800.0
 
 
-def generate_motion(env: Gridworld, duration: float, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
-    """The whole run's trajectory: ``duration`` seconds sampled every ``dt`` seconds."""
-    n_steps = int(round(duration / dt))
-    if config.kind == "recorded":
-        position, velocity = recorded_motion(env, config.recording, dt, rng)(n_steps)
-        return Trajectory(np.arange(n_steps) * dt, position, velocity)
-    if config.kind == "random-walk":
-        return random_walk(env, n_steps, dt, config, rng)
-    if config.kind == "active-inference":
-        from hippo.agents.exploration import active_inference_trajectory
+class TrackMotion:
+    """Ornstein–Uhlenbeck velocity on a 1-D track, continued block after block."""
 
+    def __init__(self, env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator):
+        self.env, self.config, self.dt, self.rng = env, config, dt, rng
+        start = start_position(env, config, rng)[0]
+        self.segment = track_segment(env, start)
+        self.period = track_period(env, self.segment)
+        self.unfolded = start
+        self.velocity = config.speed_mean + config.speed_std * rng.standard_normal()
+
+    def __call__(self, n: int):
+        c = self.config
+        velocity = ornstein_uhlenbeck(n + 1, self.dt, c.speed_mean, c.speed_std, c.coherence_time, self.rng,
+                                      x0=self.velocity)[1:]
+        unfolded = self.unfolded + np.concatenate([[0.0], np.cumsum(velocity[:-1] * self.dt)])
+        position, signed = fold_onto_track(self.env, self.segment, unfolded, velocity)
+        low = self.segment[0]
+        self.unfolded = low + np.mod(unfolded[-1] + velocity[-1] * self.dt - low, self.period)
+        self.velocity = velocity[-1]
+        return position[:, None], signed[:, None]
+
+
+class PlaneMotion:
+    """Ornstein–Uhlenbeck speed and turning in 2-D, reflected by walls, continued block after block."""
+
+    def __init__(self, env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator):
+        self.env, self.config, self.dt, self.rng = env, config, dt, rng
+        self.position = start_position(env, config, rng)
+        self.speed = config.speed_mean + config.speed_std * rng.standard_normal()
+        self.turn = config.rotation_std * rng.standard_normal()
+        self.heading = rng.uniform(-np.pi, np.pi)
+
+    def __call__(self, n: int):
+        c, env = self.config, self.env
+        speed = ornstein_uhlenbeck(n + 1, self.dt, c.speed_mean, c.speed_std, c.coherence_time, self.rng, x0=self.speed)[1:]
+        turn = ornstein_uhlenbeck(n + 1, self.dt, 0.0, c.rotation_std, c.rotation_coherence_time, self.rng, x0=self.turn)[1:]
+        width, height = env.size
+        position, velocity, end = integrate_2d(self.position, np.abs(speed), turn, self.heading, self.dt, env.free,
+                                               env.cell_size, width, height, env.periodic)
+        self.position, self.heading = end[:2].copy(), float(end[2])
+        self.speed, self.turn = speed[-1], turn[-1]
+        return position, velocity
+
+
+class RandomWalkMotion:
+    """Discrete walk: every ``step_interval`` seconds the agent moves to a uniformly chosen free
+    neighbour, resting at the cell centre in between; a move's velocity is its displacement over ``dt``
+    (0 between moves)."""
+
+    def __init__(self, env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator):
+        self.env, self.dt, self.rng = env, dt, rng
+        self.neighbours = free_neighbours(env)
+        self.steps_per_move = max(1, int(round(config.step_interval / dt)))
+        cell = env.cell_of(start_position(env, config, rng))
+        self.state = int(env.state_index()[cell[0], cell[1]])
+        self.left = self.steps_per_move
+        self.upcoming = self._next_state()
+
+    def _next_state(self) -> int:
+        if self.left == 0:
+            options = self.neighbours[self.state]
+            self.state = options[int(self.rng.random() * len(options))]
+            self.left = self.steps_per_move
+        self.left -= 1
+        return self.state
+
+    def __call__(self, n: int):
+        states = np.array([self.upcoming] + [self._next_state() for _ in range(n)])
+        self.upcoming = int(states[-1])
+        position = self.env.cell_centres(self.env.free_cells[states])
+        velocity = self.env.displacement(position[1:], position[:-1]) / self.dt
+        return position[:-1], velocity
+
+
+class ActiveInferenceMotion:
+    """A curious active-inference agent's path (:func:`hippo.agents.exploration.active_inference_trajectory`),
+    drawn in independent exploration episodes of ``episode`` seconds: each episode starts a fresh
+    agent at a random free cell, so the path jumps between episodes."""
+
+    def __init__(self, env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator, episode: float):
         if config.speed_mean <= 0:
             raise ConfigError("motion", "speed_mean", f"{config.speed_mean!r} is not a running speed",
                               "a speed > 0 m/s for active-inference motion")
-        return active_inference_trajectory(env, duration, dt, config.speed_mean, int(rng.integers(2**31)))
-    if env.dim == 1:
-        return smooth_motion_1d(env, n_steps, dt, config, rng)
-    return smooth_motion_2d(env, n_steps, dt, config, rng)
+        self.env, self.config, self.dt, self.rng, self.episode = env, config, dt, rng, episode
+        self.position = np.zeros((0, env.dim))
+        self.velocity = np.zeros((0, env.dim))
+
+    def __call__(self, n: int):
+        while len(self.position) < n:
+            from hippo.agents.exploration import active_inference_trajectory
+
+            episode = active_inference_trajectory(self.env, self.episode, self.dt, self.config.speed_mean,
+                                                  int(self.rng.integers(2**31)))
+            self.position = np.concatenate([self.position, episode.position])
+            self.velocity = np.concatenate([self.velocity, episode.velocity])
+        position, self.position = self.position[:n], self.position[n:]
+        velocity, self.velocity = self.velocity[:n], self.velocity[n:]
+        return position, velocity
+
+
+def motion_model(env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator, episode: float | None = None):
+    """The motion model of ``config`` in ``env``: a callable ``n → (position, velocity)`` drawing the next ``n``
+    steps (``(n, dim)`` metres and m/s, sampled every ``dt`` seconds) from ``rng``, block after block
+    (:class:`hippo.world.stream.Stream` reads it in fixed blocks). ``episode`` shortens the active-inference
+    agent's episodes (seconds; default :data:`ACTIVE_INFERENCE_EPISODE`)."""
+    if config.kind == "recorded":
+        return recorded_motion(env, config.recording, dt, rng)
+    if config.kind == "random-walk":
+        return RandomWalkMotion(env, config, dt, rng)
+    if config.kind == "active-inference":
+        return ActiveInferenceMotion(env, config, dt, rng, ACTIVE_INFERENCE_EPISODE if episode is None else episode)
+    return TrackMotion(env, config, dt, rng) if env.dim == 1 else PlaneMotion(env, config, dt, rng)
+
+
+def generate_motion(env: Gridworld, duration: float, dt: float, config: MotionConfig, rng: np.random.Generator) -> Trajectory:
+    """``duration`` seconds of the motion model of ``config`` (:func:`motion_model`, the one a
+    :class:`~hippo.world.stream.Stream` reads), sampled every ``dt`` seconds; an active-inference
+    agent explores in one episode of the whole ``duration`` (at most :data:`ACTIVE_INFERENCE_EPISODE`)."""
+    n_steps = int(round(duration / dt))
+    position, velocity = motion_model(env, config, dt, rng, episode=min(duration, ACTIVE_INFERENCE_EPISODE))(n_steps)
+    return Trajectory(np.arange(n_steps) * dt, position, velocity)

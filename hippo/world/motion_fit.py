@@ -1,6 +1,6 @@
 """Smooth simulated motion fitted to a recorded path: the speed and turning statistics of ``kind = "smooth"``.
 
-Smooth 2-D motion (:func:`hippo.world.motion.smooth_motion_2d`) moves at speed ``|s|`` with ``s``
+Smooth 2-D motion (:class:`hippo.world.motion.PlaneMotion`) moves at speed ``|s|`` with ``s``
 an Ornstein–Uhlenbeck process (mean ``speed_mean``, standard deviation ``speed_std``,
 correlation time ``coherence_time``) and turns at an angular velocity ``ω``, an OU process of
 standard deviation ``rotation_std`` (rad/s) and correlation time ``rotation_coherence_time``.

@@ -33,26 +33,12 @@ import numpy as np
 
 from hippo.errors import ConfigError
 from hippo.world.gridworld import Gridworld
-from hippo.world.motion import (
-    MotionConfig,
-    fold_onto_track,
-    free_neighbours,
-    generate_motion,
-    integrate_2d,
-    ornstein_uhlenbeck,
-    start_position,
-    track_period,
-    track_segment,
-)
-from hippo.world.recorded import RecordedMotion, RecordedPath, recorded_motion
+from hippo.world.motion import MotionConfig, motion_model
+from hippo.world.recorded import RecordedMotion, RecordedPath
 from hippo.world.senses import CueCells, PlaceCells, SensesConfig, VelocityCells, filter_noise, latent_filter
 
 #: Steps drawn at a time. Fixed, so that a stream does not depend on how it is read.
 BLOCK_STEPS = 2048
-
-#: Seconds of each active-inference exploration episode (see :class:`_ActiveInferenceMotion`).
-ACTIVE_INFERENCE_EPISODE = 1800.0
-
 
 class _Blocks:
     """Rows of several arrays made in blocks of :data:`BLOCK_STEPS` by ``make(n)`` and kept."""
@@ -84,110 +70,6 @@ class _Blocks:
             raise ValueError("stream steps must be >= 0")
         self.rows(0, int(steps.max()) + 1 if steps.size else 0)
         return [a[steps] for a in self._arrays]
-
-
-class _TrackMotion:
-    """Ornstein–Uhlenbeck velocity on a 1-D track, continued block after block."""
-
-    def __init__(self, env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator):
-        self.env, self.config, self.dt, self.rng = env, config, dt, rng
-        start = start_position(env, config, rng)[0]
-        self.segment = track_segment(env, start)
-        self.period = track_period(env, self.segment)
-        self.unfolded = start
-        self.velocity = config.speed_mean + config.speed_std * rng.standard_normal()
-
-    def __call__(self, n: int):
-        c = self.config
-        velocity = ornstein_uhlenbeck(n + 1, self.dt, c.speed_mean, c.speed_std, c.coherence_time, self.rng,
-                                      x0=self.velocity)[1:]
-        unfolded = self.unfolded + np.concatenate([[0.0], np.cumsum(velocity[:-1] * self.dt)])
-        position, signed = fold_onto_track(self.env, self.segment, unfolded, velocity)
-        low = self.segment[0]
-        self.unfolded = low + np.mod(unfolded[-1] + velocity[-1] * self.dt - low, self.period)
-        self.velocity = velocity[-1]
-        return position[:, None], signed[:, None]
-
-
-class _PlaneMotion:
-    """Ornstein–Uhlenbeck speed and turning in 2-D, reflected by walls, continued block after block."""
-
-    def __init__(self, env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator):
-        self.env, self.config, self.dt, self.rng = env, config, dt, rng
-        self.position = start_position(env, config, rng)
-        self.speed = config.speed_mean + config.speed_std * rng.standard_normal()
-        self.turn = config.rotation_std * rng.standard_normal()
-        self.heading = rng.uniform(-np.pi, np.pi)
-
-    def __call__(self, n: int):
-        c, env = self.config, self.env
-        speed = ornstein_uhlenbeck(n + 1, self.dt, c.speed_mean, c.speed_std, c.coherence_time, self.rng, x0=self.speed)[1:]
-        turn = ornstein_uhlenbeck(n + 1, self.dt, 0.0, c.rotation_std, c.rotation_coherence_time, self.rng, x0=self.turn)[1:]
-        width, height = env.size
-        position, velocity, end = integrate_2d(self.position, np.abs(speed), turn, self.heading, self.dt, env.free,
-                                               env.cell_size, width, height, env.periodic)
-        self.position, self.heading = end[:2].copy(), float(end[2])
-        self.speed, self.turn = speed[-1], turn[-1]
-        return position, velocity
-
-
-class _RandomWalkMotion:
-    """Moves to a uniformly chosen free neighbour every ``step_interval`` seconds (see
-    :func:`hippo.world.motion.random_walk`); a move's velocity is its displacement over ``dt``."""
-
-    def __init__(self, env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator):
-        self.env, self.dt, self.rng = env, dt, rng
-        self.neighbours = free_neighbours(env)
-        self.steps_per_move = max(1, int(round(config.step_interval / dt)))
-        cell = env.cell_of(start_position(env, config, rng))
-        self.state = int(env.state_index()[cell[0], cell[1]])
-        self.left = self.steps_per_move
-        self.upcoming = self._next_state()
-
-    def _next_state(self) -> int:
-        if self.left == 0:
-            options = self.neighbours[self.state]
-            self.state = options[int(self.rng.random() * len(options))]
-            self.left = self.steps_per_move
-        self.left -= 1
-        return self.state
-
-    def __call__(self, n: int):
-        states = np.array([self.upcoming] + [self._next_state() for _ in range(n)])
-        self.upcoming = int(states[-1])
-        position = self.env.cell_centres(self.env.free_cells[states])
-        velocity = self.env.displacement(position[1:], position[:-1]) / self.dt
-        return position[:-1], velocity
-
-
-class _ActiveInferenceMotion:
-    """A curious active-inference agent's path (see :mod:`hippo.world.motion`), drawn in
-    independent exploration episodes of :data:`ACTIVE_INFERENCE_EPISODE` seconds: each
-    episode starts a fresh agent at a random free cell, so the path jumps between episodes."""
-
-    def __init__(self, env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator):
-        self.env, self.config, self.dt, self.rng = env, config, dt, rng
-        self.position = np.zeros((0, env.dim))
-        self.velocity = np.zeros((0, env.dim))
-
-    def __call__(self, n: int):
-        while len(self.position) < n:
-            episode = generate_motion(self.env, ACTIVE_INFERENCE_EPISODE, self.dt, self.config, self.rng)
-            self.position = np.concatenate([self.position, episode.position])
-            self.velocity = np.concatenate([self.velocity, episode.velocity])
-        position, self.position = self.position[:n], self.position[n:]
-        velocity, self.velocity = self.velocity[:n], self.velocity[n:]
-        return position, velocity
-
-
-def _motion(env: Gridworld, config: MotionConfig, dt: float, rng: np.random.Generator):
-    if config.kind == "recorded":
-        return recorded_motion(env, config.recording, dt, rng)
-    if config.kind == "random-walk":
-        return _RandomWalkMotion(env, config, dt, rng)
-    if config.kind == "active-inference":
-        return _ActiveInferenceMotion(env, config, dt, rng)
-    return _TrackMotion(env, config, dt, rng) if env.dim == 1 else _PlaneMotion(env, config, dt, rng)
 
 
 class _LatentProcess:
@@ -286,7 +168,7 @@ class Stream:
             encoder = CueCells.build(env, senses.width)
         else:
             encoder = _latent_code(senses, encoder_rng)
-        trajectory = (_Blocks(_motion(env, motion, dt, np.random.default_rng(motion_seed)))
+        trajectory = (_Blocks(motion_model(env, motion, dt, np.random.default_rng(motion_seed)))
                       if motion is not None else None)
         latents = (_Blocks(_LatentProcess(dt, senses.timescale, senses.n_latents, np.random.default_rng(latent_seed)))
                    if senses.kind == "latent" else None)
@@ -359,7 +241,7 @@ class Stream:
     def fresh_trajectory(self, seed) -> "Stream":
         """The same environment and code with a new trajectory (and latents) drawn from ``seed``; cursor 0."""
         motion_seed, latent_seed = np.random.SeedSequence(seed).spawn(2)
-        trajectory = (_Blocks(_motion(self.env, self.motion_config, self.dt, np.random.default_rng(motion_seed)))
+        trajectory = (_Blocks(motion_model(self.env, self.motion_config, self.dt, np.random.default_rng(motion_seed)))
                       if self._motion is not None else None)
         latents = (_Blocks(_LatentProcess(self.dt, self.senses_config.timescale, self.senses_config.n_latents,
                                           np.random.default_rng(latent_seed))) if self._latents is not None else None)
