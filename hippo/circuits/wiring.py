@@ -122,7 +122,7 @@ def path_integrator_network(n_features: int, n_mec: int, n_velocity: int, hpc: P
                             rng: np.random.Generator, velocity_input: bool = True,
                             modulation: Literal["additive", "multiplicative"] = "additive",
                             n_directions: int = 0) -> Network:
-    """The path-integration circuit (DESIGN §2, experiment B).
+    """The path-integration circuit (docs/architecture.md, The model: experiment B).
 
     Features → HPC basal (identity, fixed); HPC apical ← MEC; MEC basal ← HPC; MEC apical
     ← MEC and ← conjunctive cells. There are ``n_velocity`` velocity cells (``k·[v_i]₊`` and
