@@ -119,7 +119,7 @@ def _cmd_plot_sweep(args) -> int:
 
 
 def _add_sweep_commands(sub) -> None:
-    sweep = sub.add_parser("sweep", help="run a grid of runs in parallel (see the README's section on sweeps)")
+    sweep = sub.add_parser("sweep", help="run a grid of runs in parallel (see docs/guide/sweeps.md)")
     sweep.add_argument("file", help="sweep file (TOML with [sweep], [set], [grid] and optionally [cluster])")
     sweep.add_argument("--workers", type=int, metavar="N",
                        help="local worker processes (default: one per core; 1 runs in this process without Dask)")
