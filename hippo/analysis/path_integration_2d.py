@@ -87,7 +87,7 @@ class DirectionalGains:
         return np.mod(np.degrees(np.arctan2(self.commanded[:, 1], self.commanded[:, 0])), 360.0)
 
     def metrics(self) -> dict:
-        """Mean gains along and across, mean |gain − 1|, per-direction means along, median R², for ``metrics.json``."""
+        """Mean gains along and across, mean ``|gain − 1|``, per-direction means along, median R², for ``metrics.json``."""
         per_direction = {f"{d:g}": float(self.along[np.isclose(self.directions_deg, d)].mean())
                          for d in np.unique(np.round(self.directions_deg, 6))}
         return {"gain_along_mean": float(np.mean(self.along)), "gain_across_mean": float(np.mean(self.across)),

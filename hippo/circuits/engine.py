@@ -57,7 +57,7 @@ class Recording:
         signals: ``name -> (n_records, n)`` rates; names are layer names (soma or
             layer rate) and ``"<layer>.<compartment>"`` (compartment rates); the spiking
             engines also record ``"<layer>.spikes"`` (spike counts per window).
-        loss: ``layer -> (n_records,)`` mean |basal − apical| rate over units, averaged
+        loss: ``layer -> (n_records,)`` mean ``|basal − apical|`` rate over units, averaged
             over each recording window (pyramidal layers).
         theta: ``(n_records,)`` θ at the recorded steps.
         steps: ``(n_records,)`` global index of the input step each record was computed

@@ -27,7 +27,7 @@ def gain_curve(curve: GainCurve, path, speed_mean: float, speed_std: float, tole
     Panel a: gain per probe with the ±``tolerance`` band around 1 and, shaded behind, the
     Gaussian velocity distribution of training (``speed_mean``, ``speed_std`` in m/s).
     Panel b: bump velocity against commanded velocity with the identity line; the title
-    gives the speed-weighted |gain − 1| and the largest speed integrated within tolerance.
+    gives the speed-weighted ``|gain − 1|`` and the largest speed integrated within tolerance.
     """
     with plt.rc_context(plotting.STYLE):
         return _gain_curve(curve, path, speed_mean, speed_std, tolerance)
