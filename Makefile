@@ -25,7 +25,7 @@ $(BIN)/sphinx-build: pyproject.toml $(BIN)/hippo
 	touch $@
 
 docs: $(BIN)/sphinx-build
-	rm -rf docs/api/generated  # regenerated from the package as it is now: no page of a module that moved
+	rm -rf docs/api/generated docs/auto_gallery  # from the package as it is now (no page of a module that moved), every example run again
 	$(BIN)/python -m sphinx -W --keep-going -b html -d docs/_build/doctrees docs docs/_build/html
 	$(BIN)/python -m sphinx -W --keep-going -b linkcheck -d docs/_build/doctrees docs docs/_build/linkcheck
 

@@ -37,7 +37,7 @@ extensions = [
 ]
 
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
-exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "gallery/*.rst", "**/*.csv"]
+exclude_patterns = ["_build", "Thumbs.db", ".DS_Store", "gallery/*.rst", "policy-rules/*.md"]  # the study's tables are included in a results page
 templates_path = ["_templates"]
 
 myst_enable_extensions = ["dollarmath", "colon_fence"]

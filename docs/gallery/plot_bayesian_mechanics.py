@@ -26,15 +26,20 @@ run, metrics = run_experiment(
     out=out, quiet=True)
 
 # %%
-# The run's numbers (the final weight against its fixed point, the residual of the
-# equations of motion, the attractor's change at the switch):
-for key, value in sorted(metrics.items()):
-    if isinstance(value, float):
-        print(f"{key}: {value:.4g}")
+# For each rule: the mean weight over the last two driving periods before and after
+# the switch, against the analytical fixed point of the learning equations in the same
+# window, and the largest residual of the equations of motion along the path.
+for rule in ("hebb_decay", "oja"):
+    for window in ("before", "after"):
+        print(f"{rule:10s} {window:6s} weight {metrics[f'mean_weight_{window}_{rule}']:.3f}",
+              f"fixed point {metrics[f'fixed_point_weight_{window}_{rule}']:.3f}")
+    print(f"{rule:10s} largest residual {metrics[f'max_residual_{rule}']:.1e}")
 
 # %%
-# The figures the run drew: the trajectories in time and in phase space.
-for figure in sorted((run.path / "figures").glob("*.png")):
-    plt.figure(figsize=(8, 4))
-    plt.imshow(plt.imread(figure))
+# The path in phase space settles on one periodic orbit before the switch and on
+# another after it; the weight and its momentum follow their fixed points; Hebb + decay
+# against Oja.
+for name in ("phase_space", "learning", "hebb_vs_oja"):
+    plt.figure(figsize=(8, 5))
+    plt.imshow(plt.imread(run.path / "figures" / f"{name}.png"))
     plt.axis("off")

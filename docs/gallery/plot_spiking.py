@@ -23,12 +23,13 @@ import matplotlib.pyplot as plt
 from hippo.experiments import run_experiment
 
 folder = Path(tempfile.mkdtemp())
-TEST = ["test.n_trials=3", "test.warmup=2", "test.generative=5", "test.report_times=[1, 2, 5]",
-        "gain_probes.step=1.5", "topology.n_points=60", "topology.n_shuffles=1", "ring.drift_duration=2"]
+TEST = ["test.n_trials=2", "test.warmup=1", "test.generative=3", "test.report_times=[1, 2, 3]",
+        "gain_probes.max_velocity=1.0", "gain_probes.step=1.0", "gain_probes.warmup=0.5",
+        "gain_probes.duration=1.5", "topology.n_points=40", "topology.n_shuffles=1", "ring.drift_duration=1"]
 rate_run, rate = run_experiment("path-integration", ["duration=1800"] + TEST, seed=0,
                                 out=folder / "rate", quiet=True)
 spiking_run, spiking = run_experiment(
-    "path-integration", ["engine=spiking", "spiking.target=numpy", "duration=0", "spike_map_duration=5"],
+    "path-integration", ["engine=spiking", "spiking.target=numpy", "duration=0", "spike_map_duration=2"],
     out=folder / "spiking", quiet=True, start_from=rate_run.path)
 
 # %%
