@@ -22,6 +22,8 @@ TINY = {
                                     "network.test.generative=1.0", "network.test.decoder_window=5.0",
                                     "network.test.report_times=[1.0]", "relearn.duration=4.0",
                                     "relearn.checkpoints=[0.0, 4.0]"]),
+    "rule-identification": ("circuit.engine", ['rules=["prediction-error", "momentum"]', "train_runs=1", "test_runs=1",
+                                               "circuit.duration=1.0", "identifier.steps=10"]),
 }
 
 #: Metrics only a spiking run measures (the bump's spike noise against its bound).

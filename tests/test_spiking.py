@@ -105,11 +105,11 @@ def test_spike_times_are_in_engine_time_across_runs():
 
 def test_rule_constants_are_the_rate_rule_parameters():
     plasticity = Plasticity(eta=0.004, l1=0.001, l2=0.005, tau_trace=0.2)
-    constants = rule_constants(plasticity, DT)
+    constants = rule_constants(plasticity, DT, fan_in=4)
     eta, l1, l2, decay = parameter_row(plasticity, DT)
-    assert constants == {"decay": decay, "eta": eta, "l1": l1, "l2": l2}
-    with pytest.raises(ValueError, match="projection 'pyr.apical<-ctx': no spiking translation of the 'bayesian-mechanics' rule"):
-        SpikingEngine(_neuron(apical_plastic=Plasticity(rule="bayesian-mechanics")), DT, config=FAST)
+    assert constants == {"decay": decay, "eta": eta, "l1": l1, "l2": l2, "fan_in": 4.0, "learning": 1.0}
+    with pytest.raises(ValueError, match="projection 'pyr.apical<-ctx': no spiking translation of the 'rmsprop' rule"):
+        SpikingEngine(_neuron(apical_plastic=Plasticity(rule="rmsprop")), DT, config=FAST)
 
 
 def test_plasticity_drives_the_dendrite_to_the_somatic_rate():

@@ -187,6 +187,8 @@ class RunOptions:
     record: tuple[str, ...]
     record_every: int
     spike_times: tuple[str, ...]
+    #: projections whose weights the engine's chunks record themselves (:attr:`EngineBase.records_weights_in_run`)
+    record_weights: tuple[str, ...] = ()
 
 
 class ChunkRun(Protocol):
@@ -216,6 +218,10 @@ class EngineBase:
 
     #: The kind of state the engine saves (:func:`~hippo.circuits.state.state_kind`).
     state_kind = "rate"
+
+    #: Whether the engine's chunks record weights themselves (``RunOptions.record_weights``,
+    #: into ``Recording.weights``); otherwise the loop ends a chunk at every record and copies them.
+    records_weights_in_run = False
 
     def set_state(self, state: Mapping[str, np.ndarray]) -> None:
         """Continue from ``state`` (:meth:`get_state` of an engine of the same network).
@@ -281,23 +287,26 @@ class EngineBase:
         started = time.perf_counter()
         n_total = int(round(duration / self.dt))
         chunk = self._chunk_length(self.default_chunk_steps if chunk_steps is None else chunk_steps, record_every)
-        options = RunOptions(theta, learn, noise, tuple(record), record_every, tuple(spike_times))
-        run = self._start_run(options)
-        snapshots = {name: [] for name in record_weights}
         for name in record_weights:
             self.weight(name)  # an unknown projection fails before any work
+        in_run = self.records_weights_in_run
+        options = RunOptions(theta, learn, noise, tuple(record), record_every, tuple(spike_times),
+                             tuple(record_weights) if in_run else ())
+        run = self._start_run(options)
+        snapshots = {} if in_run else {name: [] for name in record_weights}
 
         def recorded(stop: int) -> Recording:
             recording = run.recording(stop)
-            recording.weights = {name: np.array(s) if s else np.zeros((0,) + np.shape(self.weight(name)))
-                                 for name, s in snapshots.items()}
+            if not in_run:
+                recording.weights = {name: np.array(s) if s else np.zeros((0,) + np.shape(self.weight(name)))
+                                     for name, s in snapshots.items()}
             return recording
 
         done = 0
         try:
             while done < n_total:
                 n = min(chunk, n_total - done)
-                if record_weights:
+                if snapshots:
                     n = min(n, record_every - self.step_count % record_every)
                 start = self.step_count
                 block = input_block(self.network.input_layers, inputs, start, start + n)
@@ -311,9 +320,9 @@ class EngineBase:
                         f"and t = {self.t:.2f} s; reduce the learning rates or the initial weights")
                     error.recording = recorded(start)
                     raise error
-                if record_weights and self.step_count % record_every == 0:
-                    for name in record_weights:
-                        snapshots[name].append(np.array(self.weight(name), copy=True))
+                if snapshots and self.step_count % record_every == 0:
+                    for name, taken in snapshots.items():
+                        taken.append(np.array(self.weight(name), copy=True))
                 if progress is not None:
                     progress(done * self.dt, losses)
             recording = recorded(self.step_count)

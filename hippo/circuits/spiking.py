@@ -92,7 +92,9 @@ from hippo.theta import ThetaConfig, theta_gate
 CHUNK_ROWS = 4000
 
 #: Names of the neuron variables that carry state from step to step (learned biases included).
-_STATE_VARIABLE = re.compile(r"(I|n|E|g)_\w+|(Pb|bias)_\d+|u|xl|count|mis|k|plastic_time")
+#: Neuron variables of a learned bias's rule state (spiking_rule.bias_state_variables: ``<Base>b_<k>``).
+_BIAS_RULE_STATE = r"[A-Z][A-Za-z0-9]*b_\d+"
+_STATE_VARIABLE = re.compile(rf"(I|n|E|g)_\w+|{_BIAS_RULE_STATE}|bias_\d+|u|xl|count|mis|k|plastic_time")
 #: Neuron variables of gamma-renewal spike generation and facilitation (at rest: :meth:`SpikingEngine._rest_spike_generation`).
 _SPIKE_GENERATION_STATE = ("acc", "uf")
 #: State keys of the learned biases, which the state holds as the last column of ``weight:<projection>``.
@@ -175,6 +177,7 @@ class _Projection:
     pre: np.ndarray
     post: np.ndarray
     constants: dict | None
+    rule_variables: dict[str, str] = field(default_factory=dict)  # rule state slot → synapse variable
     learners: list = field(default_factory=list)
     enabled: bool = False
 
@@ -203,6 +206,7 @@ class SpikingEngine(EngineBase):
     #: Rows of the input, θ and plasticity-gate tables: the most network steps of one Brian2 run.
     table_rows = default_chunk_steps = CHUNK_ROWS
     state_kind = "spiking"
+    records_weights_in_run = True  # weight monitors on the record clock (no chunk per record)
 
     def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
         config.check_network_step(dt)
@@ -280,7 +284,8 @@ class SpikingEngine(EngineBase):
             terms = [f" + I_{c}_{k}" for k in own] + terms
             lines += [f"dI_{c}/dt = -I_{c}/tau_syn : 1", f"V_{c} = I_{c}{''.join(terms)} : 1"]
             lines += [f"O_{k} : 1" for k, _ in into] if self.config.offset else []
-            lines += [f"bias_{k} : 1" if not p.plastic else spiking_rule.bias_variables(str(k)) for k, p in into if p.bias]
+            lines += [f"bias_{k} : 1" if not p.plastic else spiking_rule.bias_variables(str(k), p.plasticity)
+                      for k, p in into if p.bias]
             noise = layer.compartment_noise(c)
             if noise is not None and noise.scale > 0:
                 lines += [f"r_{c} = {phi} + n_{c} : 1", f"n_{c} : 1"]
@@ -361,7 +366,7 @@ class SpikingEngine(EngineBase):
         proj = _Projection(p, str(k), None, pre, post, None)
         if len(pre) == 0:
             return proj
-        model = spiking_rule.SYNAPSE_MODEL if p.plastic else "w : 1"
+        model = spiking_rule.synapse_model(p.plasticity) if p.plastic else "w : 1"
         if self.config.offset:
             model += f"\nO_{k}_post = offset*w : 1 (summed)"
         name = _identifier(f"{p.target}_{p.compartment}_from_{p.source}")
@@ -376,15 +381,18 @@ class SpikingEngine(EngineBase):
         synapses.variables["w"].set_value(W[post, pre])
         proj.synapses = synapses
         if p.plastic:
-            proj.constants = spiking_rule.rule_constants(p.plasticity, self.dt)
-            for key in ("decay", "l1", "l2"):
-                setattr(synapses, key, proj.constants[key])
+            proj.constants = spiking_rule.rule_constants(p.plasticity, self.dt, W.shape[1])
+            proj.rule_variables = spiking_rule.state_variables(p.plasticity)
+            for key, value in proj.constants.items():
+                if key != "eta":  # the learning rate is set by scale_learning_rates
+                    setattr(synapses, key, value)
             proj.learners.append(synapses.run_regularly(
                 spiking_rule.synapse_update(p.compartment, p.plasticity, p.dale), clock=self._window,
                 when="start", order=0, name=f"{name}_learn"))
             if p.bias:
-                for key in ("decay", "l1", "l2"):
-                    setattr(target, f"{key}_{k}", proj.constants[key])
+                for key, value in proj.constants.items():
+                    if key != "eta":
+                        setattr(target, f"{key}_{k}", value)
                 proj.learners.append(target.run_regularly(
                     spiking_rule.bias_update(str(k), p.compartment, p.plasticity, p.dale), clock=self._window,
                     when="start", order=1, name=f"{name}_learn_bias"))
@@ -468,12 +476,12 @@ class SpikingEngine(EngineBase):
         self._theta_history[:] = np.nan
         for group in self.groups.values():
             for name, var in group.variables.items():
-                if re.fullmatch(r"(I|n|E)_\w+|Pb_\d+|u|xl|count|mis|k|plastic_time", name):
+                if re.fullmatch(rf"(I|n|E)_\w+|{_BIAS_RULE_STATE}|u|xl|count|mis|k|plastic_time", name):
                     var.set_value(0.0)
             self._rest_spike_generation(group)
         for proj in self.projections.values():
-            if proj.constants is not None:
-                proj.synapses.variables["P"].set_value(0.0)
+            for name in proj.rule_variables.values():
+                proj.synapses.variables[name].set_value(0.0)
 
     # ---------------------------------------------------------------- state
     def _state_variables(self) -> dict[str, tuple]:
@@ -486,8 +494,7 @@ class SpikingEngine(EngineBase):
         for name, proj in self.projections.items():
             if proj.synapses is not None:
                 variables[f"weight:{name}"] = (proj.synapses, "w")
-                if proj.constants is not None:
-                    variables[f"rule:{name}:trace"] = (proj.synapses, "P")
+                variables.update({f"rule:{name}:{slot}": (proj.synapses, var) for slot, var in proj.rule_variables.items()})
         return variables
 
     def _dynamic_variables(self) -> dict[str, tuple]:
@@ -635,34 +642,71 @@ class SpikingEngine(EngineBase):
                 variables.setdefault(layer, set()).update(wanted)
         return variables
 
-    def _add_monitors(self, plan, record_every: int) -> dict[str, b2.StateMonitor]:
+    def _record_clock(self, record_every: int) -> b2.Clock:
+        """The clock of every monitor of runs that record every ``record_every`` network steps."""
         if record_every not in self._record_clocks:
             self._record_clocks[record_every] = b2.Clock(record_every * self.dt * b2.second, name="hippo_record_clock")
-        clock = self._record_clocks[record_every]
+        return self._record_clocks[record_every]
+
+    def _add_monitors(self, plan, record_every: int) -> dict[str, b2.StateMonitor]:
+        clock = self._record_clock(record_every)
         monitors = {layer: b2.StateMonitor(self.groups[layer], sorted(names), record=True, clock=clock, when="start",
                                            order=-1, name=f"{_identifier(layer)}_monitor")
                     for layer, names in self._monitored(plan).items()}
         self.brian_network.add(*monitors.values())
         return monitors
 
+    def _add_weight_monitors(self, names: tuple[str, ...], record_every: int) -> dict[str, tuple]:
+        """Monitors of the weights of projections ``names`` (synapses, learned bias), sampled as the signals are."""
+        clock = self._record_clock(record_every)
+        monitors = {}
+        for name in names:
+            self.weight(name)  # an unknown projection fails before any work
+            proj = self.projections[name]
+            watch = [] if proj.synapses is None else [(proj.synapses, "w")]
+            watch += [(self.groups[proj.spec.target], f"bias_{proj.key}")] if proj.spec.bias else []
+            monitors[name] = [(obj, var, b2.StateMonitor(obj, var, record=True, clock=clock, when="start", order=-1,
+                                                         name=f"{_identifier(name)}_{var}_monitor"))
+                              for obj, var in watch]
+        self.brian_network.add(*(m for watched in monitors.values() for _, _, m in watched))
+        return monitors
+
+    def _samples(self, obj, var: str, monitor, start_step: int, stop_step: int, rec_steps: np.ndarray) -> np.ndarray:
+        """``(len(rec_steps), n)`` values of ``obj.var`` at the recording steps in ``(start_step, stop_step]``."""
+        current = stop_step == self.step_count
+        sample_steps = np.round(np.asarray(monitor.t_) / self.dt).astype(np.int64) - self._step_shift
+        # the sample at the current step is the object's state, not yet in the monitor
+        inside = (sample_steps > start_step) & ((sample_steps < stop_step) if current else (sample_steps <= stop_step))
+        series = np.asarray(getattr(monitor, var + "_"))[:, inside].T
+        if current and len(rec_steps) and rec_steps[-1] == stop_step:
+            series = np.vstack([series, np.asarray(getattr(obj, var + "_")[:])[None, :]])
+        if len(series) != len(rec_steps):
+            raise RuntimeError(f"{len(series)} records of {obj.name}.{var} for {len(rec_steps)} recording times")
+        return series
+
     def _collect(self, plan, monitors, record_every, start_step, stop_step, baseline, theta, input_rows) -> Recording:
         """The recording from ``start_step`` to ``stop_step`` (at most the current step) from the monitors."""
-        current = stop_step == self.step_count
         rec_steps = recording_steps(start_step, stop_step, record_every)
-        values = {}
-        for layer, monitor in monitors.items():
-            sample_steps = np.round(np.asarray(monitor.t_) / self.dt).astype(np.int64) - self._step_shift
-            # the sample at the current step is the groups' state, not yet in the monitor
-            inside = (sample_steps > start_step) & ((sample_steps < stop_step) if current else (sample_steps <= stop_step))
-            group = self.groups[layer]
-            for var in monitor.record_variables:
-                series = np.asarray(getattr(monitor, var + "_"))[:, inside].T
-                if current and len(rec_steps) and rec_steps[-1] == stop_step:
-                    series = np.vstack([series, np.asarray(getattr(group, var + "_")[:])[None, :]])
-                if len(series) != len(rec_steps):
-                    raise RuntimeError(f"{len(series)} records of {layer}.{var} for {len(rec_steps)} recording times")
-                values[(layer, var)] = series
+        values = {(layer, var): self._samples(self.groups[layer], var, monitor, start_step, stop_step, rec_steps)
+                  for layer, monitor in monitors.items() for var in monitor.record_variables}
         return self._assemble(plan, values, rec_steps, start_step, baseline, theta, input_rows)
+
+    def _collect_weights(self, monitors: dict[str, list], record_every: int, start_step: int,
+                         stop_step: int) -> dict[str, np.ndarray]:
+        """Projection → ``(n_records, n_target, n_source + bias)`` weights at the recording steps (as :meth:`weight`)."""
+        rec_steps = recording_steps(start_step, stop_step, record_every)
+        weights = {}
+        for name, watched in monitors.items():
+            proj = self.projections[name]
+            W = np.zeros((len(rec_steps),) + self.weight(name).shape)
+            for obj, var, monitor in watched:
+                series = self._samples(obj, var, monitor, start_step, stop_step, rec_steps)
+                if var == "w":
+                    W[:, proj.post, proj.pre] = series
+                else:
+                    W[:, :, -1] = series
+            weights[name] = W
+        return weights
 
     def _assemble(self, plan, values: dict, rec_steps: np.ndarray, start_step: int, baseline: dict, theta: ThetaConfig,
                   input_rows: dict) -> Recording:
@@ -712,6 +756,7 @@ class _BrianRun:
                          else (lambda: None))
         self.plan = engine._recording_plan(list(options.record))
         self.monitors = engine._add_monitors(self.plan, options.record_every)
+        self.weight_monitors = engine._add_weight_monitors(options.record_weights, options.record_every)
         self.spike_monitors = {layer: b2.SpikeMonitor(engine.groups[layer], variables=["k"],
                                                       name=f"{_identifier(layer)}_spikes")
                                for layer in options.spike_times}
@@ -736,6 +781,8 @@ class _BrianRun:
         engine = self.engine
         recording = engine._collect(self.plan, self.monitors, self.options.record_every, self.start_step, stop,
                                     self.baseline, self.options.theta, self.input_rows)
+        recording.weights = engine._collect_weights(self.weight_monitors, self.options.record_every, self.start_step,
+                                                    stop)
         shift = engine._step_shift * engine.dt
         for layer, m in self.spike_monitors.items():
             times = np.asarray(m.t_[:]) - shift
@@ -745,4 +792,5 @@ class _BrianRun:
         return recording
 
     def close(self) -> None:
-        self.engine.brian_network.remove(*self.monitors.values(), *self.spike_monitors.values())
+        weight_monitors = [m for watched in self.weight_monitors.values() for _, _, m in watched]
+        self.engine.brian_network.remove(*self.monitors.values(), *self.spike_monitors.values(), *weight_monitors)

@@ -12,7 +12,7 @@ that changes from run to run is given to it on the command line (Brian2's ``run_
 
 * the state (weights, plasticity traces, currents, filtered spike trains, noise, error
   integrals, counters, learned biases) and the rule's parameters — learning switched off
-  (``learn=False``, a frozen projection) is a learning rate and trace decay of 0;
+  (``learn=False``, a frozen projection) is the rule's learning switch at 0;
 * the input rates, θ and the plasticity gate per network step, as tables
   (``TimedArray`` values);
 * the number of network steps to run (the program stops itself after them), the seed
@@ -57,6 +57,7 @@ from hippo.circuits.layer_kinds import kind_named, kind_signature
 from hippo.circuits.spec import Layer, Network
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine, cache_directory, recording_steps
 from hippo.errors import HippoError
+from hippo.learning.rules import rule_signature
 
 #: Network steps one execution of a program can run (the length of its input tables).
 PROGRAM_STEPS = 8000
@@ -138,6 +139,8 @@ def program_key(network: Network, dt: float, config: SpikingConfig) -> str:
     for name in _SOURCES:
         digest.update((here / name).read_bytes())
     digest.update((here.parent / "learning" / "spiking_rule.py").read_bytes())
+    for rule in sorted({p.plasticity.rule for p in network.projections if p.plastic}):
+        digest.update(rule_signature(rule).encode())  # the module of the rule's window step
     for kind in sorted({layer.kind for layer in network.layers if not kind_named(layer.kind).external}):
         digest.update(kind_signature(kind).encode())  # the module of the kind's soma
     projections = []
@@ -306,6 +309,8 @@ class StandaloneSpikingEngine(SpikingEngine):
         program: the compiled :class:`Program` (built on first use of its configuration).
     """
 
+    records_weights_in_run = False  # the program records rates and counts; the loop copies weights between executions
+
     table_rows = default_chunk_steps = PROGRAM_STEPS
 
     def __init__(self, network: Network, dt: float, seed: int = 0, config: SpikingConfig = SpikingConfig()):
@@ -323,7 +328,7 @@ class StandaloneSpikingEngine(SpikingEngine):
         b2.prefs.codegen.target = "numpy"
 
     def _parameters(self, learn: bool) -> dict[str, object]:
-        """Command-line values of the shared parameters (noise switch, rule parameters; learning off: η = decay = 0)."""
+        """Command-line values of the shared parameters (noise switch, rule parameters; learning off: the switch at 0)."""
         values = {}
         for obj in self._objects.values():
             for name, var in obj.variables.items():
@@ -332,10 +337,9 @@ class StandaloneSpikingEngine(SpikingEngine):
         for proj in self.projections.values():
             if proj.constants is None or (learn and proj.enabled):
                 continue
-            values[f"{proj.synapses.name}.eta"] = values[f"{proj.synapses.name}.decay"] = 0.0
+            values[f"{proj.synapses.name}.learning"] = 0.0
             if proj.spec.bias:
-                target = self.groups[proj.spec.target].name
-                values[f"{target}.eta_{proj.key}"] = values[f"{target}.decay_{proj.key}"] = 0.0
+                values[f"{self.groups[proj.spec.target].name}.learning_{proj.key}"] = 0.0
         return values
 
     def _start_run(self, options: RunOptions) -> "_ProgramRun":

@@ -1,12 +1,15 @@
 """Telling plasticity rules apart from recordings of a circuit's plastic projection.
 
-A small rate circuit (:mod:`hippo.circuits.rate`): an input layer ``x`` of ``n_pre``
+A small circuit, on the rate engine or a spiking engine: an input layer ``x`` of ``n_pre``
 smooth random rates (Ornstein–Uhlenbeck, unit variance) drives a pyramidal layer ``p``
 of ``n_post`` units through a fixed basal projection (a random teacher) and a plastic
 apical projection with a bias, which learns, awake (θ ≡ 1), to predict the soma with
 one rule of the learning core. The engine records, every step, the presynaptic rates,
 the soma and apical rates (the apical compartment is linear, so their difference is
-the local prediction error ``δ``) and the apical weights after the step's learning.
+the local prediction error ``δ``) and the apical weights after the step's learning. On a
+spiking engine the rule learns from spikes (:mod:`hippo.learning.spiking_rule`), while
+the recorded covariates are the rates, as an experimenter would record them: the weight
+changes then carry the spikes' noise, which the identifier has to see through.
 
 For each synapse ``(i, j)`` and step ``t`` the local covariates are the gradient
 ``g = δ_i·x_j`` (``x_j = 1`` for the bias), the weight before the step ``w`` and the
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Literal
 
 import jax
 import jax.numpy as jnp
@@ -29,8 +33,9 @@ import numpy as np
 import optax
 from scipy.signal import lfilter
 
-from hippo.circuits.rate import RateEngine
+from hippo.circuits.engines import make_engine
 from hippo.circuits.spec import Layer, Network, Noise, Projection
+from hippo.circuits.spiking_config import SpikingConfig
 from hippo.config import bounds
 from hippo.inference.networks import gru_step, init_dense, init_gru
 from hippo.learning.rules import Plasticity, rule_named
@@ -61,6 +66,10 @@ class CircuitConfig:
         apical_noise: std of the OU noise on the apical compartment rates.
         rate_spread: each run's learning rate is the rule's times a factor drawn
             log-uniformly in ``[1/rate_spread, rate_spread]``.
+        engine: ``"rate"`` or ``"spiking"`` (the Brian2 runtime, whose monitors record
+            the weights every step within one run; ``spiking.target`` picks its code).
+        spiking: the spiking code; the inputs have unit variance, so the baseline
+            ``offset`` must code rates down to about −3.
     """
 
     n_pre: int = field(default=4, metadata=bounds(min=1))
@@ -70,6 +79,8 @@ class CircuitConfig:
     input_tau: float = field(default=0.5, metadata=bounds(gt=0.0))
     apical_noise: float = field(default=0.02, metadata=bounds(min=0.0))
     rate_spread: float = field(default=2.0, metadata=bounds(min=1.0))
+    engine: Literal["rate", "spiking"] = "rate"
+    spiking: SpikingConfig = SpikingConfig(tau_syn=0.01, rate_scale=1000.0, max_rate=20000.0, offset=4.0, settle=0.0)
 
 
 @dataclass(frozen=True)
@@ -114,7 +125,7 @@ def record_run(rule: str, config: CircuitConfig, rng: np.random.Generator) -> di
                                Projection("x", "p", "apical", W0, bias=True,
                                           plasticity=Plasticity(rule=rule, **parameters))))
     inputs = smooth_inputs(n_steps, config.n_pre, config.dt, config.input_tau, rng)
-    engine = RateEngine(network, config.dt, seed=int(rng.integers(2 ** 31)))
+    engine = make_engine(config.engine, network, config.dt, seed=int(rng.integers(2 ** 31)), spiking=config.spiking)
     phase = Phase("learning", n_steps * config.dt, InputArrays({"x": inputs}), INFERENCE, learn=True,
                   record=("x", "p", "p.apical"), record_weights=(PROJECTION,))
     recording = run_phases(engine, [phase])[phase.name].recording

@@ -16,8 +16,11 @@ With ``β₁ = 0`` and ``ε`` much larger than ``√v̂`` it is the prediction-e
 learning rate ``η/ε``.
 
 The module registers the rule ``"adam"`` (slots: the trace, the two moments and the
-step count ``t``, kept in the first entry of its slot). Per-synapse state plus one
-count per projection, so a Brian2 translation is possible; none is built.
+step count ``t``, kept in the first entry of its slot) with its Brian2 translation: once
+per plasticity window of a spiking engine the same updates, with the window's local
+gradient ``δ̄·x`` for ``δ·x`` and the penalties acting for the window's plastic fraction
+(:mod:`hippo.learning.spiking_rule`); there every synapse counts its steps (all count
+alike).
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from numba import njit
 from hippo.config import bounds
 from hippo.learning.prediction_error import induction_trace
 from hippo.learning.rules import BETA_MAX, L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, penalised, register
+from hippo.learning.spiking_rule import SpikingTranslation, WindowTerms
 
 
 @dataclass(frozen=True)
@@ -106,5 +110,23 @@ def _parameters(plasticity: AdamPlasticity, dt: float) -> tuple[float, ...]:
     return plasticity.eta, dt / plasticity.tau_trace, plasticity.beta1, plasticity.beta2, plasticity.epsilon
 
 
+def _spiking_step(terms: WindowTerms) -> list[tuple[str, str]]:
+    """Trace, moments, step count and weight increments, once per plasticity window (Brian2 expressions)."""
+    trace, first, second, steps = (terms.state[s] for s in ("trace", "first_moment", "second_moment", "steps"))
+    beta1, beta2 = terms.parameter("beta1"), terms.parameter("beta2")
+    # at least one step in the corrections: a frozen projection that never learned has a count of 0, and
+    # its (zero) increment must not be 0/0
+    taken = f"clip({steps}, 1, inf)"
+    corrected = f"({first}/(1 - {beta1}**{taken}))/(sqrt({second}/(1 - {beta2}**{taken})) + {terms.parameter('eps')})"
+    return [(trace, f"{terms.parameter('decay')}*({terms.gradient} - {trace})"),
+            (first, f"(1 - {beta1})*({trace} - {first})"),
+            (second, f"(1 - {beta2})*({trace}*{trace} - {second})"),
+            (steps, "1"),
+            (terms.weight, f"{terms.parameter('eta')}*({corrected} - {terms.penalty})")]
+
+
 register(Rule("adam", AdamPlasticity, slots=("trace", "first_moment", "second_moment", "steps"),
-              parameters=_parameters, step=adam_step, learning_rate="eta"))
+              parameters=_parameters, step=adam_step, learning_rate="eta",
+              spiking=SpikingTranslation(state={"trace": "P", "first_moment": "M1", "second_moment": "M2",
+                                                "steps": "Nsteps"},
+                                         parameters=("decay", "beta1", "beta2", "eps"), step=_spiking_step)))

@@ -88,8 +88,22 @@ things limit the rule:
   Such projections need damping ratios of about 0.4 or more, which costs shrinkage.
 
 The defaults of :class:`BayesianMechanicsPlasticity` follow from these bounds. The module
-registers the rule with :mod:`hippo.learning.rules` (one state slot, the momenta; no
-Brian2 translation).
+registers the rule with :mod:`hippo.learning.rules` (one state slot, the momenta).
+
+On the spiking engines
+----------------------
+Once per plasticity window of Δ seconds (:mod:`hippo.learning.spiking_rule`) each
+synapse takes the same semi-implicit step with the window's mean error ``δ̄`` for
+``err``, the presynaptic and postsynaptic decoded rates at the window's start for
+``pre`` and ``s``, and the window's plastic fraction ``f`` (the error is integrated only
+while plasticity is on, so ``δ̄ ≈ f·err``):
+
+    ``p ← p + Δ (m_z δ̄ pre − γ p)``
+    ``W ← W + Δ (p/m_w + f (α s pre − γ W) − f (λ2 W + λ1 sign W))``
+
+The momentum then settles at ``f`` times its rate-engine value, and the terms of the
+weight equation that do not pass through the error act with the same ``f``, so the
+fixed point ``(W*)`` is the rate rule's.
 """
 
 from __future__ import annotations
@@ -102,6 +116,7 @@ from numba import njit
 
 from hippo.config import bounds
 from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, penalised, register
+from hippo.learning.spiking_rule import SpikingTranslation, WindowTerms
 
 
 @dataclass(frozen=True)
@@ -200,5 +215,17 @@ def _step(W, S, delta, pre, post, bias, params):
                             params[LEARNING_RATE], params[N_SHARED + 2], params[N_SHARED + 3], params[L1], params[L2])
 
 
+def _spiking_step(terms: WindowTerms) -> list[tuple[str, str]]:
+    """Momentum, then weight increments, once per plasticity window (Brian2 expressions; the module docstring)."""
+    momentum, step = terms.state["momentum"], terms.parameter("dt_rule")
+    gamma = terms.parameter("gamma_decay")
+    force = f"{terms.parameter('alpha_hebb')}*{terms.post}*{terms.pre} - {gamma}*{terms.weight}"
+    mass = f"{terms.parameter('mass')}*{terms.parameter('fan_in')}"
+    return [(momentum, f"{step}*({terms.parameter('eta')}*{terms.gradient} - {gamma}*{momentum})"),
+            (terms.weight, f"{step}*({momentum}/({mass}) + {terms.fraction}*({force}) - {terms.penalty})")]
+
+
 register(Rule("bayesian-mechanics", BayesianMechanicsPlasticity, slots=("momentum",), parameters=_parameters,
-              step=_step, learning_rate="m_z"))
+              step=_step, learning_rate="m_z",
+              spiking=SpikingTranslation(state={"momentum": "Pm"}, parameters=("dt_rule", "mass", "alpha_hebb", "gamma_decay"),
+                                         step=_spiking_step)))

@@ -15,8 +15,10 @@ weight at the plain rule's speed ``η·P``; a gradient that keeps its sign over
 learning (cost ``(1/2η)|θ̇|²`` for moving plus ``k·L`` for loss, discounted at rate
 ``γ``) gradient descent is the short-horizon limit and momentum the long-horizon one.
 
-The module registers the rule ``"momentum"`` (slots: the trace, the velocity).
-Per-synapse state only, so a Brian2 translation is possible; none is built.
+The module registers the rule ``"momentum"`` (slots: the trace, the velocity) with its
+Brian2 translation: once per plasticity window of a spiking engine the same three
+updates, with the window's local gradient ``δ̄·x`` for ``δ·x`` and the penalties acting
+for the window's plastic fraction (:mod:`hippo.learning.spiking_rule`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from numba import njit
 from hippo.config import bounds
 from hippo.learning.prediction_error import induction_trace
 from hippo.learning.rules import BETA_MAX, L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, penalised, register
+from hippo.learning.spiking_rule import SpikingTranslation, WindowTerms
 
 
 @dataclass(frozen=True)
@@ -89,5 +92,15 @@ def _parameters(plasticity: MomentumPlasticity, dt: float) -> tuple[float, ...]:
     return plasticity.eta, dt / plasticity.tau_trace, plasticity.beta
 
 
+def _spiking_step(terms: WindowTerms) -> list[tuple[str, str]]:
+    """Trace, velocity and weight increments, once per plasticity window (Brian2 expressions)."""
+    trace, velocity = terms.state["trace"], terms.state["velocity"]
+    return [(trace, f"{terms.parameter('decay')}*({terms.gradient} - {trace})"),
+            (velocity, f"(1 - {terms.parameter('beta_v')})*({trace} - {velocity})"),
+            (terms.weight, f"{terms.parameter('eta')}*({velocity} - {terms.penalty})")]
+
+
 register(Rule("momentum", MomentumPlasticity, slots=("trace", "velocity"), parameters=_parameters,
-              step=momentum_step, learning_rate="eta"))
+              step=momentum_step, learning_rate="eta",
+              spiking=SpikingTranslation(state={"trace": "P", "velocity": "Vel"}, parameters=("decay", "beta_v"),
+                                         step=_spiking_step)))

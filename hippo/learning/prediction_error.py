@@ -17,7 +17,7 @@ wake–sleep algorithm at theta frequency.
 The functions are compiled with numba and run on plain arrays; the rate engine calls
 them from inside its own compiled loop, and tests call them from Python. The module
 registers the rule with :mod:`hippo.learning.rules` (one state slot, the trace ``P``;
-its Brian2 translation is :mod:`hippo.learning.spiking_rule`).
+its Brian2 translation is :data:`hippo.learning.spiking_rule.PREDICTION_ERROR`).
 """
 
 from __future__ import annotations
@@ -113,4 +113,4 @@ def _step(W, S, delta, pre, post, bias, params):
 
 
 register(Rule("prediction-error", PredictionErrorPlasticity, slots=("trace",), parameters=_parameters, step=_step,
-              learning_rate="eta", spiking=spiking_rule))
+              learning_rate="eta", spiking=spiking_rule.PREDICTION_ERROR))

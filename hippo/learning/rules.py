@@ -18,8 +18,9 @@ A rule is one module of the learning core that declares, and registers with
   local prediction error, ``pre`` ``(n_pre,)`` the presynaptic rates, ``post``
   ``(n_post,)`` the somatic rates the compartment predicts, and ``params`` the row
   ``[learning rate, l1, l2, rest of the rule's parameters]``;
-* its Brian2 translation for the spiking engine, where it has one (a module such as
-  :mod:`hippo.learning.spiking_rule`).
+* its Brian2 translation for the spiking engines, where it has one: a
+  :class:`~hippo.learning.spiking_rule.SpikingTranslation` (its state's Brian2 variables
+  and its step once per plasticity window, written in the window's local gradient).
 
 The engine computes the local gradient ingredients (``delta``, ``pre``, ``post``) once
 per projection and step, lets the rule step, and then applies Dale's law
@@ -37,14 +38,16 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 import numpy as np
 from numba import njit
 
 from hippo.config import bounds
 from hippo.errors import ConfigError
+
+if TYPE_CHECKING:
+    from hippo.learning.spiking_rule import SpikingTranslation
 
 DALE_NONE, DALE_EXCITATORY, DALE_INHIBITORY = 0, 1, 2
 DALE_CODES = {"none": DALE_NONE, "excitatory": DALE_EXCITATORY, "inhibitory": DALE_INHIBITORY}
@@ -112,7 +115,7 @@ class Rule:
             inserted after it by :func:`parameter_row`).
         step: the compiled step ``step(W, S, delta, pre, post, bias, params)``.
         learning_rate: the config field the learning-rate schedule scales.
-        spiking: its Brian2 translation (a module), or None.
+        spiking: its Brian2 translation (a :class:`~hippo.learning.spiking_rule.SpikingTranslation`), or None.
     """
 
     name: str
@@ -121,7 +124,7 @@ class Rule:
     parameters: Callable[[Plasticity, float], tuple[float, ...]]
     step: Callable
     learning_rate: str
-    spiking: ModuleType | None = None
+    spiking: "SpikingTranslation | None" = None
 
 
 #: Registered rules by name.

@@ -45,43 +45,139 @@ The synapses' per-window work replaces a per-synapse update every simulation ste
 which is what makes tens of thousands of plastic synapses cheap. A bias (a weight on a
 constant input of 1) is a neuron variable learning with ``x = 1``.
 
+Other rules. The error integral, the gate and the presynaptic trace are the engine's;
+a rule contributes only what a synapse does with them once per window: its
+:class:`SpikingTranslation` names its per-synapse state and parameters and writes its
+step, in which the window's local gradient ``δ̄·x_j`` stands where the rate rule has
+``δ·x_j`` and the penalties act with the plastic fraction ``f`` of the window. A rule
+with such a translation (the prediction-error rule, momentum, Adam, Bayesian mechanics)
+runs on the spiking engines with the parameters it has on the rate engine.
+
 Names used in the generated code. Per neuron: ``E_<comp>`` (the error integral,
 seconds), ``r_<comp>`` (the compartment rate), ``dphi_<comp>`` (φ′(V)),
 ``plastic_now`` (the plasticity gate), ``plastic_time`` (seconds of the window during
 which the gate was open), ``xl`` (the
-decoded presynaptic trace at the start of the window). Per synapse group (shared):
-``eta``, ``decay`` (Δ/τ_P), ``l1``, ``l2``. Constants from the namespace: ``rate_scale``
+decoded presynaptic trace at the start of the window). Per synapse: the weight ``w`` and
+the rule's state (the trace ``P`` …). Per synapse group (shared): ``eta`` (the learning
+rate a schedule scales), ``l1``, ``l2``, ``fan_in`` (presynaptic units) and the rule's
+own parameters (``decay`` = Δ/τ_P …). A learned bias keeps the same names with the suffix
+``_<projection index>`` (state ``<name>b_<index>``). Constants from the namespace: ``rate_scale``
 (ν_s, Hz), ``offset`` (c) and ``window`` (Δ, seconds).
 """
 
 from __future__ import annotations
 
-from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, parameter_row
+from collections.abc import Callable
+from dataclasses import dataclass
 
-#: Synapse-model lines of a plastic synapse: the weight, its plasticity-induction trace
-#: and the rule's parameters shared by the synapse group.
-SYNAPSE_MODEL = """
-w : 1
-P : 1
-eta : 1 (shared)
-decay : 1 (shared)
-l1 : 1 (shared)
-l2 : 1 (shared)
-"""
+from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, parameter_row, rule_named
 
+#: Parameters every plastic synapse group shares, whatever its rule: the learning rate,
+#: the L1 and L2 penalties, the number of presynaptic units and the learning switch
+#: (1 while the projection learns; 0 freezes the weights and the rule's state).
+SHARED_PARAMETERS = ("eta", "l1", "l2", "fan_in", "learning")
 
 #: Neuron-model line of the time (seconds) the plasticity gate has been open in the current window.
 GATE_VARIABLE = "plastic_time : second"
 
 
-def rule_constants(plasticity: Plasticity, window: float) -> dict[str, float]:
-    """The parameters of one projection's rule for a plasticity step of ``window`` seconds.
+@dataclass(frozen=True)
+class WindowTerms:
+    """The names a rule's window step is written in, for one synapse group or one learned bias.
 
-    Returns ``decay`` (Δ/τ_P), ``eta`` (per step Δ), ``l1`` and ``l2``: the same numbers
+    Attributes:
+        weight: the weight variable (``w``, or ``bias_<k>``).
+        state: the registry's slot name → the Brian2 variable holding it.
+        suffix: appended to every parameter name (``""`` for synapses, ``_<k>`` for a bias).
+        error: expression of the window's mean local prediction error ``δ̄`` (the rate rule's ``δ``).
+        pre: expression of the presynaptic rate ``x`` at the window's start (``1`` for a bias).
+        post: expression of the postsynaptic soma's decoded rate at the window's start.
+        fraction: expression of the plastic fraction ``f`` of the window (0–1).
+        l1: whether the rule's L1 penalty is nonzero (its term is then written).
+    """
+
+    weight: str
+    state: dict[str, str]
+    suffix: str
+    error: str
+    pre: str
+    post: str
+    fraction: str
+    l1: bool
+
+    def parameter(self, name: str) -> str:
+        """The Brian2 name of the rule parameter ``name`` here."""
+        return f"{name}{self.suffix}"
+
+    @property
+    def gradient(self) -> str:
+        """The window's local gradient ``δ̄·x``, where the rate rule has ``δ·x``."""
+        return f"{self.error}*{self.pre}"
+
+    @property
+    def penalty(self) -> str:
+        """``f·(λ2·w + λ1·sign(w))``: the penalties, acting for the window's plastic fraction."""
+        l1_term = f" + {self.parameter('l1')}*sign({self.weight})" if self.l1 else ""
+        return f"{self.fraction}*({self.parameter('l2')}*{self.weight}{l1_term})"
+
+
+@dataclass(frozen=True)
+class SpikingTranslation:
+    """A rule's Brian2 form (the ``spiking`` of its :class:`~hippo.learning.rules.Rule`).
+
+    Attributes:
+        state: the rule's state slots (the registry's names, in its order) → the base
+            name of the Brian2 variable holding each (an identifier starting with a capital).
+        parameters: Brian2 names of the rule's parameter row after the shared entries
+            (``parameter_row(plasticity, Δ)[N_SHARED:]``), in order.
+        step: ``step(terms)`` → what one plasticity window does to one weight
+            (:class:`WindowTerms`): ``(variable, increment)`` pairs, applied in order
+            (each sees the ones before), the weight's last; the engine multiplies every
+            increment by the learning switch and applies Dale's law after them.
+    """
+
+    state: dict[str, str]
+    parameters: tuple[str, ...]
+    step: Callable[[WindowTerms], list[tuple[str, str]]]
+
+
+def translation(plasticity: Plasticity) -> SpikingTranslation:
+    """The Brian2 form of ``plasticity``'s rule (a ValueError if it has none)."""
+    rule = rule_named(plasticity.rule)
+    if rule.spiking is None:
+        raise ValueError(f"the {plasticity.rule!r} rule has no spiking translation")
+    return rule.spiking
+
+
+def synapse_model(plasticity: Plasticity) -> str:
+    """Synapse-model lines of a plastic synapse: its weight, its rule's state and the group's shared parameters."""
+    rule = translation(plasticity)
+    names = list(SHARED_PARAMETERS) + list(rule.parameters)
+    return "\n".join(["w : 1"] + [f"{base} : 1" for base in rule.state.values()] + [f"{n} : 1 (shared)" for n in names])
+
+
+def state_variables(plasticity: Plasticity) -> dict[str, str]:
+    """The rule's state slot → the Brian2 variable of a plastic synapse."""
+    return dict(translation(plasticity).state)
+
+
+def bias_state_variables(plasticity: Plasticity, key: str) -> dict[str, str]:
+    """The rule's state slot → the neuron variable of the learned bias of projection ``key``."""
+    return {slot: f"{base}b_{key}" for slot, base in translation(plasticity).state.items()}
+
+
+def rule_constants(plasticity: Plasticity, window: float, fan_in: int) -> dict[str, float]:
+    """The shared parameters of one projection's rule for a plasticity step of ``window`` seconds.
+
+    Returns ``eta`` (the learning rate per step Δ), ``l1``, ``l2``, ``fan_in``, the
+    learning switch (1) and the rule's own parameters: the numbers
     :func:`hippo.learning.rules.parameter_row` gives the rate engine for a step of Δ.
     """
     row = parameter_row(plasticity, window)
-    return {"decay": float(row[N_SHARED]), "eta": float(row[LEARNING_RATE]), "l1": float(row[L1]), "l2": float(row[L2])}
+    constants = {"eta": float(row[LEARNING_RATE]), "l1": float(row[L1]), "l2": float(row[L2]), "fan_in": float(fan_in),
+                 "learning": 1.0}
+    constants.update(zip(translation(plasticity).parameters, (float(v) for v in row[N_SHARED:]), strict=True))
+    return constants
 
 
 def error_variables(compartment: str) -> str:
@@ -119,33 +215,44 @@ def window_reset(compartments: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _weight_step(weight: str, trace: str, error: str, presynaptic: str, l1: bool, dale: str, plastic_time: str,
-                 suffix: str = "") -> str:
-    penalty = f" + l1{suffix}*sign({weight})" if l1 else ""
-    lines = [
-        f"{trace} += decay{suffix}*({error}/window*{presynaptic} - {trace})",
-        f"{weight} += eta{suffix}*({trace} - {plastic_time}/window*(l2{suffix}*{weight}{penalty}))",
-    ]
+def _window_step(terms: WindowTerms, plasticity: Plasticity, dale: str) -> str:
+    switch = terms.parameter("learning")
+    lines = [f"{variable} += {switch}*({increment})" for variable, increment in translation(plasticity).step(terms)]
     if dale == "excitatory":
-        lines.append(f"{weight} = clip({weight}, 0, inf)")
+        lines.append(f"{terms.weight} = clip({terms.weight}, 0, inf)")
     elif dale == "inhibitory":
-        lines.append(f"{weight} = clip({weight}, -inf, 0)")
+        lines.append(f"{terms.weight} = clip({terms.weight}, -inf, 0)")
     return "\n".join(lines)
 
 
 def synapse_update(compartment: str, plasticity: Plasticity, dale: str) -> str:
     """Code run by a plastic synapse group once per plasticity window (see the module docstring)."""
-    return _weight_step("w", "P", f"E_{compartment}_post", "xl_pre", plasticity.l1 > 0, dale, "plastic_time_post")
+    terms = WindowTerms("w", state_variables(plasticity), "", f"E_{compartment}_post/window", "xl_pre", "xl_post",
+                        "plastic_time_post/window", plasticity.l1 > 0)
+    return _window_step(terms, plasticity, dale)
 
 
-def bias_variables(key: str) -> str:
-    """Neuron-model lines of a learned bias ``bias_<key>``: weight, trace and shared parameters."""
-    return "\n".join([f"bias_{key} : 1", f"Pb_{key} : 1"] +
-                     [f"{p}_{key} : 1 (shared)" for p in ("eta", "decay", "l1", "l2")])
+def bias_variables(key: str, plasticity: Plasticity) -> str:
+    """Neuron-model lines of a learned bias ``bias_<key>``: weight, rule state and shared parameters."""
+    rule = translation(plasticity)
+    names = list(SHARED_PARAMETERS) + list(rule.parameters)
+    return "\n".join([f"bias_{key} : 1"] + [f"{v} : 1" for v in bias_state_variables(plasticity, key).values()] +
+                     [f"{n}_{key} : 1 (shared)" for n in names])
 
 
 def bias_update(key: str, compartment: str, plasticity: Plasticity, dale: str) -> str:
     """Code run by the target neurons once per window: the rule for the bias ``bias_<key>`` (input 1)."""
-    return _weight_step(f"bias_{key}", f"Pb_{key}", f"E_{compartment}", "1", plasticity.l1 > 0, dale, "plastic_time",
-                        f"_{key}")
+    weight = f"bias_{key}"
+    terms = WindowTerms(weight, bias_state_variables(plasticity, key), f"_{key}", f"E_{compartment}/window", "1", "xl",
+                        "plastic_time/window", plasticity.l1 > 0)
+    return _window_step(terms, plasticity, dale)
 
+
+def _prediction_error_step(terms: WindowTerms) -> list[tuple[str, str]]:
+    trace = terms.state["trace"]
+    return [(trace, f"{terms.parameter('decay')}*({terms.gradient} - {trace})"),
+            (terms.weight, f"{terms.parameter('eta')}*({trace} - {terms.penalty})")]
+
+
+#: The prediction-error rule's Brian2 form: the trace ``P`` and its step (the module docstring).
+PREDICTION_ERROR = SpikingTranslation(state={"trace": "P"}, parameters=("decay",), step=_prediction_error_step)
