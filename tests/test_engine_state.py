@@ -177,6 +177,18 @@ def test_weights_have_one_shape_on_every_engine():
     assert not any(key.startswith("neuron:") and ":bias_" in key for key in spiking)  # biases are the weights' last column
 
 
+def test_a_spiking_state_of_an_earlier_version_is_refused_saying_why():
+    """Earlier spiking engines saved a projection's weights as one value per synapse: one clear error, nothing loaded."""
+    network, _ = _autoencoder(2)
+    engine = SpikingEngine(network, DT, config=SpikingConfig(target="numpy"))
+    state = engine.get_state()
+    key = next(k for k in state if k.startswith("weight:") and np.count_nonzero(state[k]))
+    old = dict(state, **{key: state[key][np.nonzero(state[key])]})
+    with pytest.raises(HippoError, match=rf"'{key}' has shape \(\d+,\).*one value per synapse.*trained again"):
+        engine.set_state(old)
+    assert np.array_equal(engine.get_state()[key], state[key])
+
+
 def test_a_rate_trained_weight_is_bit_identical_after_a_round_trip_through_the_spiking_engine():
     """Exact from the rate engine in single precision: float32 → the spiking engine's float64 → float32 is the identity."""
     network, inputs = _autoencoder(3)

@@ -134,12 +134,16 @@ def check_state(state: Mapping[str, np.ndarray], shapes: Mapping[str, tuple], sc
     missing = [key for key in expected if key not in state]
     if missing:
         raise HippoError(f"engine state: key {missing[0]!r} is missing "
-                         f"(a state of another network or engine? expected keys: {', '.join(expected)})")
+                         f"(a state of another network, engine or version? expected keys: {', '.join(expected)})")
     unknown = [key for key in state if key not in expected]
     if unknown:
         raise HippoError(f"engine state: unknown key {unknown[0]!r} "
-                         f"(a state of another network or engine? expected keys: {', '.join(expected)})")
+                         f"(a state of another network, engine or version? expected keys: {', '.join(expected)})")
     for key, shape in expected.items():
         found = np.shape(state[key])
         if tuple(found) != tuple(shape):
-            raise HippoError(f"engine state: {key!r} has shape {tuple(found)}, expected {tuple(shape)}")
+            vector = key.startswith("weight:") and len(found) == 1 and len(shape) == 2
+            raise HippoError(f"engine state: {key!r} has shape {tuple(found)}, expected {tuple(shape)}" +
+                             (" (earlier versions of the spiking engines saved a projection's weights as one value "
+                              "per synapse; every engine now saves the whole matrix, so such a run has to be trained "
+                              "again)" if vector else ""))
