@@ -247,9 +247,10 @@ def test_short_runs_measure_the_losses_over_separate_windows(tmp_path):
 
 
 def test_a_network_the_engine_cannot_run_is_refused_by_the_engine_before_any_work():
-    adam = ["velocity_coding=push-pull", "conjunctive_threshold=0.5", "projections.mec_apical_mec.plasticity.rule=adam"]
+    rmsprop = ["velocity_coding=push-pull", "conjunctive_threshold=0.5",
+               "projections.mec_apical_mec.plasticity.rule=rmsprop"]
     with pytest.raises(ConfigError, match=r"^--set: engine: the spiking engine cannot run this network: projection "
-                                          r"'mec.apical<-mec': no spiking translation of the 'adam' rule") as error:
-        resolve("path-integration", ["engine=spiking", *adam])
+                                          r"'mec.apical<-mec': no spiking translation of the 'rmsprop' rule") as error:
+        resolve("path-integration", ["engine=spiking", *rmsprop])
     assert str(error.value).count("\n") == 0
-    assert resolve("path-integration", adam).config.engine == "rate"
+    assert resolve("path-integration", rmsprop).config.engine == "rate"
