@@ -7,8 +7,11 @@ training restores the decoder and the stream's position and repeats the measurem
 """
 
 import importlib
+import shutil
 import sys
 import textwrap
+from dataclasses import replace
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -45,10 +48,10 @@ class Config:
     experiment: str = "place-decoding"
     seed: int = 0
     environment: str = "ring-1m"
-    duration: float = field(default=20.0, metadata=bounds(min=0.0))
+    duration: float = field(default=10.0, metadata=bounds(min=0.0))
     dt: float = 0.025
     n_mec: int = 20
-    test_duration: float = 10.0
+    test_duration: float = 5.0
     senses: SensesConfig = SensesConfig(n=30)
     motion: MotionConfig = MotionConfig()
     theta: ThetaConfig = ThetaConfig()
@@ -92,62 +95,62 @@ def run(config, run_dir, progress=True, start_from=None):
 '''
 
 
-@pytest.fixture
-def place_decoding(tmp_path):
-    package = tmp_path / "extra_experiments"
+@pytest.fixture(scope="module")
+def place_decoding(tmp_path_factory):
+    """The experiment module, imported from a temporary package, and one run of it (``first``)."""
+    root = tmp_path_factory.mktemp("circuit_study")
+    package = root / "extra_experiments"
     package.mkdir()
     (package / "__init__.py").write_text("")
     (package / "place_decoding.py").write_text(textwrap.dedent(PLACE_DECODING_MODULE))
-    sys.path.insert(0, str(tmp_path))
+    sys.path.insert(0, str(root))
     try:
-        yield importlib.import_module("extra_experiments.place_decoding")
+        module = importlib.import_module("extra_experiments.place_decoding")
+        config = module.Config()
+        first = root / "first"
+        yield SimpleNamespace(module=module, config=config, first=first, metrics=_run(module, config, first))
     finally:
-        sys.path.remove(str(tmp_path))
+        sys.path.remove(str(root))
         for name in [n for n in sys.modules if n.startswith("extra_experiments")]:
             del sys.modules[name]
 
 
 def _run(module, config, target, start_from=None):
     run_dir = RunDir(target)
-    metrics = run_dir.finish(module.run(config, run_dir, progress=False, start_from=start_from))
-    return metrics
+    return run_dir.finish(module.run(config, run_dir, progress=False, start_from=start_from))
 
 
-def test_an_experiment_in_one_module_trains_saves_and_measures(place_decoding, tmp_path):
-    config = place_decoding.Config()
-    metrics = _run(place_decoding, config, tmp_path / "first")
-    first = tmp_path / "first"
+def test_an_experiment_in_one_module_trains_saves_and_measures(place_decoding):
+    config, first, metrics = place_decoding.config, place_decoding.first, place_decoding.metrics
+    steps = int(round(config.duration / config.dt))
     assert metrics["decoding_error_m"] < 0.5 * metrics["chance_error_m"]
     with np.load(first / "arrays.npz") as arrays:
-        assert len(arrays["train.t"]) == int(round(config.duration / config.dt))
+        assert len(arrays["train.t"]) == steps
         assert np.isfinite(arrays["train.loss.hpc"]).all() and len(arrays["test.error"]) > 0
     with np.load(first / "state.npz") as state:
-        assert int(state[f"run:{CURSOR_KEY}"]) == int(round(config.duration / config.dt))
+        assert int(state[f"run:{CURSOR_KEY}"]) == steps
         assert any(key.startswith("run:decoder:") for key in state.files)
     assert (first / "weights.npz").is_file() and (first / "figures" / "loss.png").is_file()
 
 
 def test_a_run_from_a_saved_run_without_training_repeats_its_measurement(place_decoding, tmp_path):
-    from dataclasses import replace
-
-    config = place_decoding.Config()
-    first = _run(place_decoding, config, tmp_path / "first")
-    again = _run(place_decoding, replace(config, duration=0.0), tmp_path / "again", start_from=tmp_path / "first")
-    assert again["decoding_error_m"] == first["decoding_error_m"]
+    module, config = place_decoding.module, place_decoding.config
+    again = _run(module, replace(config, duration=0.0), tmp_path / "again", start_from=place_decoding.first)
+    assert again["decoding_error_m"] == place_decoding.metrics["decoding_error_m"]
     assert not (tmp_path / "again" / "figures" / "loss.png").exists()
     with pytest.raises(ConfigError, match="0 s of training"):
-        place_decoding.run(replace(config, duration=0.0), RunDir(tmp_path / "never"), progress=False)
+        module.run(replace(config, duration=0.0), RunDir(tmp_path / "never"), progress=False)
 
 
 def test_the_stream_position_of_older_saved_runs_is_read(place_decoding, tmp_path):
     """Runs saved before the one key kept the training stream's position as ``stream_cursor``."""
-    config = place_decoding.Config()
-    _run(place_decoding, config, tmp_path / "first")
-    state = tmp_path / "first" / "state.npz"
-    with np.load(state) as saved:
+    module, config = place_decoding.module, place_decoding.config
+    old = tmp_path / "old"
+    shutil.copytree(place_decoding.first, old)
+    with np.load(old / "state.npz") as saved:
         arrays = {("run:stream_cursor" if key == f"run:{CURSOR_KEY}" else key): saved[key] for key in saved.files}
-    np.savez(state, **arrays)
-    built = place_decoding.build(config)
+    np.savez(old / "state.npz", **arrays)
+    built = module.build(config)
     assert built.stream.cursor == 0
-    restore(tmp_path / "first", built.engine, built.stream)
+    restore(old, built.engine, built.stream)
     assert built.stream.cursor == int(round(config.duration / config.dt))
