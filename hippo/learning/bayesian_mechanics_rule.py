@@ -115,8 +115,8 @@ import numpy as np
 from numba import njit
 
 from hippo.config import bounds
-from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, penalised, register
-from hippo.learning.spiking_rule import SpikingTranslation, WindowTerms
+from hippo.learning.rules import (L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, SpikingTranslation, WindowTerms,
+                                  penalised, register)
 
 
 @dataclass(frozen=True)

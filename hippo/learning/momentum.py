@@ -30,8 +30,8 @@ from numba import njit
 
 from hippo.config import bounds
 from hippo.learning.prediction_error import induction_trace
-from hippo.learning.rules import BETA_MAX, L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, penalised, register
-from hippo.learning.spiking_rule import SpikingTranslation, WindowTerms
+from hippo.learning.rules import (BETA_MAX, L1, L2, LEARNING_RATE, N_SHARED, Plasticity, Rule, SpikingTranslation,
+                                  WindowTerms, penalised, register)
 
 
 @dataclass(frozen=True)

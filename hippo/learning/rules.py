@@ -19,8 +19,9 @@ A rule is one module of the learning core that declares, and registers with
   ``(n_post,)`` the somatic rates the compartment predicts, and ``params`` the row
   ``[learning rate, l1, l2, rest of the rule's parameters]``;
 * its Brian2 translation for the spiking engines, where it has one: a
-  :class:`~hippo.learning.spiking_rule.SpikingTranslation` (its state's Brian2 variables
-  and its step once per plasticity window, written in the window's local gradient).
+  :class:`SpikingTranslation` (its state's Brian2 variables and its step once per
+  plasticity window, written in the window's local gradient; the engine's side is
+  :mod:`hippo.learning.spiking_rule`).
 
 The engine computes the local gradient ingredients (``delta``, ``pre``, ``post``) once
 per projection and step, lets the rule step, and then applies Dale's law
@@ -38,16 +39,13 @@ import dataclasses
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import numpy as np
 from numba import njit
 
 from hippo.config import bounds
 from hippo.errors import ConfigError
-
-if TYPE_CHECKING:
-    from hippo.learning.spiking_rule import SpikingTranslation
 
 DALE_NONE, DALE_EXCITATORY, DALE_INHIBITORY = 0, 1, 2
 DALE_CODES = {"none": DALE_NONE, "excitatory": DALE_EXCITATORY, "inhibitory": DALE_INHIBITORY}
@@ -102,6 +100,66 @@ class Plasticity:
 
 
 @dataclass(frozen=True)
+class WindowTerms:
+    """The names a rule's window step is written in, for one synapse group or one learned bias.
+
+    Attributes:
+        weight: the weight variable (``w``, or ``bias_<k>``).
+        state: the registry's slot name → the Brian2 variable holding it.
+        suffix: appended to every parameter name (``""`` for synapses, ``_<k>`` for a bias).
+        error: expression of the window's mean local prediction error ``δ̄`` (the rate rule's ``δ``).
+        pre: expression of the presynaptic rate ``x`` at the window's start (``1`` for a bias).
+        post: expression of the postsynaptic soma's decoded rate at the window's start.
+        fraction: expression of the plastic fraction ``f`` of the window (0–1).
+        l1: whether the rule's L1 penalty is nonzero (its term is then written).
+    """
+
+    weight: str
+    state: dict[str, str]
+    suffix: str
+    error: str
+    pre: str
+    post: str
+    fraction: str
+    l1: bool
+
+    def parameter(self, name: str) -> str:
+        """The Brian2 name of the rule parameter ``name`` here."""
+        return f"{name}{self.suffix}"
+
+    @property
+    def gradient(self) -> str:
+        """The window's local gradient ``δ̄·x``, where the rate rule has ``δ·x``."""
+        return f"{self.error}*{self.pre}"
+
+    @property
+    def penalty(self) -> str:
+        """``f·(λ2·w + λ1·sign(w))``: the penalties, acting for the window's plastic fraction."""
+        l1_term = f" + {self.parameter('l1')}*sign({self.weight})" if self.l1 else ""
+        return f"{self.fraction}*({self.parameter('l2')}*{self.weight}{l1_term})"
+
+
+@dataclass(frozen=True)
+class SpikingTranslation:
+    """A rule's Brian2 form (the ``spiking`` of its :class:`Rule`).
+
+    Attributes:
+        state: the rule's state slots (the registry's names, in its order) → the base
+            name of the Brian2 variable holding each (an identifier starting with a capital).
+        parameters: Brian2 names of the rule's parameter row after the shared entries
+            (``parameter_row(plasticity, Δ)[N_SHARED:]``), in order.
+        step: ``step(terms)`` → what one plasticity window does to one weight
+            (:class:`WindowTerms`): ``(variable, increment)`` pairs, applied in order
+            (each sees the ones before), the weight's last; the engine multiplies every
+            increment by the learning switch and applies Dale's law after them.
+    """
+
+    state: dict[str, str]
+    parameters: tuple[str, ...]
+    step: Callable[[WindowTerms], list[tuple[str, str]]]
+
+
+@dataclass(frozen=True)
 class Rule:
     """A registered learning rule (see the module docstring).
 
@@ -115,7 +173,7 @@ class Rule:
             inserted after it by :func:`parameter_row`).
         step: the compiled step ``step(W, S, delta, pre, post, bias, params)``.
         learning_rate: the config field the learning-rate schedule scales.
-        spiking: its Brian2 translation (a :class:`~hippo.learning.spiking_rule.SpikingTranslation`), or None.
+        spiking: its Brian2 translation (a :class:`SpikingTranslation`), or None.
     """
 
     name: str
@@ -124,7 +182,7 @@ class Rule:
     parameters: Callable[[Plasticity, float], tuple[float, ...]]
     step: Callable
     learning_rate: str
-    spiking: "SpikingTranslation | None" = None
+    spiking: SpikingTranslation | None = None
 
 
 #: Registered rules by name.

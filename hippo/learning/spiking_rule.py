@@ -67,10 +67,8 @@ own parameters (``decay`` = Δ/τ_P …). A learned bias keeps the same names wi
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from hippo.learning.rules import L1, L2, LEARNING_RATE, N_SHARED, Plasticity, parameter_row, rule_named
+from hippo.learning.rules import (L1, L2, LEARNING_RATE, N_SHARED, Plasticity, SpikingTranslation, WindowTerms,
+                                  parameter_row, rule_named)
 
 #: Parameters every plastic synapse group shares, whatever its rule: the learning rate,
 #: the L1 and L2 penalties, the number of presynaptic units and the learning switch
@@ -79,66 +77,6 @@ SHARED_PARAMETERS = ("eta", "l1", "l2", "fan_in", "learning")
 
 #: Neuron-model line of the time (seconds) the plasticity gate has been open in the current window.
 GATE_VARIABLE = "plastic_time : second"
-
-
-@dataclass(frozen=True)
-class WindowTerms:
-    """The names a rule's window step is written in, for one synapse group or one learned bias.
-
-    Attributes:
-        weight: the weight variable (``w``, or ``bias_<k>``).
-        state: the registry's slot name → the Brian2 variable holding it.
-        suffix: appended to every parameter name (``""`` for synapses, ``_<k>`` for a bias).
-        error: expression of the window's mean local prediction error ``δ̄`` (the rate rule's ``δ``).
-        pre: expression of the presynaptic rate ``x`` at the window's start (``1`` for a bias).
-        post: expression of the postsynaptic soma's decoded rate at the window's start.
-        fraction: expression of the plastic fraction ``f`` of the window (0–1).
-        l1: whether the rule's L1 penalty is nonzero (its term is then written).
-    """
-
-    weight: str
-    state: dict[str, str]
-    suffix: str
-    error: str
-    pre: str
-    post: str
-    fraction: str
-    l1: bool
-
-    def parameter(self, name: str) -> str:
-        """The Brian2 name of the rule parameter ``name`` here."""
-        return f"{name}{self.suffix}"
-
-    @property
-    def gradient(self) -> str:
-        """The window's local gradient ``δ̄·x``, where the rate rule has ``δ·x``."""
-        return f"{self.error}*{self.pre}"
-
-    @property
-    def penalty(self) -> str:
-        """``f·(λ2·w + λ1·sign(w))``: the penalties, acting for the window's plastic fraction."""
-        l1_term = f" + {self.parameter('l1')}*sign({self.weight})" if self.l1 else ""
-        return f"{self.fraction}*({self.parameter('l2')}*{self.weight}{l1_term})"
-
-
-@dataclass(frozen=True)
-class SpikingTranslation:
-    """A rule's Brian2 form (the ``spiking`` of its :class:`~hippo.learning.rules.Rule`).
-
-    Attributes:
-        state: the rule's state slots (the registry's names, in its order) → the base
-            name of the Brian2 variable holding each (an identifier starting with a capital).
-        parameters: Brian2 names of the rule's parameter row after the shared entries
-            (``parameter_row(plasticity, Δ)[N_SHARED:]``), in order.
-        step: ``step(terms)`` → what one plasticity window does to one weight
-            (:class:`WindowTerms`): ``(variable, increment)`` pairs, applied in order
-            (each sees the ones before), the weight's last; the engine multiplies every
-            increment by the learning switch and applies Dale's law after them.
-    """
-
-    state: dict[str, str]
-    parameters: tuple[str, ...]
-    step: Callable[[WindowTerms], list[tuple[str, str]]]
 
 
 def translation(plasticity: Plasticity) -> SpikingTranslation:
