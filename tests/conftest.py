@@ -13,6 +13,14 @@ import pytest
 SHORT_AUTOENCODING = ["duration=240", "test_duration=60"]
 SHORT_AUTOENCODING_SEED = 3
 
+# A ring's analyses at their smallest, for runs that check what a run writes rather than what it
+# measures: one learning-rate segment, three 1-s gain probes (-0.3, 0 and +0.3 m/s) and a 20-point
+# persistence. On the spiking engine every segment and every probe's phase is one Brian2 run, whose
+# set-up costs more than a short run's steps (the defaults: 20 segments and 31 probes of 6 s).
+SMALL_RING_ANALYSES = ["schedule.segments=1", "gain_probes.max_velocity=0.3", "gain_probes.step=0.3",
+                       "gain_probes.warmup=0.5", "gain_probes.duration=1", "topology.n_points=20",
+                       "topology.n_shuffles=1"]
+
 
 @pytest.fixture
 def write_env(tmp_path):

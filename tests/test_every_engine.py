@@ -4,24 +4,28 @@ import json
 
 import pytest
 
+from conftest import SMALL_RING_ANALYSES
 from hippo.experiments import run_experiment
 from hippo.experiments.transfer import ARMS
 
-#: Tiny configurations of each circuit experiment, and the key that picks its engine.
+#: Tiny configurations of each circuit experiment, and the key that picks its engine. The ring networks
+#: (path integration, transfer) step their spiking neurons every 5 ms: the metrics are the same at any step.
 TINY = {
     "autoencoding": ("engine", ["duration=10", "test_duration=3", "show_duration=3"]),
-    "path-integration": ("engine", ["duration=10", "test.n_trials=1", "test.warmup=1", "test.generative=1",
-                                    "test.report_times=[1]", "test.decoder_window=5", "n_mec=8", "senses.n=10",
-                                    "spike_map_duration=2", "ring.drift_duration=1"]),
+    "path-integration": ("engine", ["duration=4", "test.n_trials=1", "test.warmup=1", "test.generative=1",
+                                    "test.report_times=[1]", "test.decoder_window=2.5", "n_mec=8", "senses.n=10",
+                                    "spike_map_duration=1", "ring.drift_duration=1", "spiking.dt=0.005",
+                                    *SMALL_RING_ANALYSES]),
     "path-integration-2d": ("engine", ["duration=10", "test.decoder_window=5", "test.n_trials=1", "test.generative=1",
                                        "test.warmup=1", "test.report_times=[1.0]", "n_mec=10", "senses.n=16",
                                        "maps.duration=5", "gain_probes.speeds=[0.2]", "gain_probes.n_directions=4",
                                        "topology.n_points=10", "topology.max_dim=1"]),
     "transfer": ("network.engine", ["network.senses.n=12", "network.n_mec=8", "network.conjunctive_threshold=0.2",
-                                    "network.duration=10.0", "network.test.n_trials=1", "network.test.warmup=1.0",
-                                    "network.test.generative=1.0", "network.test.decoder_window=5.0",
-                                    "network.test.report_times=[1.0]", "relearn.duration=4.0",
-                                    "relearn.checkpoints=[0.0, 4.0]"]),
+                                    "network.duration=2.5", "network.test.n_trials=1", "network.test.warmup=0.5",
+                                    "network.test.generative=0.5", "network.test.decoder_window=2.5",
+                                    "network.test.report_times=[0.5]", "network.schedule.segments=1",
+                                    "network.spiking.dt=0.005", "relearn.duration=2.5",
+                                    "relearn.checkpoints=[0.0, 2.5]"]),
     "rule-identification": ("circuit.engine", ['rules=["prediction-error", "momentum"]', "train_runs=1", "test_runs=1",
                                                "circuit.duration=1.0", "identifier.steps=10"]),
 }

@@ -5,6 +5,7 @@ import json
 import numpy as np
 import pytest
 
+from conftest import SMALL_RING_ANALYSES
 import hippo.circuits.spiking  # noqa: F401  (Brian2 routes warnings to its log as it is imported: import it before pytest.warns)
 from hippo.circuits.state import ForeignStateWarning
 from hippo.config import read_toml
@@ -38,7 +39,7 @@ def test_path_integration_on_the_spiking_engine_writes_rasters_and_spike_rate_ma
     overrides = ["duration=20", "test.n_trials=1", "test.warmup=2", "test.generative=2", "test.report_times=[1, 2]",
                  "test.decoder_window=10",
                  "n_mec=20", "senses.n=30", "spike_map_duration=20", "ring.drift_duration=2",
-                 "velocity_coding=push-pull", "conjunctive_threshold=0.5"]
+                 "velocity_coding=push-pull", "conjunctive_threshold=0.5", *SMALL_RING_ANALYSES]
     rate_dir, rate = _run("path-integration", overrides, tmp_path, "rate")
     spiking_dir, spiking = _run("path-integration", overrides, tmp_path, "spiking")
     assert set(spiking) == set(rate) | {"bump_noise"} and set(spiking["ring"]) == set(rate["ring"])
@@ -80,13 +81,14 @@ def test_path_integration_builds_its_spiking_engine_with_the_configured_settings
 
 @pytest.mark.slow
 def test_a_run_moves_between_engines_with_from(tmp_path):
-    """A rate run tested on the spiking engine (``--from``, ``engine=spiking``, no training), and the reverse."""
+    """A rate run tested on the spiking engine (``--from``, ``engine=spiking``, no training; its neurons
+    stepped every 5 ms, as the weights move the same at any step), and the reverse."""
     tiny = ["duration=20", "test.n_trials=1", "test.warmup=1", "test.generative=1", "test.report_times=[1]",
             "test.decoder_window=10", "n_mec=8", "senses.n=10", "spike_map_duration=2", "ring.drift_duration=1",
-            "velocity_coding=push-pull", "conjunctive_threshold=0.5"]
+            "velocity_coding=push-pull", "conjunctive_threshold=0.5", *SMALL_RING_ANALYSES]
     rate_dir, _ = _run("path-integration", tiny, tmp_path, "rate")
     with pytest.warns(ForeignStateWarning, match="rate engine loaded into the spiking engine"):
-        run_experiment("path-integration", ["engine=spiking", "spiking.target=numpy", "duration=0"],
+        run_experiment("path-integration", ["engine=spiking", "spiking.target=numpy", "spiking.dt=0.005", "duration=0"],
                        out=tmp_path / "on-spiking", quiet=True, start_from=rate_dir)
     on_spiking = np.load(tmp_path / "on-spiking" / "weights.npz")
     trained = np.load(rate_dir / "weights.npz")
