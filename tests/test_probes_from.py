@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import SMALL_RING_ANALYSES
 from hippo.cli import main
 from hippo.config import read_toml
 
@@ -40,7 +41,7 @@ CIRCUIT_PRESETS = {
     "path-integration-untrained": PI_1D,
     "path-integration-paper": PI_1D,
     "path-integration-rat-ring": PI_1D,
-    "path-integration-spiking": PI_1D + SPIKING + ["spike_map_duration=2"],
+    "path-integration-spiking": PI_1D + SPIKING + ["spike_map_duration=1", "spiking.dt=0.005", *SMALL_RING_ANALYSES],
     "path-integration-2d": PI_2D,
     "path-integration-rat": PI_2D,
     "path-integration-rat-simulated": PI_2D,
