@@ -9,10 +9,11 @@ the fast rate engine can be tested with spikes without retraining (``--from RUN
 --set engine=spiking --set duration=0`` on the command line).
 
 Here a path-integration network is trained for 30 simulated minutes on the rate engine
-and tested on both engines. Brian2's ``numpy`` target needs no compiler; the spiking
-presets use compiled code (``spiking.target = "cython"`` or ``"cpp_standalone"``),
-which is much faster once built. The warning below says which parts of the saved
-state the spiking engine could not take (rates and traces start at rest).
+and tested on both engines, one trial each. Brian2's ``numpy`` target
+needs no compiler; the spiking presets use compiled code (``spiking.target = "cython"``
+or ``"cpp_standalone"``), which is much faster once built. The warning below says which
+parts of the saved state the spiking engine could not take (rates and traces start at
+rest).
 """
 
 import tempfile
@@ -23,7 +24,7 @@ import matplotlib.pyplot as plt
 from hippo.experiments import run_experiment
 
 folder = Path(tempfile.mkdtemp())
-TEST = ["test.n_trials=2", "test.warmup=1", "test.generative=3", "test.report_times=[1, 2, 3]",
+TEST = ["test.n_trials=1", "test.warmup=1", "test.generative=3", "test.report_times=[1, 2, 3]",
         "gain_probes.max_velocity=1.0", "gain_probes.step=1.0", "gain_probes.warmup=0.5",
         "gain_probes.duration=1.5", "topology.n_points=40", "topology.n_shuffles=1", "ring.drift_duration=1"]
 rate_run, rate = run_experiment("path-integration", ["duration=1800"] + TEST, seed=0,
@@ -41,5 +42,5 @@ print("spiking:", {t: round(e, 3) for t, e in spiking["pi_error_m"].items()})
 # A spike raster (one neuron per pool): HPC follows the senses until the switch, then
 # the MEC bump — now a travelling packet of spikes — carries the position.
 plt.figure(figsize=(8, 5))
-plt.imshow(plt.imread(spiking_run.path / "figures" / "raster.png"))
+plt.imshow(plt.imread(spiking_run.path / "figures" / "spike_raster.png"))
 plt.axis("off")

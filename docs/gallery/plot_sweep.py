@@ -35,7 +35,7 @@ duration = 300
 [grid]
 n_mec = [40, 150]
 """)
-outcome = run_sweep(load_sweep(sweep_file), workers=1, figures=False, quiet=True)
+run_sweep(load_sweep(sweep_file), workers=1, figures=False, quiet=True)
 
 # %%
 # The results table: one row per run, one column per swept key and per metric.
