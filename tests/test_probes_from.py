@@ -26,12 +26,13 @@ PI_2D = ["duration=20", "test.n_trials=2", "test.warmup=1", "test.generative=2",
          "gain_probes.speeds=[0.2]", "gain_probes.warmup=1", "gain_probes.duration=1",
          "topology.n_points=20", "topology.n_shuffles=1"]
 AUTOENCODING = ["duration=20", "test_duration=5", "show_duration=2", "max_lag=2", "senses.n=10"]
-SPIKING = ["spiking.target=numpy"]
+SPIKING = ["spiking.target=numpy", "spiking.dt=0.005"]
 TRANSFER = [f"network.{setting}" for setting in PI_1D if not setting.startswith(("gain_probes", "topology"))] + [
     "network.conjunctive_threshold=0.2", "relearn.duration=10", "relearn.checkpoints=[0.0, 10.0]",
     "relearn.anneal_duration=10"]
 
-#: Every preset of an experiment with a circuit, with settings that make it small.
+#: Every preset of an experiment with a circuit, with settings that make it small (spiking neurons are
+#: stepped every 5 ms: a repeat is bit for bit at any step).
 CIRCUIT_PRESETS = {
     "autoencoding": AUTOENCODING,
     "autoencoding-spiking": AUTOENCODING + SPIKING,
@@ -41,7 +42,7 @@ CIRCUIT_PRESETS = {
     "path-integration-untrained": PI_1D,
     "path-integration-paper": PI_1D,
     "path-integration-rat-ring": PI_1D,
-    "path-integration-spiking": PI_1D + SPIKING + ["spike_map_duration=1", "spiking.dt=0.005", *SMALL_RING_ANALYSES],
+    "path-integration-spiking": PI_1D + SPIKING + ["spike_map_duration=1", *SMALL_RING_ANALYSES],
     "path-integration-2d": PI_2D,
     "path-integration-rat": PI_2D,
     "path-integration-rat-simulated": PI_2D,
