@@ -20,6 +20,9 @@ _entry_point = types.ModuleType("hippo.__main__")
 _entry_point.__sphinx_mock__ = True
 sys.modules.setdefault("hippo.__main__", _entry_point)
 
+# The gallery's scripts import what they share (_figures.py) from their own folder.
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "gallery"))
+
 project = "hippo"
 author = "the hippo developers"
 copyright = "2026, the hippo developers"
@@ -62,6 +65,7 @@ sphinx_gallery_conf = {
     "examples_dirs": "gallery",
     "gallery_dirs": "auto_gallery",
     "filename_pattern": r"/plot_",
+    "ignore_pattern": r"__init__\.py|^_",  # _figures.py: what the scripts share, imported, not an example
     "within_subsection_order": "FileNameSortKey",
     "download_all_examples": False,
     "remove_config_comments": True,
@@ -69,6 +73,7 @@ sphinx_gallery_conf = {
     "matplotlib_animations": False,
     "only_warn_on_example_error": False,
     "abort_on_example_error": False,
+    "capture_repr": (),  # show what a script prints, not the value of its last expression
 }
 
 # Internal links only: the link check never goes to the network.

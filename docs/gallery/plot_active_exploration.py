@@ -14,8 +14,7 @@ The default run explores ``two-rooms`` and ``tem-grid`` 20 times each
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
+from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
 out = Path(tempfile.mkdtemp()) / "active-exploration"
@@ -35,6 +34,4 @@ print("KL(true A || learned A):", round(metrics["tem-grid.kl_start"], 3), "->", 
 # The agent's path, its learned likelihood, coverage against steps (agent and random
 # walk) and the KL divergence falling as it explores.
 for name in ("trajectory", "likelihood", "coverage", "kl"):
-    plt.figure(figsize=(8, 4))
-    plt.imshow(plt.imread(run.path / "figures" / f"{name}.png"))
-    plt.axis("off")
+    show(run, name)

@@ -14,8 +14,7 @@ The default run trains for 30 simulated minutes (``hippo run autoencoding``); he
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
+from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
 out = Path(tempfile.mkdtemp()) / "autoencoding"
@@ -29,9 +28,7 @@ run, metrics = run_experiment("autoencoding", ["duration=600", "test_duration=30
 print("HPC loss", round(metrics["loss_hpc_initial"], 3), "->", round(metrics["loss_hpc_final"], 3))
 print("MEC loss", round(metrics["loss_mec_initial"], 3), "->", round(metrics["loss_mec_final"], 3))
 for name in ("loss", "activity"):
-    plt.figure(figsize=(8, 4))
-    plt.imshow(plt.imread(run.path / "figures" / f"{name}.png"))
-    plt.axis("off")
+    show(run, name)
 
 # %%
 # With the senses cut off (θ ≡ 0) the trained network generates: MEC activity
@@ -39,6 +36,4 @@ for name in ("loss", "activity"):
 # of its stream, not only its samples.
 print("decorrelation time: latents", round(metrics["autocorr_time_latents_s"], 2), "s, generated",
       round(metrics["autocorr_time_generated_s"], 2), "s")
-plt.figure(figsize=(8, 4))
-plt.imshow(plt.imread(run.path / "figures" / "autocorrelation.png"))
-plt.axis("off")
+show(run, "autocorrelation")

@@ -14,8 +14,7 @@ The default run simulates 60 s (``hippo run bayesian-mechanics``); here 12 s.
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
+from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
 out = Path(tempfile.mkdtemp()) / "bayesian-mechanics"
@@ -40,6 +39,4 @@ for rule in ("hebb_decay", "oja"):
 # another after it; the weight and its momentum follow their fixed points; Hebb + decay
 # against Oja.
 for name in ("phase_space", "learning", "hebb_vs_oja"):
-    plt.figure(figsize=(8, 5))
-    plt.imshow(plt.imread(run.path / "figures" / f"{name}.png"))
-    plt.axis("off")
+    show(run, name)

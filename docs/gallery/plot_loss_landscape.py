@@ -14,8 +14,7 @@ Same as the default run (``hippo run loss-landscape``), on coarser grids.
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
+from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
 out = Path(tempfile.mkdtemp()) / "loss-landscape"
@@ -37,6 +36,4 @@ print("double well: gradient descent ends at", round(metrics["descent_final_thet
 # The quadratic loss at three discount rates, the double well (gradient descent stays
 # in the nearer well; the least-action path crosses the barrier) and weight decay.
 for name in ("quadratic", "double_well", "weight_decay"):
-    plt.figure(figsize=(8, 4))
-    plt.imshow(plt.imread(run.path / "figures" / f"{name}.png"))
-    plt.axis("off")
+    show(run, name)

@@ -15,8 +15,7 @@ the test 10 trials of 20 s, so the bump is held for a shorter time than on the
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
+from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
 out = Path(tempfile.mkdtemp()) / "path-integration"
@@ -36,14 +35,10 @@ print("horizon at 0.10 m:", metrics["pi_horizon_s"], "s")
 # and from then on the position is the network's own estimate, carried by the MEC
 # bump that the velocity cells push around the ring.
 for name in ("decoding", "error"):
-    plt.figure(figsize=(8, 4))
-    plt.imshow(plt.imread(run.path / "figures" / f"{name}.png"))
-    plt.axis("off")
+    show(run, name)
 
 # %%
 # The learned ring attractor: with MEC cells ordered by where they fire, the recurrent
 # weights are local excitation with surround inhibition, and the two conjunctive
 # blocks (+v and −v) are shifted in opposite directions — the push that moves the bump.
-plt.figure(figsize=(8, 4))
-plt.imshow(plt.imread(run.path / "figures" / "ring_weights.png"))
-plt.axis("off")
+show(run, "ring_weights")

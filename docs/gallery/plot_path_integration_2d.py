@@ -20,8 +20,7 @@ reduced set of analyses, so the error grows sooner than on the
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
+from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
 SHORT = ["duration=1200", "test.decoder_window=120", "test.n_trials=5",
@@ -43,21 +42,15 @@ for name, metrics in (("box", box_metrics), ("rat", rat_metrics)):
 # Decoded (coloured) and true (grey) paths after the switch in the box, and the
 # error in time.
 for name in ("paths", "error"):
-    plt.figure(figsize=(8, 4))
-    plt.imshow(plt.imread(box.path / "figures" / f"{name}.png"))
-    plt.axis("off")
+    show(box, name)
 
 # %%
 # MEC rate maps from a session in theta mode, and the learned recurrent weights
 # against distance: the cells become place cells, one field each — local excitation
 # with inhibition that reaches across the whole box leaves room for one field per cell.
 for name in ("rate_maps", "weight_profile"):
-    plt.figure(figsize=(8, 4))
-    plt.imshow(plt.imread(box.path / "figures" / f"{name}.png"))
-    plt.axis("off")
+    show(box, name)
 
 # %%
 # On the rat's held-out stretch: decoded and true paths.
-plt.figure(figsize=(8, 4))
-plt.imshow(plt.imread(rat.path / "figures" / "paths.png"))
-plt.axis("off")
+show(rat, "paths")

@@ -16,8 +16,7 @@ two epochs and the DNNGLM only, which shows the pipeline, not a recovered rule.
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
+from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
 out = Path(tempfile.mkdtemp()) / "rule-inference"
@@ -36,8 +35,7 @@ for learner in ("reinforce", "core"):
           "ΔW RMSE / α", round(scores["trajectory_dW_rmse_over_alpha"], 3))
 
 # %%
-# The figures the run drew.
-for figure in sorted((run.path / "figures").glob("*.png")):
-    plt.figure(figsize=(8, 4))
-    plt.imshow(plt.imread(figure))
-    plt.axis("off")
+# The fits, and the weight updates each fitted network makes beside those of the rule
+# that generated the choices.
+for name in ("fits", "update_functions"):
+    show(run, name)

@@ -19,8 +19,7 @@ rest).
 import tempfile
 from pathlib import Path
 
-import matplotlib.pyplot as plt
-
+from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
 folder = Path(tempfile.mkdtemp())
@@ -41,6 +40,4 @@ print("spiking:", {t: round(e, 3) for t, e in spiking["pi_error_m"].items()})
 # %%
 # A spike raster (one neuron per pool): HPC follows the senses until the switch, then
 # the MEC bump — now a travelling packet of spikes — carries the position.
-plt.figure(figsize=(8, 5))
-plt.imshow(plt.imread(spiking_run.path / "figures" / "spike_raster.png"))
-plt.axis("off")
+show(spiking_run, "spike_raster")
