@@ -50,6 +50,19 @@ myst_heading_anchors = 3
 autosummary_generate = True
 autosummary_ignore_module_all = False
 autosummary_imported_members = False
+
+
+def _exporting_packages() -> list[str]:
+    """The packages of hippo that name their public objects in ``__all__`` (their lazy exports)."""
+    import importlib
+    import pkgutil
+
+    names = [module.name for module in pkgutil.walk_packages(hippo.__path__, "hippo.") if module.ispkg]
+    return [name for name in names if hasattr(importlib.import_module(name), "__all__")]
+
+
+# The module template documents an exported constant or type alias of these packages too.
+autosummary_context = {"exporting_packages": _exporting_packages()}
 autodoc_default_options = {"members": True, "show-inheritance": True}
 autodoc_typehints = "description"
 autodoc_member_order = "bysource"
