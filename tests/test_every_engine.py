@@ -8,14 +8,12 @@ from conftest import SMALL_RING_ANALYSES
 from hippo.experiments import run_experiment
 from hippo.experiments.transfer import ARMS
 
-#: Tiny configurations of each circuit experiment, and the key that picks its engine. The ring networks
-#: (path integration, transfer) step their spiking neurons every 5 ms: the metrics are the same at any step.
+#: Tiny configurations of each circuit experiment, and the key that picks its engine.
 TINY = {
     "autoencoding": ("engine", ["duration=10", "test_duration=3", "show_duration=3"]),
     "path-integration": ("engine", ["duration=4", "test.n_trials=1", "test.warmup=1", "test.generative=1",
                                     "test.report_times=[1]", "test.decoder_window=2.5", "n_mec=8", "senses.n=10",
-                                    "spike_map_duration=1", "ring.drift_duration=1", "spiking.dt=0.005",
-                                    *SMALL_RING_ANALYSES]),
+                                    "spike_map_duration=1", "ring.drift_duration=1", *SMALL_RING_ANALYSES]),
     "path-integration-2d": ("engine", ["duration=10", "test.decoder_window=5", "test.n_trials=1", "test.generative=1",
                                        "test.warmup=1", "test.report_times=[1.0]", "n_mec=10", "senses.n=16",
                                        "maps.duration=5", "gain_probes.speeds=[0.2]", "gain_probes.n_directions=4",
@@ -24,8 +22,7 @@ TINY = {
                                     "network.duration=2.5", "network.test.n_trials=1", "network.test.warmup=0.5",
                                     "network.test.generative=0.5", "network.test.decoder_window=2.5",
                                     "network.test.report_times=[0.5]", "network.schedule.segments=1",
-                                    "network.spiking.dt=0.005", "relearn.duration=2.5",
-                                    "relearn.checkpoints=[0.0, 2.5]"]),
+                                    "relearn.duration=2.5", "relearn.checkpoints=[0.0, 2.5]"]),
     "rule-identification": ("circuit.engine", ['rules=["prediction-error", "momentum"]', "train_runs=1", "test_runs=1",
                                                "circuit.duration=1.0", "identifier.steps=10"]),
 }
@@ -58,7 +55,8 @@ def _keys(metrics: dict, prefix: str = "") -> set[str]:
 @pytest.mark.parametrize("experiment", sorted(TINY))
 def test_a_circuit_experiment_reports_the_same_metrics_on_the_spiking_engine(experiment, tmp_path):
     key, overrides = TINY[experiment]
-    spiking = [f"{key}=spiking", f"{key.rpartition('engine')[0]}spiking.target=numpy"]
+    prefix = key.rpartition("engine")[0]  # neurons stepped every 5 ms: the metrics are the same at any step
+    spiking = [f"{key}=spiking", f"{prefix}spiking.target=numpy", f"{prefix}spiking.dt=0.005"]
     metrics = {}
     for engine, more in (("rate", [f"{key}=rate"]), ("spiking", spiking)):
         run_experiment(experiment, overrides + more, out=tmp_path / engine, quiet=True)
