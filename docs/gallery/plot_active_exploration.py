@@ -17,7 +17,8 @@ from pathlib import Path
 from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
-out = Path(tempfile.mkdtemp()) / "active-exploration"
+workspace = tempfile.TemporaryDirectory()  # removed when the script ends
+out = Path(workspace.name) / "active-exploration"
 run, metrics = run_experiment(
     "active-exploration",
     ["environments=['tem-grid']", "n_seeds=3", "agent_steps=150", "random_walk_steps=3000"],

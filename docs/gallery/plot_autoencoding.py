@@ -17,7 +17,8 @@ from pathlib import Path
 from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
-out = Path(tempfile.mkdtemp()) / "autoencoding"
+workspace = tempfile.TemporaryDirectory()  # removed when the script ends
+out = Path(workspace.name) / "autoencoding"
 run, metrics = run_experiment("autoencoding", ["duration=600", "test_duration=300", "show_duration=10"],
                               seed=0, out=out, quiet=True)
 

@@ -17,7 +17,8 @@ from pathlib import Path
 from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
-out = Path(tempfile.mkdtemp()) / "bayesian-mechanics"
+workspace = tempfile.TemporaryDirectory()  # removed when the script ends
+out = Path(workspace.name) / "bayesian-mechanics"
 run, metrics = run_experiment(
     "bayesian-mechanics",
     ["duration=12.0", "switch_time=6.0", "stream.frequency_before=1.0", "stream.frequency_after=0.5",

@@ -17,7 +17,8 @@ from pathlib import Path
 from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
-out = Path(tempfile.mkdtemp()) / "loss-landscape"
+workspace = tempfile.TemporaryDirectory()  # removed when the script ends
+out = Path(workspace.name) / "loss-landscape"
 run, metrics = run_experiment("loss-landscape", ["quadratic.points=801", "double_well.refined_points=100"],
                               out=out, quiet=True)
 

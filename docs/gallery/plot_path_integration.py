@@ -18,7 +18,8 @@ from pathlib import Path
 from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
-out = Path(tempfile.mkdtemp()) / "path-integration"
+workspace = tempfile.TemporaryDirectory()  # removed when the script ends
+out = Path(workspace.name) / "path-integration"
 run, metrics = run_experiment(
     "path-integration",
     ["duration=1800", "test.n_trials=10", "test.generative=20", "test.report_times=[1, 2, 5, 10, 20]",

@@ -26,7 +26,8 @@ from hippo.experiments import run_experiment
 SHORT = ["duration=1200", "test.decoder_window=120", "test.n_trials=5",
          "test.generative=10", "test.report_times=[1.0, 2.0, 5.0, 10.0]", "maps.duration=60",
          "gain_probes.speeds=[0.2]", "gain_probes.n_directions=4", "topology.n_points=60", "topology.max_dim=1"]
-folder = Path(tempfile.mkdtemp())
+workspace = tempfile.TemporaryDirectory()  # removed when the script ends
+folder = Path(workspace.name)
 box, box_metrics = run_experiment("path-integration-2d", SHORT, seed=0, out=folder / "box", quiet=True)
 rat, rat_metrics = run_experiment("path-integration-rat", SHORT, seed=0, out=folder / "rat", quiet=True)
 

@@ -19,7 +19,8 @@ from pathlib import Path
 from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
-out = Path(tempfile.mkdtemp()) / "rule-inference"
+workspace = tempfile.TemporaryDirectory()  # removed when the script ends
+out = Path(workspace.name) / "rule-inference"
 run, metrics = run_experiment(
     "rule-inference",
     ["trials=100", "train_animals=8", "test_animals=8", "grid_weights=11", "fit.window=50", "fit.epochs=2",

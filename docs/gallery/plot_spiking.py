@@ -22,7 +22,8 @@ from pathlib import Path
 from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
-folder = Path(tempfile.mkdtemp())
+workspace = tempfile.TemporaryDirectory()  # removed when the script ends
+folder = Path(workspace.name)
 TEST = ["test.n_trials=1", "test.warmup=1", "test.generative=3", "test.report_times=[1, 2, 3]",
         "gain_probes.max_velocity=1.0", "gain_probes.step=1.0", "gain_probes.warmup=0.5",
         "gain_probes.duration=1.5", "topology.n_points=40", "topology.n_shuffles=1", "ring.drift_duration=1"]

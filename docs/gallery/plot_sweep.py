@@ -17,7 +17,8 @@ import matplotlib.pyplot as plt
 
 from hippo.sweep import load_sweep, plot_sweep, read_table, run_sweep
 
-folder = Path(tempfile.mkdtemp())
+workspace = tempfile.TemporaryDirectory()  # removed when the script ends
+folder = Path(workspace.name)
 sweep_file = folder / "mec-size.toml"
 sweep_file.write_text(f"""
 [sweep]

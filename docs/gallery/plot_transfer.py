@@ -19,7 +19,8 @@ from pathlib import Path
 from _figures import show  # displays figures/<name>.png of a run
 from hippo.experiments import run_experiment
 
-out = Path(tempfile.mkdtemp()) / "transfer"
+workspace = tempfile.TemporaryDirectory()  # removed when the script ends
+out = Path(workspace.name) / "transfer"
 run, metrics = run_experiment(
     "transfer",
     ["network.duration=2400", "network.test.n_trials=5", "network.test.decoder_window=60",
