@@ -10,8 +10,8 @@ since a machine shared with other work runs slower.
     python benchmarks/measure_wall_times.py transfer autoencoding   # these presets
     python benchmarks/measure_wall_times.py --all           # every preset (hours: rule-inference-paper, spiking)
 
-Entries the script does not measure stay as they are: numbers taken from the README or
-``docs/`` (``source`` and ``machine`` say where and on what) and presets not measured
+Entries the script does not measure stay as they are: numbers taken from the
+documentation (``docs/``) (``source`` and ``machine`` say where and on what) and presets not measured
 (``note`` says why). The file is rewritten after every preset, so an interrupted run
 keeps what it measured. The numbers of one file come from one machine: naming presets
 on a machine other than the file's is refused unless every measured preset is re-measured.
