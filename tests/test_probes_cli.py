@@ -254,6 +254,7 @@ UNITS = {
     "spiking_config.SpikingConfig.settle": "s",
     "spiking_config.SpikingConfig.tau_syn": "s",
     "spiking_config.SpikingConfig.tau_recurrent": "s",
+    "spiking_config.SpikingConfig.facilitation_tau": "s",
     "theta.ThetaConfig.frequency": "Hz",
     "transfer.RelearnConfig.anneal_duration": "s",
     "transfer.RelearnConfig.checkpoints": "s",

@@ -98,8 +98,9 @@ class SpikingConfig:
             ``x = ν·τ_f/pool_neurons`` (Tsodyks–Markram facilitation, depression left
             out; Seeholzer et al. 2019 use τ_f 0.65–1 s).
         facilitation_u: U, the utilisation at rest (0 < U ≤ 1; 1: no facilitation).
-        pool_neurons: neurons a unit's pool stands for (rate_scale / their rate at a
-            rate of 1, e.g. 50 at 1000 Hz: 20 Hz each); it sets how fast a pool's
+        pool_neurons: neurons a unit's pool stands for (a count: rate_scale over one
+            neuron's rate at a unit rate of 1, e.g. 50 neurons firing 20 spikes per second
+            each when a unit rate is 1000 spikes per second); it sets how fast a pool's
             neurons facilitate (their own rate ν/pool_neurons) and enters nothing else.
         target: Brian2 code generation: ``"cython"`` (compiled, cached on disk),
             ``"numpy"`` (no compilation; slower per step, fast to start) or
