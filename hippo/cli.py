@@ -196,6 +196,10 @@ def _terminated(signum, frame):
     raise KeyboardInterrupt
 
 
+def _ignore_unraisable(unraisable) -> None:
+    """After an interruption: say nothing of errors in finalizers (``sys.unraisablehook``)."""
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv``; returns the exit status.
 
@@ -225,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         remove_own_staging()  # also a staging folder made just before the signal, not yet owned by a run
+        # objects the interruption left half-built (a compilation stopped midway) may fail in their
+        # finalizers as Python exits; "interrupted" stays the one line the user reads
+        sys.unraisablehook = _ignore_unraisable
         print("interrupted", file=sys.stderr)
         return 130
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -95,3 +96,25 @@ def test_sigterm_in_the_moment_a_staging_folder_is_made_leaves_nothing(tmp_path,
                             timeout=120)
     assert (result.returncode, result.stderr) == (130, "interrupted\n")
     assert list(tmp_path.iterdir()) == []  # the staging folder and the folder made to hold the run
+
+
+def test_an_interrupted_run_says_only_interrupted_even_if_a_finalizer_fails_at_exit():
+    """An interruption can leave an object half-built (a numba compilation stopped midway) whose
+    finalizer fails as Python exits; the user still reads the one line ``interrupted``."""
+    script = textwrap.dedent("""
+        import sys
+        import hippo.cli
+
+        class HalfBuilt:
+            def __del__(self):
+                raise AttributeError("_ptr")
+
+        def interrupted_command(args):
+            sys.modules["__main__"].kept = HalfBuilt()  # finalized only as the interpreter exits
+            raise KeyboardInterrupt
+
+        hippo.cli._cmd_show = interrupted_command
+        sys.exit(hippo.cli.main(["show", "path-integration"]))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 130 and result.stderr == "interrupted\n", result.stderr
