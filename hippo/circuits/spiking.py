@@ -661,7 +661,6 @@ class SpikingEngine(EngineBase):
         clock = self._record_clock(record_every)
         monitors = {}
         for name in names:
-            self.weight(name)  # an unknown projection fails before any work
             proj = self.projections[name]
             watch = [] if proj.synapses is None else [(proj.synapses, "w")]
             watch += [(self.groups[proj.spec.target], f"bias_{proj.key}")] if proj.spec.bias else []
