@@ -92,6 +92,41 @@ def test_place_tuning_peaks_at_the_centre_with_the_given_width():
     assert half[-1] - half[0] == pytest.approx(2 * np.sqrt(2 * np.log(2)) * 0.08, abs=2e-3)  # FWHM
 
 
+def test_centre_surround_features_are_a_zero_mean_difference_of_gaussians():
+    """surround s: exp(−d²/2w²) − s^−dim·exp(−d²/2(sw)²); in 2-D the surround's weight 1/s² makes the
+    feature's integral over the plane zero (2πw² − s^−2·2π(sw)²)."""
+    box = load_environment("box-1m")
+    cells = PlaceCells(box, np.array([[0.5, 0.5]]), 0.05, surround=2.0)
+    rates = cells.rates_at(np.array([[0.5, 0.5], [0.55, 0.5], [0.5, 0.6], [0.9, 0.5]]))[:, 0]
+    assert rates[0] == pytest.approx(1.0 - 0.25)
+    assert rates[1] == pytest.approx(np.exp(-0.5) - 0.25 * np.exp(-0.125))  # one centre width away
+    assert rates[2] == pytest.approx(np.exp(-2.0) - 0.25 * np.exp(-0.5))  # one surround width away: below zero
+    assert rates[2] < 0
+    assert rates[3] == pytest.approx(np.exp(-32.0) - 0.25 * np.exp(-8.0))
+    step = 0.0025
+    x = np.arange(step / 2, 1.0, step)
+    grid = np.stack(np.meshgrid(x, x), axis=-1).reshape(-1, 2)
+    assert cells.rates_at(grid)[:, 0].sum() * step**2 == pytest.approx(0.0, abs=1e-6)
+    plain = PlaceCells(box, cells.centres, 0.05).rates_at(grid)[:, 0].sum() * step**2
+    assert plain == pytest.approx(2 * np.pi * 0.05**2, rel=1e-6)
+    # on a track the surround's weight is 1/s
+    track = PlaceCells(load_environment("ring-1m"), np.array([[0.5]]), 0.05, surround=2.0)
+    assert track.rates_at(np.array([[0.5]]))[0, 0] == pytest.approx(0.5)
+
+
+@pytest.mark.parametrize("surround", [0.5, 1.0])
+def test_a_surround_no_wider_than_the_centre_is_refused(surround):
+    with pytest.raises(ConfigError, match="surround"):
+        SensesConfig(surround=surround)
+
+
+def test_the_stream_builds_the_configured_surround():
+    stream = Stream.build(load_environment("box-1m"), DT, SensesConfig(n=4, width=0.1, surround=3.0),
+                          MotionConfig(), 0, velocity_scale=1.0)
+    assert stream.encoder.surround == 3.0
+    assert stream.encoder.remap(1).surround == 3.0
+
+
 def test_place_distance_is_periodic_across_the_wrap():
     ring = load_environment("ring-1m")
     cells = PlaceCells(ring, np.array([[0.01], [0.5]]), 0.06)

@@ -38,6 +38,12 @@ class SensesConfig:
         n_latents: number of Gaussian-process latents (``"latent"``).
         timescale: latent timescale τ in seconds (squared-exponential kernel).
         mix_scale: scale of the random mixing weights (standard deviation ``mix_scale/sqrt(n_latents)``).
+        surround: centre–surround place features (``"place"``): the ratio ``s`` of the inhibitory
+            surround's width to ``width`` (dimensionless, > 1), or 0 for plain Gaussians. Each feature
+            becomes a difference of Gaussians whose surround has amplitude ``s^−dim``, so that it
+            integrates to zero over the plane (or the line): zero-mean place inputs, the condition
+            under which non-negative PCA of place-cell input gives hexagonal grids (Dordek et al.
+            2016). Rates are then signed (the surround is below the baseline).
     """
 
     kind: Literal["place", "cue", "latent"] = "place"
@@ -48,6 +54,12 @@ class SensesConfig:
     n_latents: int = field(default=5, metadata=bounds(min=1))
     timescale: float = field(default=1.0, metadata=bounds(gt=0.0))
     mix_scale: float = field(default=1.0, metadata=bounds(gt=0.0))
+    surround: float = field(default=0.0, metadata=bounds(min=0.0))
+
+    def __post_init__(self):
+        if 0.0 < self.surround <= 1.0:
+            raise ConfigError("senses", "surround", f"{self.surround!r}: a surround no wider than the centre",
+                              "0 (plain Gaussian features) or a width ratio > 1")
 
 
 def _tiled_centres(env: Gridworld, n: int, jitter: float, rng: np.random.Generator) -> np.ndarray:
@@ -83,6 +95,8 @@ def _random_centres(env: Gridworld, n: int, rng: np.random.Generator) -> np.ndar
 class PlaceCells:
     """Gaussian place-like features: ``rate_i = exp(−d(x, c_i)² / (2·width²))``.
 
+    With a ``surround`` ratio ``s > 0`` (see :class:`SensesConfig`) each is a zero-mean
+    difference of Gaussians, ``exp(−d²/(2·width²)) − s^−dim·exp(−d²/(2·(s·width)²))``.
     Distances go the shortest way round on periodic worlds. ``centres`` are in metres,
     ``(n, dim)``; ``width`` in metres.
     """
@@ -92,11 +106,13 @@ class PlaceCells:
     width: float
     placement: str = "tiled"
     jitter: float = 0.0
+    surround: float = 0.0
 
     @classmethod
-    def build(cls, env: Gridworld, n: int, width: float, placement: str, jitter: float, rng: np.random.Generator) -> "PlaceCells":
+    def build(cls, env: Gridworld, n: int, width: float, placement: str, jitter: float, rng: np.random.Generator,
+              surround: float = 0.0) -> "PlaceCells":
         centres = _tiled_centres(env, n, jitter, rng) if placement == "tiled" else _random_centres(env, n, rng)
-        return cls(env, centres, width, placement, jitter)
+        return cls(env, centres, width, placement, jitter, surround)
 
     @property
     def n(self) -> int:
@@ -105,7 +121,12 @@ class PlaceCells:
     def rates_at(self, position: np.ndarray) -> np.ndarray:
         """Rates ``(T, n)`` at positions ``(T, dim)`` metres."""
         d = self.env.displacement(position[:, None, :], self.centres[None, :, :])
-        return np.exp(-np.sum(d * d, axis=-1) / (2.0 * self.width**2))
+        squared = np.sum(d * d, axis=-1)
+        rates = np.exp(-squared / (2.0 * self.width**2))
+        if self.surround:
+            s = self.surround
+            rates -= s ** -self.env.dim * np.exp(-squared / (2.0 * (s * self.width) ** 2))
+        return rates
 
     def encode(self, trajectory: Trajectory, start: int, stop: int) -> np.ndarray:
         return self.rates_at(trajectory.position[start:stop])

@@ -163,7 +163,8 @@ class Stream:
             raise ConfigError("stream", "velocity", "velocity cells need an environment and motion", "no velocity input")
         encoder_rng = np.random.default_rng(encoder_seed)
         if senses.kind == "place":
-            encoder = PlaceCells.build(env, senses.n, senses.width, senses.centres, senses.jitter, encoder_rng)
+            encoder = PlaceCells.build(env, senses.n, senses.width, senses.centres, senses.jitter, encoder_rng,
+                                      senses.surround)
         elif senses.kind == "cue":
             encoder = CueCells.build(env, senses.width)
         else:
