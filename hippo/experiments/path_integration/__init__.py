@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -245,11 +246,12 @@ def _training_stream(config: Config, env) -> Stream:
                         velocity_scale=velocity_scale(config))
 
 
-def build(config: Config) -> Setup:
-    """World, streams, network and engine of ``config`` (random draws as :data:`NETWORK_KEY` says)."""
+def build(config: Config, extend: Callable[[Network], Network] = lambda network: network) -> Setup:
+    """World, streams, network and engine of ``config`` (random draws as :data:`NETWORK_KEY` says); ``extend``
+    adds to the network before the engine is built (the 2-D experiment's MEC sheet)."""
     env = load_environment(config.environment)
     stream = _training_stream(config, env)
-    network = _network(config, stream)
+    network = extend(_network(config, stream))
     engine = make_engine(config.engine, network, config.dt, seed=config.seed + 1, precision=config.precision,
                          spiking=config.spiking)
     return Setup(env, stream, engine, stream.fresh_trajectory([config.seed, TEST_KEY]))

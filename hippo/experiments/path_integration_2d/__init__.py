@@ -48,6 +48,7 @@ from hippo.config import bounds, names_file
 from hippo.errors import ConfigError
 from hippo.experiments.path_integration import figures as figures_1d
 from hippo.experiments.path_integration_2d import figures
+from hippo.experiments.path_integration_2d.grid import GridConfig, sheet_metrics, with_sheet
 from hippo.plotting import pi_analyses as figures_pi_analyses
 from hippo.experiments import path_integration
 from hippo.experiments.circuit import CircuitStudy, Trained, run_study
@@ -154,6 +155,7 @@ class Config:
     maps: SpatialMapConfig = SpatialMapConfig()
     gain_probes: DirectionProbeConfig = DirectionProbeConfig()
     topology: Topology2DConfig = Topology2DConfig()
+    grid: GridConfig = GridConfig()
 
 
 def circuit_config(config: Config) -> path_integration.Config:
@@ -168,13 +170,15 @@ def circuit_config(config: Config) -> path_integration.Config:
 def circuit(config: Config):
     """The config key naming the engine, the engine kind and the network a run of ``config`` builds
     (for :func:`hippo.experiments.resolve`, which asks the engine before any work)."""
-    return path_integration.circuit(circuit_config(config))
+    key, kind, network = path_integration.circuit(circuit_config(config))
+    return key, kind, with_sheet(network, config.n_mec, config.grid)
 
 
 def build(config: Config) -> path_integration.Setup:
     """The 1-D experiment's world, streams and circuit (:func:`hippo.experiments.path_integration.build`) for
-    ``config``'s circuit; with a ``test_recording`` the test stream plays it."""
-    setup = path_integration.build(circuit_config(config))
+    ``config``'s circuit, with the MEC sheet of ``config.grid`` (:mod:`~hippo.experiments.path_integration_2d.grid`);
+    with a ``test_recording`` the test stream plays it."""
+    setup = path_integration.build(circuit_config(config), lambda network: with_sheet(network, config.n_mec, config.grid))
     if config.test_recording.source:
         setup.test_stream = replace(setup.stream, motion_config=test_motion(config)).fresh_trajectory(
             [config.seed, path_integration.TEST_KEY])
@@ -268,6 +272,8 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
         binned = np.isfinite(maps.maps).all(axis=0)
         centres = (np.argwhere(binned)[:, ::-1] + 0.5) * (env.size / binned.shape[::-1])
         clouds["theta_binned"] = (maps.maps[:, binned].T, centres)
+    if config.grid.on:
+        metrics["grid_sheet"] = sheet_metrics(n, config.grid, setup.engine.weight("mec.apical<-mec"))
     metrics["topology"] = {}
     for k, (name, (points, where)) in enumerate(sorted(clouds.items())):
         if config.topology.n_components:

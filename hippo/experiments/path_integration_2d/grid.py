@@ -1,0 +1,144 @@
+"""Grid-cell mechanisms of the 2-D path integrator: MEC cells on a periodic neural sheet and a
+pattern-forming interaction confined to a radius on it (``[grid]`` of ``path-integration-2d``).
+
+Learned 2-D networks give place cells when their recurrent inhibition reaches across the whole
+world: only one bump fits (Weber & Sprekeler 2018; the learned profile in
+docs/path-integration-2d.md). Hand-wired grid networks (Burak & Fiete 2009; Couey et al. 2013)
+place the cells on a sheet and confine the interaction to a range shorter than the sheet, so
+that several bumps form on it in a periodic pattern; a cell then fires wherever any bump of the
+pattern passes over it as the pattern moves with the animal.
+
+Here the MEC cells of :func:`hippo.circuits.wiring.path_integrator_network` are laid out on an
+``L × L`` sheet with periodic boundaries (``L = √n_mec``; cell ``j`` at column ``j mod L``, row
+``j // L``), and a fixed projection ``mec.basal<-mec`` (the wake drive, beside the learned input
+from HPC) connects each cell to the cells within ``R = sheet_radius`` of it on the sheet (sheet
+distance ``d`` in cell spacings, the shortest way round, the cell itself included) with a
+difference of Gaussians whose weights sum to zero,
+``w(d) = a·[exp(−d²/(2·(R/4)²)) − c·exp(−d²/(2·(R/2)²))]``: excitation near, inhibition from about
+``R/3`` to ``R``, nothing beyond. The learned projections (HPC → MEC, MEC → MEC apical, the
+conjunctive cells) learn on top of it, so the learned apical recurrence can be compared with the
+fixed sheet kernel it is taught by.
+
+Why a balanced, smooth kernel and not inhibition only: the engine's compartments have no leak (a
+compartment's potential is the weighted sum of the previous step's rates), so a sheet mode ``k``
+of the recurrent weights grows when its eigenvalue ``λ_k`` exceeds ``1/φ'`` and flips sign every
+step when ``λ_k < −1/φ'``. An inhibition-only kernel strong enough to form a pattern
+(``λ_k > 1`` at the pattern's wavelength) has a uniform-mode eigenvalue about seven times larger
+and negative (a disk, or the Burak–Fiete kernel, which relies on a leak and a uniform drive), so
+the whole sheet would switch on and off at every step; a kernel whose weights sum to zero leaves
+the uniform mode at ``λ_0 = 0``, and a smooth one that includes the cell's own weight keeps every
+eigenvalue at or above about −0.1·``pattern_gain`` (a step kernel or one without the cell's own
+weight has eigenvalues below −1 at short wavelengths for ``R ≤ 3``). ``pattern_gain`` sets the
+largest eigenvalue, ``max_k λ_k``: above ``1/φ'`` (1 for the linear part of ``retanh``) a
+uniform drive breaks into a periodic pattern on the sheet, of the wavelength of
+:func:`sheet_wavelength` (about 1.2–1.6 ``R``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from hippo.circuits.spec import Network, Projection
+from hippo.config import bounds
+from hippo.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class GridConfig:
+    """MEC cells on a periodic neural sheet with a fixed local pattern-forming kernel (module docstring).
+
+    Attributes:
+        sheet_radius: range ``R`` of the sheet kernel, in sheet cell spacings (dimensionless); 0
+            leaves MEC without a sheet (the default). Otherwise ``n_mec`` must be a square
+            ``L²`` and ``2 ≤ R < L/2`` (the kernel must span more than the nearest cells and
+            not reach round the sheet onto itself).
+        pattern_gain: largest eigenvalue of the sheet kernel over the sheet's Fourier modes
+            (dimensionless, MEC rate per MEC rate): the kernel's amplitude is scaled to it.
+    """
+
+    sheet_radius: float = field(default=0.0, metadata=bounds(min=0.0))
+    pattern_gain: float = field(default=1.5, metadata=bounds(gt=0.0))
+
+    @property
+    def on(self) -> bool:
+        return self.sheet_radius > 0
+
+
+def sheet_side(n_mec: int, config: GridConfig) -> int:
+    """The sheet's side ``L`` (cells) for ``n_mec`` MEC cells.
+
+    Raises:
+        ConfigError: ``n_mec`` is not a square, or ``sheet_radius`` is not in ``[2, L/2)``.
+    """
+    side = int(round(np.sqrt(n_mec)))
+    if side * side != n_mec:
+        raise ConfigError("--set", "n_mec", f"{n_mec} MEC cells cannot tile a square sheet (grid.sheet_radius "
+                          f"{config.sheet_radius:g})", f"a square, e.g. {side * side} or {(side + 1) ** 2}")
+    if not 2 <= config.sheet_radius < side / 2:
+        raise ConfigError("--set", "grid.sheet_radius", f"{config.sheet_radius:g} on a {side} x {side} sheet",
+                          f"0 (no sheet) or from 2 to below {side / 2:g} cell spacings")
+    return side
+
+
+def sheet_distances(side: int) -> np.ndarray:
+    """``(side², side²)`` distances between the cells of a ``side × side`` periodic sheet (cell spacings),
+    cell ``j`` at column ``j mod side`` and row ``j // side``."""
+    rows, cols = np.divmod(np.arange(side * side), side)
+    dr = np.abs(rows[:, None] - rows[None, :])
+    dc = np.abs(cols[:, None] - cols[None, :])
+    dr, dc = np.minimum(dr, side - dr), np.minimum(dc, side - dc)
+    return np.hypot(dr, dc)
+
+
+def sheet_kernel(side: int, config: GridConfig) -> np.ndarray:
+    """The fixed sheet weights ``(side², side²)``: ``a·[exp(−d²/(2(R/4)²)) − c·exp(−d²/(2(R/2)²))]`` for
+    ``d ≤ R`` (the cell's own weight included), zero beyond; ``c`` makes every row sum to zero and ``a``
+    puts the largest eigenvalue at ``config.pattern_gain``."""
+    d = sheet_distances(side)
+    radius = config.sheet_radius
+    inside = d <= radius
+    centre = np.exp(-d**2 / (2 * (radius / 4) ** 2)) * inside
+    surround = np.exp(-d**2 / (2 * (radius / 2) ** 2)) * inside
+    kernel = centre - surround * (centre[0].sum() / surround[0].sum())
+    return kernel * (config.pattern_gain / np.linalg.eigvalsh(kernel).max())
+
+
+def with_sheet(network: Network, n_mec: int, config: GridConfig) -> Network:
+    """``network`` with the fixed sparse projection ``mec.basal<-mec`` of :func:`sheet_kernel` added
+    (unchanged without a sheet)."""
+    if not config.on:
+        return network
+    kernel = sheet_kernel(sheet_side(n_mec, config), config)
+    synapses = np.argwhere(kernel != 0)
+    sheet = Projection("mec", "mec", "basal", kernel, connectivity="sparse", synapses=synapses)
+    return Network(network.layers, network.projections + (sheet,))
+
+
+def sheet_wavelength(side: int, config: GridConfig) -> float:
+    """Wavelength (cell spacings) of the sheet's most unstable mode, the kernel's largest-eigenvalue
+    Fourier mode: the period of the pattern that grows on the sheet."""
+    profile = sheet_kernel(side, config)[0].reshape(side, side)
+    spectrum = np.real(np.fft.fft2(profile))
+    k = np.fft.fftfreq(side)
+    ky, kx = np.unravel_index(np.argmax(spectrum), spectrum.shape)
+    return float(1.0 / np.hypot(k[kx], k[ky]))
+
+
+def sheet_profile(weights: np.ndarray, side: int) -> dict[str, float]:
+    """Mean of ``weights`` ``(side², side²)`` (a cell's own weight left out) over the cell pairs at each
+    distance on the sheet, up to the farthest: ``{"distance in cell spacings": mean weight}``."""
+    d = np.round(sheet_distances(side), 6)
+    other = ~np.eye(side * side, dtype=bool)
+    return {f"{r:.3f}": float(weights[other & (d == r)].mean()) for r in np.unique(d[other])}
+
+
+def sheet_metrics(n_mec: int, config: GridConfig, learned: np.ndarray) -> dict:
+    """What the sheet imposes and what the learned MEC apical recurrence ``learned`` ``(n_mec, n_mec)``
+    made of it: the most unstable mode's wavelength (cell spacings) and both weights' profiles
+    against sheet distance (:func:`sheet_profile`)."""
+    side = sheet_side(n_mec, config)
+    return {"side_cells": side, "wavelength_cells": sheet_wavelength(side, config),
+            "fixed_by_sheet_distance": sheet_profile(sheet_kernel(side, config), side),
+            "learned_recurrent_by_sheet_distance": sheet_profile(learned[:, :n_mec], side)}

@@ -1,0 +1,97 @@
+"""The grid-cell mechanisms of path-integration-2d: MEC cells on a periodic sheet with a fixed local
+pattern-forming kernel (``[grid]``), checked on hand-computed sheets."""
+
+import numpy as np
+import pytest
+
+from hippo.errors import ConfigError
+from hippo.experiments.path_integration_2d import Config, circuit
+from hippo.experiments.path_integration_2d.grid import (GridConfig, sheet_distances, sheet_kernel, sheet_profile,
+                                                        sheet_side, sheet_wavelength, with_sheet)
+from hippo.world.senses import SensesConfig
+
+
+def test_sheet_distances_go_the_short_way_round():
+    d = sheet_distances(4)  # cell j at column j % 4, row j // 4
+    assert d[0, 1] == 1.0 and d[0, 3] == 1.0  # column 3 is next to column 0 across the wrap
+    assert d[0, 12] == 1.0  # row 3 is next to row 0
+    assert d[0, 5] == pytest.approx(np.sqrt(2))
+    assert d[0, 10] == pytest.approx(np.sqrt(8))  # the farthest cell of a 4 x 4 sheet
+    assert d[0, 15] == pytest.approx(np.sqrt(2))
+    assert np.array_equal(d, d.T)
+
+
+def test_the_sheet_kernel_is_a_zero_sum_difference_of_gaussians_within_the_radius():
+    """6 x 6 sheet, R = 2: widths R/4 = 0.5 and R/2 = 1; the cell itself (d = 0), 4 cells at d = 1,
+    4 at √2 and 4 at 2 are inside, the 8 at √5 and the rest outside."""
+    config = GridConfig(sheet_radius=2.0, pattern_gain=1.7)
+    kernel = sheet_kernel(6, config)
+    distances = np.array([0.0, 1.0, np.sqrt(2), 2.0])
+    counts = np.array([1, 4, 4, 4])
+    centre, surround = np.exp(-distances**2 / 0.5), np.exp(-distances**2 / 2.0)
+    c = (counts @ centre) / (counts @ surround)
+    shape = centre - c * surround
+    row = kernel[0]
+    scale = row[0] / shape[0]
+    assert row[1] == pytest.approx(scale * shape[1])  # d = 1
+    assert row[7] == pytest.approx(scale * shape[2])  # d = √2
+    assert row[2] == pytest.approx(scale * shape[3])  # d = 2
+    assert row[8] == 0.0 and row[3] == 0.0  # d = √5 and d = 3: outside
+    assert np.count_nonzero(kernel, axis=1).tolist() == [13] * 36
+    assert np.allclose(kernel.sum(axis=1), 0.0)
+    # the eigenvalues of a kernel on the periodic sheet are its cosine sums over the sheet's modes
+    rows, cols = np.divmod(np.arange(36), 6)
+    modes = [(kx, ky) for kx in range(6) for ky in range(6)]
+    eigenvalues = [np.sum(row * np.cos(2 * np.pi * (kx * cols + ky * rows) / 6)) for kx, ky in modes]
+    assert max(eigenvalues) == pytest.approx(1.7)
+    assert min(eigenvalues) > -0.1 * 1.7  # no mode flips sign at every step
+    kx, ky = modes[int(np.argmax(eigenvalues))]
+    assert sheet_wavelength(6, config) == pytest.approx(6 / np.hypot(min(kx, 6 - kx), min(ky, 6 - ky)))
+    profile = sheet_profile(kernel, 6)
+    assert profile["1.000"] == pytest.approx(row[1]) and profile["2.000"] == pytest.approx(row[2])
+    assert profile["2.236"] == 0.0
+
+
+def _retanh(x):
+    return np.maximum(np.tanh(x), 0.0)
+
+
+@pytest.mark.parametrize("gain, patterned", [(0.5, False), (2.0, True)])
+def test_a_uniform_drive_breaks_into_a_pattern_of_the_sheet_wavelength_above_gain_one(gain, patterned):
+    """The MEC wake drive retanh(h + K·m) iterated on a 14 x 14 sheet (R = 4) from a faint random
+    perturbation: below gain 1 every mode decays to the uniform state; above it a pattern grows,
+    whose strongest mode is one of the kernel's unstable modes (eigenvalue > 1), near the
+    sheet wavelength."""
+    config = GridConfig(sheet_radius=4.0, pattern_gain=gain)
+    kernel = sheet_kernel(14, config)
+    m = 0.3 + 0.01 * np.random.default_rng(0).standard_normal(196)
+    for _ in range(300):
+        m = _retanh(0.3 + kernel @ m)
+    assert (m.std() > 0.2) == patterned
+    if patterned:
+        spectrum = np.abs(np.fft.fft2(m.reshape(14, 14) - m.mean()))
+        strongest = np.unravel_index(np.argmax(spectrum), spectrum.shape)
+        eigenvalues = np.real(np.fft.fft2(kernel[0].reshape(14, 14)))
+        assert eigenvalues[strongest] > 1.0
+        k = np.fft.fftfreq(14)
+        assert 1 / np.hypot(k[strongest[1]], k[strongest[0]]) == pytest.approx(sheet_wavelength(14, config), rel=0.3)
+
+
+def test_the_sheet_adds_a_fixed_sparse_projection_into_the_mec_basal_compartment():
+    small = dict(n_mec=36, senses=SensesConfig(n=16, width=0.1))
+    plain = circuit(Config(**small))[2]
+    sheeted = circuit(Config(**small, grid=GridConfig(sheet_radius=2.0)))[2]
+    assert [p.name for p in sheeted.projections] == [p.name for p in plain.projections] + ["mec.basal<-mec"]
+    sheet = sheeted.projection("mec.basal<-mec")
+    assert sheet.connectivity == "sparse" and not sheet.plastic and not sheet.bias
+    target, source = sheet.synapse_indices()
+    assert np.all(sheet_distances(6)[target, source] <= 2.0) and len(target) == 36 * 13
+    assert np.array_equal(sheet.weights, sheet_kernel(6, GridConfig(sheet_radius=2.0)))
+    assert with_sheet(plain, 36, GridConfig()) is plain
+
+
+@pytest.mark.parametrize("n_mec, radius, key", [(200, 3.0, "n_mec"), (36, 3.0, "grid.sheet_radius"),
+                                                (36, 1.5, "grid.sheet_radius")])
+def test_a_sheet_that_cannot_be_laid_out_is_refused(n_mec, radius, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        sheet_side(n_mec, GridConfig(sheet_radius=radius))
