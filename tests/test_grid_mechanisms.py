@@ -4,6 +4,7 @@ pattern-forming kernel (``[grid]``), checked on hand-computed sheets."""
 import numpy as np
 import pytest
 
+from hippo.analysis.spatial import grid_spacing
 from hippo.errors import ConfigError
 from hippo.experiments.path_integration_2d import Config, circuit
 from hippo.experiments.path_integration_2d.grid import (GridConfig, sheet_distances, sheet_kernel, sheet_profile,
@@ -95,3 +96,17 @@ def test_the_sheet_adds_a_fixed_sparse_projection_into_the_mec_basal_compartment
 def test_a_sheet_that_cannot_be_laid_out_is_refused(n_mec, radius, key):
     with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
         sheet_side(n_mec, GridConfig(sheet_radius=radius))
+
+
+@pytest.mark.parametrize("spacing, orientation, phase", [(0.3, 0.0, 0.0), (0.4, 0.3, 1.0), (0.25, 1.1, 2.0)])
+def test_grid_spacing_is_the_distance_to_the_six_nearest_autocorrelogram_peaks(spacing, orientation, phase):
+    """Three plane waves 60° apart with wave number 4π/(√3·spacing) peak on a hexagonal lattice of
+    that spacing; in 2.5-cm bins of a 1 m box the measured spacing is within a bin of it. A single
+    field has no peaks beyond its centre."""
+    y, x = (np.mgrid[:40, :40] + 0.5) / 40
+    k = 4 * np.pi / (np.sqrt(3) * spacing)
+    waves = [np.cos(k * (np.cos(a + orientation) * x + np.sin(a + orientation) * y) + phase)
+             for a in (0, np.pi / 3, 2 * np.pi / 3)]
+    assert grid_spacing(np.maximum(sum(waves), 0.0), 0.025) == pytest.approx(spacing, abs=0.025)
+    field = np.exp(-((x - 0.4) ** 2 + (y - 0.6) ** 2) / (2 * 0.08**2))
+    assert np.isnan(grid_spacing(field, 0.025))

@@ -18,6 +18,8 @@
   falls below ``central_threshold`` or reaches a minimum); the score is the largest over
   outer radii from the inner radius plus two bins to the largest full circle. Hexagonal
   grids score up to about 1.5, square lattices below 0, single fields near 0.
+- :func:`grid_spacing`: the median distance from the autocorrelogram's centre to its six
+  nearest peaks beyond the central one (Hafting et al. 2005): a hexagonal grid's spacing.
 - :func:`weight_profile`: the mean weight between two cells against the distance between
   their fields' peaks (the shortest way round on periodic axes): local excitation with an
   inhibitory surround reaching across the whole world gives one field per cell (Weber &
@@ -30,7 +32,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.ndimage import rotate
+from scipy.ndimage import maximum_filter, rotate
 from scipy.signal import fftconvolve
 
 from hippo.analysis.decoding import binned_mean
@@ -202,6 +204,20 @@ def gridness(rate_map: np.ndarray, min_overlap: int = 20, central_threshold: flo
         if np.isfinite(score) and not score <= best:
             best = score
     return float(best)
+
+
+def grid_spacing(rate_map: np.ndarray, bin_size: float, min_overlap: int = 20, central_threshold: float = 0.1) -> float:
+    """Grid spacing (metres) of a rate map ``(n_y, n_x)`` with square bins of side ``bin_size`` metres: the
+    median distance from the autocorrelogram's centre to its six nearest local maxima (3 × 3 bins,
+    positive) outside the central peak (:func:`central_radius`); NaN with fewer than three."""
+    autocorr = autocorrelogram(rate_map, min_overlap)
+    if not np.isfinite(autocorr).any():
+        return np.nan
+    filled = np.nan_to_num(autocorr, nan=-np.inf)
+    peaks = (filled == maximum_filter(filled, size=3, mode="constant", cval=-np.inf)) & (filled > 0)
+    radius = _radii(autocorr.shape)
+    distances = np.sort(radius[peaks & (radius > central_radius(autocorr, central_threshold))])[:6]
+    return float(np.median(distances) * bin_size) if len(distances) >= 3 else np.nan
 
 
 def field_peaks(maps: np.ndarray, env: Gridworld) -> np.ndarray:
