@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from hippo.analysis.spatial import grid_spacing
+from hippo.circuits.spec import ProjectionConfig
 from hippo.errors import ConfigError
 from hippo.experiments.path_integration_2d import Config, circuit
 from hippo.experiments.path_integration_2d.grid import (GridConfig, sheet_distances, sheet_kernel, sheet_profile,
@@ -88,7 +89,39 @@ def test_the_sheet_adds_a_fixed_sparse_projection_into_the_mec_basal_compartment
     target, source = sheet.synapse_indices()
     assert np.all(sheet_distances(6)[target, source] <= 2.0) and len(target) == 36 * 13
     assert np.array_equal(sheet.weights, sheet_kernel(6, GridConfig(sheet_radius=2.0)))
-    assert with_sheet(plain, 36, GridConfig()) is plain
+    assert with_sheet(plain, 36, GridConfig(), 0) is plain
+
+
+def test_interneurons_relay_the_local_mean_mec_rate_through_learned_inhibitory_synapses():
+    """6 x 6 sheet, R = 2: interneuron i fires relu of the mean of the 13 MEC cells within 2 of site i;
+    its synapses onto the MEC apical compartment learn and start at or below zero; without a
+    pattern_gain the fixed sheet kernel is left out."""
+    small = dict(n_mec=36, senses=SensesConfig(n=16, width=0.1))
+    config = GridConfig(sheet_radius=2.0, pattern_gain=0.0, interneurons=True)
+    network = circuit(Config(**small, grid=config))[2]
+    names = [p.name for p in network.projections]
+    assert "mec.basal<-mec" not in names and names[-2:] == ["mec_inhibitory.input<-mec", "mec.apical<-mec_inhibitory"]
+    layer = network.layer("mec_inhibitory")
+    assert (layer.n, layer.kind, layer.activation.kind) == (36, "feedforward", "relu")
+    pooling = network.projection("mec_inhibitory.input<-mec")
+    assert not pooling.plastic and pooling.connectivity == "sparse"
+    mec = np.random.default_rng(1).random(36)
+    within = [j for j in range(36) if sheet_distances(6)[7, j] <= 2.0]
+    assert len(within) == 13
+    assert (pooling.weights @ mec)[7] == pytest.approx(mec[within].mean())
+    relay = network.projection("mec.apical<-mec_inhibitory")
+    assert relay.plastic and relay.dale == "inhibitory" and relay.weights.shape == (36, 36)
+    assert np.all(relay.weights <= 0) and np.any(relay.weights < 0)
+    again = circuit(Config(**small, grid=config))[2].projection("mec.apical<-mec_inhibitory")
+    assert np.array_equal(again.weights, relay.weights)  # seeded
+
+
+@pytest.mark.parametrize("settings, key", [(dict(interneurons=True), "interneurons"),
+                                           (dict(sheet_radius=2.0, interneurons=True,
+                                                 inhibitory=ProjectionConfig(dale="none")), "inhibitory.dale")])
+def test_interneurons_need_a_sheet_and_inhibitory_synapses(settings, key):
+    with pytest.raises(ConfigError, match=key.replace(".", r"\.")):
+        GridConfig(**settings)
 
 
 @pytest.mark.parametrize("n_mec, radius, key", [(200, 3.0, "n_mec"), (36, 3.0, "grid.sheet_radius"),

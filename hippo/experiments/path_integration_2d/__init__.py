@@ -171,14 +171,15 @@ def circuit(config: Config):
     """The config key naming the engine, the engine kind and the network a run of ``config`` builds
     (for :func:`hippo.experiments.resolve`, which asks the engine before any work)."""
     key, kind, network = path_integration.circuit(circuit_config(config))
-    return key, kind, with_sheet(network, config.n_mec, config.grid)
+    return key, kind, with_sheet(network, config.n_mec, config.grid, config.seed)
 
 
 def build(config: Config) -> path_integration.Setup:
     """The 1-D experiment's world, streams and circuit (:func:`hippo.experiments.path_integration.build`) for
     ``config``'s circuit, with the MEC sheet of ``config.grid`` (:mod:`~hippo.experiments.path_integration_2d.grid`);
     with a ``test_recording`` the test stream plays it."""
-    setup = path_integration.build(circuit_config(config), lambda network: with_sheet(network, config.n_mec, config.grid))
+    setup = path_integration.build(circuit_config(config), lambda network: with_sheet(network, config.n_mec, config.grid,
+                                                                             config.seed))
     if config.test_recording.source:
         setup.test_stream = replace(setup.stream, motion_config=test_motion(config)).fresh_trajectory(
             [config.seed, path_integration.TEST_KEY])
@@ -273,7 +274,7 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
         centres = (np.argwhere(binned)[:, ::-1] + 0.5) * (env.size / binned.shape[::-1])
         clouds["theta_binned"] = (maps.maps[:, binned].T, centres)
     if config.grid.on:
-        metrics["grid_sheet"] = sheet_metrics(n, config.grid, setup.engine.weight("mec.apical<-mec"))
+        metrics["grid_sheet"] = sheet_metrics(n, config.grid, setup.engine.weight)
     metrics["topology"] = {}
     for k, (name, (points, where)) in enumerate(sorted(clouds.items())):
         if config.topology.n_components:

@@ -32,6 +32,15 @@ weight has eigenvalues below −1 at short wavelengths for ``R ≤ 3``). ``patte
 largest eigenvalue, ``max_k λ_k``: above ``1/φ'`` (1 for the linear part of ``retanh``) a
 uniform drive breaks into a periodic pattern on the sheet, of the wavelength of
 :func:`sheet_wavelength` (about 1.2–1.6 ``R``).
+
+With ``interneurons`` the MEC recurrence also runs through an inhibitory population, as in
+medial entorhinal cortex, where stellate cells excite each other only through interneurons
+(Couey et al. 2013) and such E→I→E connections can be learned (Widloski & Fiete 2014): one
+interneuron per sheet site, ``mec_inhibitory``, fires ``relu`` of the mean MEC rate within
+``R`` of its site (fixed E→I), and projects to the MEC apical compartment through learned
+weights held at or below zero (``dale = "inhibitory"``, :attr:`GridConfig.inhibitory`). The
+direct learned MEC → MEC recurrence stays; ``projections.mec_apical_mec.dale = "excitatory"``
+leaves it excitation only, so that all learned inhibition runs through the interneurons.
 """
 
 from __future__ import annotations
@@ -40,9 +49,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hippo.circuits.spec import Network, Projection
+from hippo.circuits.activations import Activation
+from hippo.circuits.spec import Layer, Network, Projection, ProjectionConfig, build_projection
 from hippo.config import bounds
 from hippo.errors import ConfigError
+
+
+#: Random key of the interneurons' initial weights, ``[seed, INTERNEURON_KEY]`` (after the path-integration
+#: experiment's keys 0–4, :data:`hippo.experiments.path_integration.NETWORK_KEY` and the rest).
+INTERNEURON_KEY = 5
 
 
 @dataclass(frozen=True)
@@ -55,11 +70,25 @@ class GridConfig:
             ``L²`` and ``2 ≤ R < L/2`` (the kernel must span more than the nearest cells and
             not reach round the sheet onto itself).
         pattern_gain: largest eigenvalue of the sheet kernel over the sheet's Fourier modes
-            (dimensionless, MEC rate per MEC rate): the kernel's amplitude is scaled to it.
+            (dimensionless, MEC rate per MEC rate): the kernel's amplitude is scaled to it; 0
+            leaves the sheet without the fixed kernel (the interneurons' layout only).
+        interneurons: add the inhibitory population ``mec_inhibitory`` (E→I→E, module docstring).
+        inhibitory: initial weights and learning of the interneurons' projection to the MEC apical
+            compartment (``w_init`` as for every projection; ``dale`` must be ``"inhibitory"``).
     """
 
     sheet_radius: float = field(default=0.0, metadata=bounds(min=0.0))
-    pattern_gain: float = field(default=1.5, metadata=bounds(gt=0.0))
+    pattern_gain: float = field(default=1.5, metadata=bounds(min=0.0))
+    interneurons: bool = False
+    inhibitory: ProjectionConfig = ProjectionConfig(w_init=0.2, dale="inhibitory")
+
+    def __post_init__(self):
+        if self.interneurons and not self.sheet_radius:
+            raise ConfigError("grid", "interneurons", "interneurons without a sheet to place them on",
+                              "a grid.sheet_radius > 0 with them")
+        if self.inhibitory.dale != "inhibitory":
+            raise ConfigError("grid", "inhibitory.dale", f"{self.inhibitory.dale!r} for the interneurons' synapses",
+                              "'inhibitory'")
 
     @property
     def on(self) -> bool:
@@ -105,15 +134,28 @@ def sheet_kernel(side: int, config: GridConfig) -> np.ndarray:
     return kernel * (config.pattern_gain / np.linalg.eigvalsh(kernel).max())
 
 
-def with_sheet(network: Network, n_mec: int, config: GridConfig) -> Network:
-    """``network`` with the fixed sparse projection ``mec.basal<-mec`` of :func:`sheet_kernel` added
-    (unchanged without a sheet)."""
+def with_sheet(network: Network, n_mec: int, config: GridConfig, seed: int) -> Network:
+    """``network`` with the fixed sparse projection ``mec.basal<-mec`` of :func:`sheet_kernel` (with a
+    ``pattern_gain``) and the interneurons (with ``interneurons``; initial weights drawn from
+    ``[seed, INTERNEURON_KEY]``) added; unchanged without a sheet."""
     if not config.on:
         return network
-    kernel = sheet_kernel(sheet_side(n_mec, config), config)
-    synapses = np.argwhere(kernel != 0)
-    sheet = Projection("mec", "mec", "basal", kernel, connectivity="sparse", synapses=synapses)
-    return Network(network.layers, network.projections + (sheet,))
+    side = sheet_side(n_mec, config)
+    layers, projections = network.layers, network.projections
+    if config.pattern_gain:
+        kernel = sheet_kernel(side, config)
+        projections += (Projection("mec", "mec", "basal", kernel, connectivity="sparse",
+                                   synapses=np.argwhere(kernel != 0)),)
+    if config.interneurons:
+        mec = network.layer("mec")
+        inhibitory = Layer("mec_inhibitory", n_mec, "feedforward", Activation("relu"))
+        pooled = sheet_distances(side) <= config.sheet_radius
+        layers += (inhibitory,)
+        projections += (Projection("mec", "mec_inhibitory", "input", pooled / pooled.sum(axis=1, keepdims=True),
+                                   connectivity="sparse", synapses=np.argwhere(pooled)),
+                        build_projection(inhibitory, mec, "apical", config.inhibitory,
+                                         np.random.default_rng([seed, INTERNEURON_KEY])))
+    return Network(layers, projections)
 
 
 def sheet_wavelength(side: int, config: GridConfig) -> float:
@@ -134,11 +176,18 @@ def sheet_profile(weights: np.ndarray, side: int) -> dict[str, float]:
     return {f"{r:.3f}": float(weights[other & (d == r)].mean()) for r in np.unique(d[other])}
 
 
-def sheet_metrics(n_mec: int, config: GridConfig, learned: np.ndarray) -> dict:
-    """What the sheet imposes and what the learned MEC apical recurrence ``learned`` ``(n_mec, n_mec)``
-    made of it: the most unstable mode's wavelength (cell spacings) and both weights' profiles
-    against sheet distance (:func:`sheet_profile`)."""
+def sheet_metrics(n_mec: int, config: GridConfig, weight) -> dict:
+    """What the sheet imposes and what learning made of it, from ``weight`` (a projection's name → its
+    current weights, as ``engine.weight``): the most unstable mode's wavelength (cell spacings), and
+    against sheet distance (:func:`sheet_profile`) the fixed kernel, the learned MEC apical recurrence
+    and, with interneurons, the learned inhibition they relay (``W_apical←I · W_I←MEC``, MEC to MEC)."""
     side = sheet_side(n_mec, config)
-    return {"side_cells": side, "wavelength_cells": sheet_wavelength(side, config),
-            "fixed_by_sheet_distance": sheet_profile(sheet_kernel(side, config), side),
-            "learned_recurrent_by_sheet_distance": sheet_profile(learned[:, :n_mec], side)}
+    metrics = {"side_cells": side,
+               "learned_recurrent_by_sheet_distance": sheet_profile(weight("mec.apical<-mec")[:, :n_mec], side)}
+    if config.pattern_gain:
+        metrics.update(wavelength_cells=sheet_wavelength(side, config),
+                       fixed_by_sheet_distance=sheet_profile(sheet_kernel(side, config), side))
+    if config.interneurons:
+        relayed = weight("mec.apical<-mec_inhibitory")[:, :n_mec] @ weight("mec_inhibitory.input<-mec")
+        metrics["learned_inhibition_by_sheet_distance"] = sheet_profile(relayed, side)
+    return metrics
