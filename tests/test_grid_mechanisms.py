@@ -7,6 +7,7 @@ import pytest
 from hippo.analysis.spatial import grid_spacing
 from hippo.circuits.spec import ProjectionConfig
 from hippo.errors import ConfigError
+from hippo.experiments import resolve, run_experiment
 from hippo.experiments.path_integration_2d import Config, circuit
 from hippo.experiments.path_integration_2d.grid import (GridConfig, sheet_distances, sheet_kernel, sheet_profile,
                                                         sheet_side, sheet_wavelength, with_sheet)
@@ -143,3 +144,25 @@ def test_grid_spacing_is_the_distance_to_the_six_nearest_autocorrelogram_peaks(s
     assert grid_spacing(np.maximum(sum(waves), 0.0), 0.025) == pytest.approx(spacing, abs=0.025)
     field = np.exp(-((x - 0.4) ** 2 + (y - 0.6) ** 2) / (2 * 0.08**2))
     assert np.isnan(grid_spacing(field, 0.025))
+
+
+def test_a_short_run_with_every_mechanism_reports_the_sheet_profiles(tmp_path):
+    """Centre-surround features, the sheet kernel and the interneurons together on the rate engine: the
+    run learns and reports the fixed kernel, the learned recurrence and the relayed inhibition
+    against sheet distance, and the interneurons' learned synapses stay at or below zero."""
+    overrides = ["duration=30", "test.decoder_window=20", "test.n_trials=2", "test.generative=2",
+                 "test.report_times=[1.0]", "n_mec=36", "senses.n=25", "senses.surround=2", "maps.duration=10",
+                 "gain_probes.speeds=[0.2]", "gain_probes.n_directions=4", "topology.n_points=20",
+                 "topology.max_dim=1", "grid.sheet_radius=2", "grid.pattern_gain=2", "grid.interneurons=true"]
+    _, metrics = run_experiment("path-integration-2d", overrides, seed=0, out=tmp_path / "run", quiet=True)
+    sheet = metrics["grid_sheet"]
+    assert sheet["side_cells"] == 6 and sheet["wavelength_cells"] == pytest.approx(sheet_wavelength(6, GridConfig(
+        sheet_radius=2.0, pattern_gain=2.0)))
+    assert sheet["fixed_by_sheet_distance"]["1.000"] == pytest.approx(sheet_kernel(6, GridConfig(
+        sheet_radius=2.0, pattern_gain=2.0))[0, 1])
+    assert set(sheet["learned_recurrent_by_sheet_distance"]) == set(sheet["learned_inhibition_by_sheet_distance"])
+    weights = np.load(tmp_path / "run" / "weights.npz")
+    learned = weights["mec.apical<-mec_inhibitory"]
+    assert np.all(learned <= 0) and np.any(learned < 0)
+    assert not np.allclose(learned, circuit(resolve("path-integration-2d", overrides).config)[2].projection(
+        "mec.apical<-mec_inhibitory").weights)
