@@ -45,6 +45,15 @@ def names_file() -> dict:
     return {"names_file": True}
 
 
+def new_default(cls: type, name: str, default: Any) -> dataclasses.Field:
+    """A field of a dataclass subclass of ``cls`` that gives ``cls``'s field ``name`` another default and
+    keeps its metadata (bounds, :func:`names_file`); the field keeps its place among ``cls``'s fields::
+
+        n_mec: int = new_default(PathIntegrationCircuit, "n_mec", 200)
+    """
+    return dataclasses.field(default=default, metadata=cls.__dataclass_fields__[name].metadata)
+
+
 def is_path(value: str) -> bool:
     """Whether a file-naming setting holds a path (ends in ``.toml`` or holds a folder) rather than a name."""
     return value.endswith(".toml") or "/" in value or os.sep in value or value.startswith("~")

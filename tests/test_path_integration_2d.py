@@ -152,6 +152,12 @@ def test_the_2d_experiment_refuses_a_1d_world():
         resolve("path-integration-2d", ["environment=ring-1m"])
 
 
+def test_the_2d_defaults_keep_the_shared_circuit_keys_bounds():
+    assert resolve("path-integration-2d").config.n_mec == 200  # the 2-D default, not the 1-D one
+    with pytest.raises(ConfigError, match=r"n_mec: value 1 out of range \(allowed: >= 2\)"):
+        resolve("path-integration-2d", ["n_mec=1"])
+
+
 def test_a_short_2d_run_measures_everything(tmp_path):
     overrides = ["duration=60", "test.decoder_window=30", "test.n_trials=2", "test.generative=3",
                  "test.report_times=[1.0, 2.0]", "n_mec=30", "senses.n=25", "maps.duration=20",

@@ -19,6 +19,10 @@ Every experiment that trains a circuit and then measures it runs the same skelet
    the learned weights (``weights.npz``) are written.
 
 A run without training (``duration = 0``) is refused unless it starts from a saved run.
+
+The path-integration circuit's settings, shared by the 1-D and 2-D experiments (and, through
+the 1-D one, by ``transfer``), are declared once, in :class:`PathIntegrationCircuit`; each
+experiment's ``Config`` subclasses it, gives some of them other defaults and adds its own.
 """
 
 from __future__ import annotations
@@ -26,19 +30,95 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from hippo import plotting
+from hippo.analysis.path_integration import PathIntegrationTestConfig
+from hippo.circuits.activations import Activation
+from hippo.circuits.spec import Noise
+from hippo.circuits.spiking_config import SpikingConfig
+from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig
+from hippo.config import bounds, names_file
 from hippo.errors import ConfigError
 from hippo.io import RunDir
 from hippo.io.run_state import load_run_state, save_run_state
+from hippo.learning.schedule import ScheduleConfig
 from hippo.protocol import Phase, PhaseRecord, run_phases
+from hippo.theta import ThetaConfig
+from hippo.world.motion import MotionConfig
+from hippo.world.senses import SensesConfig
 
 #: The key under which ``state.npz`` keeps the training stream's position (``run:training_cursor``).
 CURSOR_KEY = "training_cursor"
 
 #: Keys older saved runs kept the stream's position under (read, never written).
 OLD_CURSOR_KEYS = ("stream_cursor",)
+
+
+@dataclass(frozen=True)
+class PathIntegrationCircuit:
+    """The path-integration circuit, its training and its test: the settings every path-integration
+    experiment shares (the keys stay flat: ``n_mec``, ``test.n_trials``). Times in seconds,
+    distances in metres; the defaults are the 1-D experiment's (``path-integration.toml``).
+
+    Place-like features of the position (``senses``) drive HPC; MEC receives HPC (basal) and,
+    apically, its own recurrent input and conjunctive velocity × MEC cells, in one block per
+    preferred direction; the network is trained by theta-gated local learning (``theta``,
+    ``schedule``) and tested by the path-integration test (``test``).
+
+    Velocity codings (``velocity_coding``): conjunctive cell ``j`` of the ``+x`` block
+    pairs MEC cell ``j`` (rate ``m_j``, 0…1) with the velocity ``v`` (m/s), the ``−x``
+    block with ``−v``:
+
+    - ``"paper"``: ``relu(g·v/s + m_j − θ)`` (and ``relu(−g·v/s + m_j − θ)``), with
+      ``s = |speed_mean| + speed_std`` of the motion, ``g = velocity_gain`` and
+      ``θ = conjunctive_threshold`` (the paper: ``g = 1``, ``θ = 1``: no cell fires at rest).
+    - ``"push-pull"``: ``relu(m_j − θ ± k·v)`` with ``k = velocity_slope`` (per m/s) and
+      ``0 < θ < 1`` inside the bump: both blocks fire at ``v = 0``, and at speeds with
+      ``k·|v| ≤ θ`` both stay selective to the bump, so a linear readout of them can push
+      the bump in proportion to ``v``. ``k`` does not depend on the motion statistics.
+    - ``"multiplicative"``: ``relu(m_j − θ)·[1 ± k·v]₊`` with ``0 ≤ θ < 1`` (gain
+      modulation; rate engine only): at rest both blocks carry the bump, and while
+      ``k·|v| ≤ 1`` their difference ``2k·v·relu(m_j − θ)`` is the bump's profile scaled
+      by ``v``, so a linear readout can push the bump in proportion to ``v`` at every
+      speed up to ``1/k``.
+
+    ``velocity_directions`` sets the blocks' preferred directions ``e_d``
+    (:func:`~hippo.circuits.wiring.preferred_directions`): 0 puts them on the world's axes (``±x``
+    on a track, ``±x, ±y`` in 2-D); in 2-D an even number ``n ≥ 4`` spaces them ``360°/n`` apart,
+    and ``v`` above is then the velocity along ``e_d``, ``v·e_d``.
+
+    Controls (``control``): ``"no-theta"`` trains with θ ≡ 1 throughout; ``"no-velocity"``
+    silences the velocity input to the conjunctive cells; ``"untrained"`` runs the training
+    phase with learning off.
+    """
+
+    experiment: str = "path-integration"
+    seed: int = 0
+    engine: Literal["rate", "spiking"] = "rate"
+    precision: Literal["float32", "float64"] = "float32"
+    spiking: SpikingConfig = SpikingConfig(tau_syn=0.015, rate_scale=1000.0, max_rate=5000.0, gamma_order=4)
+    control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
+    environment: str = field(default="ring-1m", metadata=names_file())
+    duration: float = field(default=14400.0, metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
+    dt: float = field(default=0.025, metadata=bounds(gt=0.0))
+    record_every: int = field(default=10, metadata=bounds(min=1))
+    n_mec: int = field(default=150, metadata=bounds(min=2))
+    velocity_coding: Literal["paper", "push-pull", "multiplicative"] = "multiplicative"
+    conjunctive_threshold: float = 0.0
+    velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
+    velocity_slope: float = field(default=0.3, metadata=bounds(gt=0.0))
+    velocity_directions: int = field(default=0, metadata=bounds(min=0))
+    motion: MotionConfig = MotionConfig()
+    senses: SensesConfig = SensesConfig()
+    theta: ThetaConfig = ThetaConfig()
+    hpc: PyramidalConfig = PyramidalConfig(basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
+    mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"),
+                                           basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
+    projections: PathIntegratorProjections = PathIntegratorProjections()
+    schedule: ScheduleConfig = ScheduleConfig(final_factor=0.001)
+    test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=60.0,
+                                                                report_times=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0))
 
 
 def refuse_untrained(duration: float, start_from: Path | None, key: str = "duration") -> None:

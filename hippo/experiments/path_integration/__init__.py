@@ -17,7 +17,6 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
@@ -28,7 +27,6 @@ from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.path_integration import (
     MIN_FIT_SAMPLES,
     PathIntegrationResult,
-    PathIntegrationTestConfig,
     decoder_state,
     make_decoder,
     restore_decoder,
@@ -38,34 +36,28 @@ from hippo.analysis.spatial import rate_maps
 from hippo.analysis.spike_diffusion import bump_noise, effective_tau
 from hippo.analysis.topology import persistent_homology
 from hippo.analysis.velocity_gain import empirical_weights, gain_curve_summary, gaussian_weights
-from hippo.circuits.activations import Activation
 from hippo.circuits.engines import make_engine
-from hippo.circuits.spec import Network, Noise
-from hippo.circuits.spiking_config import SpikingConfig
+from hippo.circuits.spec import Network
 from hippo.circuits.wiring import (
-    PathIntegratorProjections,
-    PyramidalConfig,
     conjunctive_blocks,
     path_integrator_network,
     preferred_directions,
 )
-from hippo.config import bounds, names_file
+from hippo.config import bounds
 from hippo.experiments.path_integration import figures
 from hippo.plotting import pi_analyses as figures_pi_analyses
 from hippo.plotting import spiking as figures_spiking
 from hippo.errors import ConfigError
-from hippo.experiments.circuit import Built, CircuitStudy, Trained, run_study
+from hippo.experiments.circuit import Built, CircuitStudy, PathIntegrationCircuit, Trained, run_study
 from hippo.io.run_state import check_unchanged
 from hippo.io import RunDir
-from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import GainProbeConfig, mapping_session, run_gain_probes, run_test, spikes_around_switch
 from hippo.progress import Progress
 from hippo.protocol import Phase, run_phases
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig, check_sampled
 from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
 from hippo.world.gridworld import load_environment, load_environment_setting
-from hippo.world.motion import MotionConfig, check_motion
-from hippo.world.senses import SensesConfig
+from hippo.world.motion import check_motion
 from hippo.world.stream import Stream
 
 CONTROLS = ("none", "no-theta", "no-velocity", "untrained")
@@ -101,62 +93,19 @@ class TopologyConfig:
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(PathIntegrationCircuit):
     """Experiment B. Times in seconds, distances in metres.
 
-    Velocity codings (``velocity_coding``): conjunctive cell ``j`` of the ``+x`` block
-    pairs MEC cell ``j`` (rate ``m_j``, 0…1) with the velocity ``v`` (m/s), the ``−x``
-    block with ``−v``:
-
-    - ``"paper"``: ``relu(g·v/s + m_j − θ)`` (and ``relu(−g·v/s + m_j − θ)``), with
-      ``s = |speed_mean| + speed_std`` of the motion, ``g = velocity_gain`` and
-      ``θ = conjunctive_threshold`` (the paper: ``g = 1``, ``θ = 1``: no cell fires at rest).
-    - ``"push-pull"``: ``relu(m_j − θ ± k·v)`` with ``k = velocity_slope`` (per m/s) and
-      ``0 < θ < 1`` inside the bump: both blocks fire at ``v = 0``, and at speeds with
-      ``k·|v| ≤ θ`` both stay selective to the bump, so a linear readout of them can push
-      the bump in proportion to ``v``. ``k`` does not depend on the motion statistics.
-    - ``"multiplicative"``: ``relu(m_j − θ)·[1 ± k·v]₊`` with ``0 ≤ θ < 1`` (gain
-      modulation; rate engine only): at rest both blocks carry the bump, and while
-      ``k·|v| ≤ 1`` their difference ``2k·v·relu(m_j − θ)`` is the bump's profile scaled
-      by ``v``, so a linear readout can push the bump in proportion to ``v`` at every
-      speed up to ``1/k``.
-
-    ``velocity_directions`` sets the blocks' preferred directions ``e_d``
-    (:func:`~hippo.circuits.wiring.preferred_directions`): 0 puts them on the world's axes (``±x``
-    on a track, ``±x, ±y`` in 2-D); in 2-D an even number ``n ≥ 4`` spaces them ``360°/n`` apart,
-    and ``v`` above is then the velocity along ``e_d``, ``v·e_d``.
+    The circuit, its training and its test are :class:`~hippo.experiments.circuit.PathIntegrationCircuit`
+    (the velocity codings and controls are described there); this experiment adds the spike-count
+    rate maps of a spiking run (``spike_map_duration``), the ring analysis, the gain probes and the
+    topology of its generative phases.
 
     The defaults are those of ``path-integration.toml`` (what ``hippo run path-integration``
     runs); ``tests/test_defaults.py`` keeps the two equal.
     """
 
-    experiment: str = "path-integration"
-    seed: int = 0
-    engine: Literal["rate", "spiking"] = "rate"
-    precision: Literal["float32", "float64"] = "float32"
-    spiking: SpikingConfig = SpikingConfig(tau_syn=0.015, rate_scale=1000.0, max_rate=5000.0, gamma_order=4)
-    control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
-    environment: str = field(default="ring-1m", metadata=names_file())
-    duration: float = field(default=14400.0, metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
-    dt: float = field(default=0.025, metadata=bounds(gt=0.0))
-    record_every: int = field(default=10, metadata=bounds(min=1))
-    n_mec: int = field(default=150, metadata=bounds(min=2))
-    velocity_coding: Literal["paper", "push-pull", "multiplicative"] = "multiplicative"
-    conjunctive_threshold: float = 0.0
-    velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
-    velocity_slope: float = field(default=0.3, metadata=bounds(gt=0.0))
-    velocity_directions: int = field(default=0, metadata=bounds(min=0))
     spike_map_duration: float = field(default=120.0, metadata=bounds(gt=0.0))
-    motion: MotionConfig = MotionConfig()
-    senses: SensesConfig = SensesConfig()
-    theta: ThetaConfig = ThetaConfig()
-    hpc: PyramidalConfig = PyramidalConfig(basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
-    mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"),
-                                           basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
-    projections: PathIntegratorProjections = PathIntegratorProjections()
-    schedule: ScheduleConfig = ScheduleConfig(final_factor=0.001)
-    test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=60.0,
-                                                                report_times=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0))
     ring: RingAnalysisConfig = RingAnalysisConfig()
     gain_probes: GainProbeConfig = GainProbeConfig()
     topology: TopologyConfig = TopologyConfig()
@@ -200,7 +149,7 @@ def check_start(config: Config, saved: dict) -> None:
         check_unchanged(saved, config, RESTORED_SETTINGS)
 
 
-def _training_theta(config: Config) -> ThetaConfig:
+def _training_theta(config: PathIntegrationCircuit) -> ThetaConfig:
     return INFERENCE if config.control == "no-theta" else config.theta
 
 
@@ -218,14 +167,15 @@ class Setup(Built):
     test_stream: Stream = None
 
 
-def velocity_scale(config: Config) -> float:
-    """Velocity (m/s) that gives a velocity cell rate 1 under the config's velocity coding (see :class:`Config`)."""
+def velocity_scale(config: PathIntegrationCircuit) -> float:
+    """Velocity (m/s) that gives a velocity cell rate 1 under the config's velocity coding
+    (see :class:`~hippo.experiments.circuit.PathIntegrationCircuit`)."""
     if config.velocity_coding in ("push-pull", "multiplicative"):
         return 1.0 / config.velocity_slope
     return (abs(config.motion.speed_mean) + config.motion.speed_std) / config.velocity_gain
 
 
-def _network(config: Config, stream: Stream) -> Network:
+def _network(config: PathIntegrationCircuit, stream: Stream) -> Network:
     """The circuit of ``config`` for the place code and velocity cells of ``stream``."""
     return path_integrator_network(stream.n_features, config.n_mec, stream.velocity_cells.n, config.hpc, config.mec,
                                    config.conjunctive_threshold, config.projections,
@@ -235,18 +185,18 @@ def _network(config: Config, stream: Stream) -> Network:
                                    else "additive", n_directions=config.velocity_directions)
 
 
-def circuit(config: Config) -> tuple[str, str, Network]:
+def circuit(config: PathIntegrationCircuit) -> tuple[str, str, Network]:
     """The config key naming the engine, the engine kind and the network a run of ``config`` builds
     (for :func:`hippo.experiments.resolve`, which asks the engine before any work)."""
     return "engine", config.engine, _network(config, _training_stream(config, load_environment(config.environment)))
 
 
-def _training_stream(config: Config, env) -> Stream:
+def _training_stream(config: PathIntegrationCircuit, env) -> Stream:
     return Stream.build(env, config.dt, config.senses, config.motion, [config.seed, TRAINING_KEY],
                         velocity_scale=velocity_scale(config))
 
 
-def build(config: Config, extend: Callable[[Network], Network] = lambda network: network) -> Setup:
+def build(config: PathIntegrationCircuit, extend: Callable[[Network], Network] = lambda network: network) -> Setup:
     """World, streams, network and engine of ``config`` (random draws as :data:`NETWORK_KEY` says); ``extend``
     adds to the network before the engine is built (the 2-D experiment's MEC sheet)."""
     env = load_environment(config.environment)
@@ -257,14 +207,15 @@ def build(config: Config, extend: Callable[[Network], Network] = lambda network:
     return Setup(env, stream, engine, stream.fresh_trajectory([config.seed, TEST_KEY]))
 
 
-def training_phase(config: Config, setup: Setup, duration: float | None = None, label: str = "training") -> Phase:
+def training_phase(config: PathIntegrationCircuit, setup: Setup, duration: float | None = None,
+                   label: str = "training") -> Phase:
     """Training (``duration`` seconds, default the config's) with the control's theta gate and the schedule."""
     return Phase("training", config.duration if duration is None else duration, setup.stream, _training_theta(config),
                  learn=config.control != "untrained", schedule=config.schedule, record=("hpc", "mec"),
                  record_every=config.record_every, label=label)
 
 
-def fit_decoder(config: Config, setup: Setup, training):
+def fit_decoder(config: PathIntegrationCircuit, setup: Setup, training):
     """The test's decoder, fitted on HPC activity of the last ``decoder_window`` seconds of the
     ``training`` record (a :class:`~hippo.protocol.PhaseRecord`); returns it and the window mask."""
     recording = training.recording
@@ -273,7 +224,8 @@ def fit_decoder(config: Config, setup: Setup, training):
     return make_decoder(config.test.decoder, setup.env).fit(recording.signals["hpc"][window], positions), window
 
 
-def measure_path_integration(config: Config, setup: Setup, decoder, progress: bool, n_trials: int | None = None):
+def measure_path_integration(config: PathIntegrationCircuit, setup: Setup, decoder, progress: bool,
+                             n_trials: int | None = None):
     """The path-integration test on the test stream (``n_trials`` overrides the config's number of trials)."""
     test_config = config.test if n_trials is None else replace(config.test, n_trials=n_trials)
     bar = Progress(test_config.n_trials, "path-integration test", enabled=progress)
@@ -284,7 +236,7 @@ def measure_path_integration(config: Config, setup: Setup, decoder, progress: bo
         bar.close()
 
 
-def fit_or_restore_decoder(config: Config, setup: Setup, trained: Trained) -> dict:
+def fit_or_restore_decoder(config: PathIntegrationCircuit, setup: Setup, trained: Trained) -> dict:
     """The test's decoder, fitted on the end of training (:func:`fit_decoder`) or, after no training,
     the saved run's; sets ``decoder``, ``window`` (the training records it was fitted on) and
     ``fit_error`` (m, :func:`decoder_fit_error`) in ``trained.fitted`` and returns what
@@ -519,10 +471,10 @@ def _ring_indices(config: Config, setup: Setup, result, order, decoder) -> dict:
     return ring
 
 
-def _check_velocity_coding(config: Config) -> None:
+def _check_velocity_coding(config: PathIntegrationCircuit) -> None:
     """Refuse settings of another velocity coding and a push-pull or multiplicative threshold outside the
-    bump (see :class:`Config`)."""
-    defaults = Config()
+    bump (see :class:`~hippo.experiments.circuit.PathIntegrationCircuit`); the defaults are ``config``'s class's."""
+    defaults = type(config)()
     coding = config.velocity_coding
     if coding in ("push-pull", "multiplicative"):
         threshold = config.conjunctive_threshold
@@ -540,7 +492,7 @@ def _check_velocity_coding(config: Config) -> None:
                           "use velocity_gain", f"{defaults.velocity_slope:g} with velocity_coding = 'paper'")
 
 
-def _conjunctive_directions(config: Config, dim: int) -> int:
+def _conjunctive_directions(config: PathIntegrationCircuit, dim: int) -> int:
     """The number of conjunctive blocks of ``config`` in a ``dim``-D world; refuses directions that world cannot
     space (:func:`~hippo.circuits.wiring.preferred_directions`)."""
     try:
@@ -591,11 +543,10 @@ def run_metrics(config, env, training, fit_error: float, result: PathIntegration
     }
 
 
-def _check_sampling(config: Config, env) -> None:
-    """Refuse windows the step cannot sample: a test warm-up or report time shorter than one step
+def _check_sampling(config: PathIntegrationCircuit) -> None:
+    """Refuse test windows the step cannot sample: a test warm-up or report time shorter than one step
     ``dt``, a decoder window of fewer than :data:`MIN_FIT_SAMPLES` training records (one every
-    ``dt·record_every`` s), and on a ring a drift test or gain probe (after its transient) of fewer
-    than two steps, the least a velocity is fitted on."""
+    ``dt·record_every`` s)."""
     dt, test = config.dt, config.test
     if test.warmup < dt:
         raise ConfigError("", "test.warmup, dt", f"a {test.warmup:g}-s warm-up is shorter than one {dt:g}-s step, "
@@ -609,33 +560,38 @@ def _check_sampling(config: Config, env) -> None:
                           f"a {test.decoder_window:g}-s decoder window holds {int(test.decoder_window / record_dt)} "
                           f"training records (one every {record_dt:g} s)",
                           f"decoder_window >= {MIN_FIT_SAMPLES * record_dt:g} s: at least {MIN_FIT_SAMPLES} records")
-    if env.dim == 1 and env.periodic:
-        probes = config.gain_probes
-        for keys, seconds in (("ring.drift_duration, dt", config.ring.drift_duration),
-                              ("gain_probes.duration, gain_probes.transient, dt", probes.duration - probes.transient)):
-            if seconds < 2 * dt:
-                raise ConfigError("", keys, f"{seconds:g} s to fit a velocity on is less than two {dt:g}-s steps",
-                                  f">= 2·dt = {2 * dt:g} s")
 
 
-def validate(config: Config) -> None:
-    """Refuse, before any work, settings that cannot run or would measure nothing: a missing or
-    malformed environment, motion that cannot drive the run (:func:`~hippo.world.motion.check_motion`:
-    an agent that never moves, steps longer than a place field, a bad start, a recorded path with gaps,
-    jumps or outside the world), a theta rhythm above the step's Nyquist frequency, windows the step
-    cannot sample (:func:`_check_sampling`), training too short to record or to fill the decoder
-    window, a spiking step that does not divide ``dt``, arrays that do not fit in memory.
-
-    Raises:
-        ConfigError: keyed by the culprit settings, without a source (the environment file's
-            own problems name that file).
-    """
-    env = load_environment_setting(config.environment, "environment")
-    _check_velocity_coding(config)
-    n_blocks = _conjunctive_directions(config, env.dim)
-    if env.dim == 1 and env.periodic and config.motion.speed_std == 0:
+def _check_ring(config: Config) -> None:
+    """On a ring, refuse motion without a velocity spread (the gain curve weights its probes by the
+    motion's velocity distribution) and a drift test or gain probe (after its transient) of fewer
+    than two steps, the least a velocity is fitted on."""
+    if config.motion.speed_std == 0:
         raise ConfigError("", "motion.speed_std", "the gain curve on a ring weights its probes by the motion's "
                           "velocity distribution, which needs a spread", "> 0 m/s")
+    dt, probes = config.dt, config.gain_probes
+    for keys, seconds in (("ring.drift_duration, dt", config.ring.drift_duration),
+                          ("gain_probes.duration, gain_probes.transient, dt", probes.duration - probes.transient)):
+        if seconds < 2 * dt:
+            raise ConfigError("", keys, f"{seconds:g} s to fit a velocity on is less than two {dt:g}-s steps",
+                              f">= 2·dt = {2 * dt:g} s")
+
+
+def validate_circuit(config: PathIntegrationCircuit, env, extra_seconds: float = 0.0) -> None:
+    """Refuse, before any work, circuit settings that cannot run in the world ``env`` or would measure
+    nothing: another velocity coding's settings, preferred directions the world cannot space, motion
+    that cannot drive the run (:func:`~hippo.world.motion.check_motion`: an agent that never moves,
+    steps longer than a place field, a bad start, a recorded path with gaps, jumps or outside the
+    world), a theta rhythm above the step's Nyquist frequency, test windows the step cannot sample
+    (:func:`_check_sampling`), training too short to record or to fill the decoder window, a spiking
+    step that does not divide ``dt``, arrays that do not fit in memory (the trajectory holding
+    ``extra_seconds`` beyond the training: an experiment's own sessions on the training stream).
+
+    Raises:
+        ConfigError: keyed by the culprit settings, without a source.
+    """
+    _check_velocity_coding(config)
+    n_blocks = _conjunctive_directions(config, env.dim)
     check_sampled(config.theta, config.dt)
     check_motion(env, config.motion, config.dt, config.senses.width)
     if config.duration > 0:
@@ -644,14 +600,14 @@ def validate(config: Config) -> None:
             raise ConfigError("", "test.decoder_window, duration",
                               f"a decoder window of {config.test.decoder_window:g} s is longer than the "
                               f"{config.duration:g} s of training", "decoder_window <= duration")
-    _check_sampling(config, env)
+    _check_sampling(config)
     if config.engine == "spiking":
         config.spiking.check_network_step(config.dt)
     n_hpc, n_mec = config.senses.n, config.n_mec
     weight_bytes = 4 if config.precision == "float32" else 8
     test_steps = config.test.n_trials * (config.test.warmup + config.test.generative) / config.dt
     check_memory([
-        ArrayEstimate("trajectory", (config.duration + config.ring.drift_duration) / config.dt * (1 + 2 * env.dim)
+        ArrayEstimate("trajectory", (config.duration + extra_seconds) / config.dt * (1 + 2 * env.dim)
                       * FLOAT_BYTES, "duration, dt"),
         ArrayEstimate("training record", config.duration / config.dt / config.record_every * (n_hpc + n_mec + 2)
                       * FLOAT_BYTES, "duration, dt"),
@@ -660,3 +616,19 @@ def validate(config: Config) -> None:
         # (n_blocks·n_mec) connect to and from MEC
         ArrayEstimate("weights", 3 * ((1 + 2 * n_blocks) * n_mec * n_mec + 2 * n_hpc * n_mec) * weight_bytes, "n_mec"),
     ])
+
+
+def validate(config: Config) -> None:
+    """Refuse, before any work, settings that cannot run or would measure nothing: a missing or
+    malformed environment, on a ring motion without a velocity spread and probes too short to fit
+    (:func:`_check_ring`), and the circuit's problems (:func:`validate_circuit`; the trajectory
+    also holds the drift test).
+
+    Raises:
+        ConfigError: keyed by the culprit settings, without a source (the environment file's
+            own problems name that file).
+    """
+    env = load_environment_setting(config.environment, "environment")
+    if env.dim == 1 and env.periodic:
+        _check_ring(config)
+    validate_circuit(config, env, extra_seconds=config.ring.drift_duration)

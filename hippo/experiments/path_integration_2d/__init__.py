@@ -31,7 +31,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, get_type_hints
+from typing import Literal
 
 import numpy as np
 
@@ -40,23 +40,20 @@ from hippo.analysis.path_integration import PathIntegrationTestConfig
 from hippo.analysis.path_integration_2d import stationary_error
 from hippo.analysis.spatial import bin_counts, field_peaks, gridness, rate_maps, skaggs_information, weight_profile
 from hippo.analysis.topology import leading_components, persistent_homology
-from hippo.circuits.activations import Activation
-from hippo.circuits.spec import Noise
 from hippo.circuits.spiking_config import SpikingConfig
-from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig
-from hippo.config import bounds, names_file
+from hippo.circuits.wiring import PathIntegratorProjections
+from hippo.config import bounds, new_default
 from hippo.errors import ConfigError
 from hippo.experiments.path_integration import figures as figures_1d
 from hippo.experiments.path_integration_2d import figures
 from hippo.experiments.path_integration_2d.grid import GridConfig, sheet_metrics, with_sheet
 from hippo.plotting import pi_analyses as figures_pi_analyses
 from hippo.experiments import path_integration
-from hippo.experiments.circuit import CircuitStudy, Trained, run_study
+from hippo.experiments.circuit import CircuitStudy, PathIntegrationCircuit, Trained, run_study
 from hippo.io.run_state import check_unchanged
 from hippo.io import RunDir
 from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import DirectionProbeConfig, mapping_session, run_direction_probes
-from hippo.theta import ThetaConfig
 from hippo.world.gridworld import load_environment_setting
 from hippo.world.motion import MotionConfig, check_motion
 from hippo.world.recorded import RecordingConfig
@@ -103,15 +100,16 @@ class Topology2DConfig:
 
 
 @dataclass(frozen=True)
-class Config:
+class Config(PathIntegrationCircuit):
     """2-D path integration. Times in seconds, distances in metres, speeds in m/s.
 
-    The fields shared with :class:`hippo.experiments.path_integration.Config` mean the same
-    (the velocity codings are described there); the circuit is built from them by
-    :func:`circuit_config`. ``test_recording`` names a recording the test trials, direction
-    probes' warm-ups and mapping session play instead of fresh motion of ``motion`` (its
-    ``span`` can hold out a stretch of the recording the training does not play); an
-    empty ``source`` keeps fresh motion. The defaults are those of ``path-integration-2d.toml``.
+    The circuit, its training and its test are :class:`~hippo.experiments.circuit.PathIntegrationCircuit`
+    (the velocity codings are described there), with the 2-D defaults below; the world, streams
+    and circuit are built by :func:`hippo.experiments.path_integration.build`. ``test_recording``
+    names a recording the test trials, direction probes' warm-ups and mapping session play instead
+    of fresh motion of ``motion`` (its ``span`` can hold out a stretch of the recording the training
+    does not play); an empty ``source`` keeps fresh motion. The defaults are those of
+    ``path-integration-2d.toml``.
 
     The 2-D form of the 1-D default coding, ``velocity_coding = "multiplicative"``, is
     ``relu(m_j)·[1 + k·v·e_d]₊`` with ``conjunctive_threshold = 0``, four directions on the axes
@@ -125,52 +123,28 @@ class Config:
     """
 
     experiment: str = "path-integration-2d"
-    seed: int = 0
-    engine: Literal["rate", "spiking"] = "rate"
-    precision: Literal["float32", "float64"] = "float32"
     spiking: SpikingConfig = SpikingConfig(rate_scale=1000.0, max_rate=5000.0)
-    control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
-    environment: str = field(default="box-1m", metadata=names_file())
-    duration: float = field(default=14400.0, metadata=bounds(min=0.0))
-    dt: float = field(default=0.025, metadata=bounds(gt=0.0))
-    record_every: int = field(default=10, metadata=bounds(min=1))
-    n_mec: int = field(default=200, metadata=bounds(min=2))
+    environment: str = new_default(PathIntegrationCircuit, "environment", "box-1m")
+    n_mec: int = new_default(PathIntegrationCircuit, "n_mec", 200)
     velocity_coding: Literal["paper", "push-pull", "multiplicative"] = "push-pull"
     conjunctive_threshold: float = 0.5
-    velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
-    velocity_slope: float = field(default=0.3, metadata=bounds(gt=0.0))
-    velocity_directions: int = field(default=0, metadata=bounds(min=0))
-    motion: MotionConfig = MotionConfig()
-    test_recording: RecordingConfig = RecordingConfig()
     senses: SensesConfig = SensesConfig(n=100, width=0.1)
-    theta: ThetaConfig = ThetaConfig()
-    hpc: PyramidalConfig = PyramidalConfig(basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
-    mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"),
-                                           basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
     projections: PathIntegratorProjections = PathIntegratorProjections(
         mec_basal_hpc=replace(PathIntegratorProjections().mec_basal_hpc, w_init=3.0))
     schedule: ScheduleConfig = ScheduleConfig(final_factor=0.03)
     test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=60.0, decoder="knn",
                                                                 report_times=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0))
+    test_recording: RecordingConfig = RecordingConfig()
     maps: SpatialMapConfig = SpatialMapConfig()
     gain_probes: DirectionProbeConfig = DirectionProbeConfig()
     topology: Topology2DConfig = Topology2DConfig()
     grid: GridConfig = GridConfig()
 
 
-def circuit_config(config: Config) -> path_integration.Config:
-    """The 1-D experiment's config with every field this one shares, name and type (the others at
-    their defaults: the 2-D probes and topology are of other types), from which
-    :func:`hippo.experiments.path_integration.build` builds the world, streams and circuit."""
-    own, circuit = get_type_hints(Config), get_type_hints(path_integration.Config)
-    shared = {name for name, tp in own.items() if circuit.get(name) == tp} - {"experiment"}
-    return path_integration.Config(**{name: getattr(config, name) for name in shared})
-
-
 def circuit(config: Config):
     """The config key naming the engine, the engine kind and the network a run of ``config`` builds
     (for :func:`hippo.experiments.resolve`, which asks the engine before any work)."""
-    key, kind, network = path_integration.circuit(circuit_config(config))
+    key, kind, network = path_integration.circuit(config)
     return key, kind, with_sheet(network, config.n_mec, config.grid, config.seed)
 
 
@@ -178,7 +152,7 @@ def build(config: Config) -> path_integration.Setup:
     """The 1-D experiment's world, streams and circuit (:func:`hippo.experiments.path_integration.build`) for
     ``config``'s circuit, with the MEC sheet of ``config.grid`` (:mod:`~hippo.experiments.path_integration_2d.grid`);
     with a ``test_recording`` the test stream plays it."""
-    setup = path_integration.build(circuit_config(config), lambda network: with_sheet(network, config.n_mec, config.grid,
+    setup = path_integration.build(config, lambda network: with_sheet(network, config.n_mec, config.grid,
                                                                              config.seed))
     if config.test_recording.source:
         setup.test_stream = replace(setup.stream, motion_config=test_motion(config)).fresh_trajectory(
@@ -346,9 +320,9 @@ def check_start(config: Config, saved: dict) -> None:
 
 
 def validate(config: Config) -> None:
-    """Refuse, before any work, what the 1-D experiment refuses (:func:`hippo.experiments.path_integration.validate`:
-    among others a recorded path with gaps or outside the world), a world that is not 2-D, and a test recording
-    that could not drive the test (checked as the motion is).
+    """Refuse, before any work, a world that is not 2-D, the circuit's problems
+    (:func:`hippo.experiments.path_integration.validate_circuit`: among others a recorded path with gaps
+    or outside the world), and a test recording that could not drive the test (checked as the motion is).
 
     Raises:
         ConfigError: keyed by the culprit settings (a recording's problems name its file).
@@ -357,6 +331,6 @@ def validate(config: Config) -> None:
     if env.dim != 2:
         raise ConfigError("", "environment", f"{config.environment!r} is a {env.dim}-D world",
                           "a 2-D world (e.g. box-1m, sargolini-box); 1-D tracks: hippo run path-integration")
-    path_integration.validate(circuit_config(config))
+    path_integration.validate_circuit(config, env)
     if config.test_recording.source:
         check_motion(env, test_motion(config), config.dt, config.senses.width)
