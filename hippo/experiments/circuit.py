@@ -97,7 +97,8 @@ class PathIntegrationCircuit:
     seed: int = 0
     engine: Literal["rate", "spiking"] = "rate"
     precision: Literal["float32", "float64"] = "float32"
-    spiking: SpikingConfig = SpikingConfig(tau_syn=0.015, rate_scale=1000.0, max_rate=5000.0, gamma_order=4)
+    spiking: SpikingConfig = SpikingConfig(tau_syn=0.015, rate_scale=1000.0, max_rate=5000.0, gamma_order=4,
+                                           target="cpp_standalone")
     control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
     environment: str = field(default="ring-1m", metadata=names_file())
     duration: float = field(default=14400.0, metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
