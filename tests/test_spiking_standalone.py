@@ -10,10 +10,12 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from hippo.circuits import spiking_standalone
 from hippo.circuits.engines import make_engine
 from hippo.circuits.spiking import SpikingConfig, SpikingEngine
 from hippo.circuits.spiking_standalone import StandaloneSpikingEngine
@@ -182,6 +184,45 @@ def test_frozen_projections_and_runs_without_learning_keep_weights_and_traces(pr
     for key in after:
         if key.startswith(("weight:", "rule:")):
             assert np.array_equal(still[key], after[key]), key
+
+
+def _written_bytes(monkeypatch) -> list[int]:
+    """A list whose one element counts the bytes every later execution of a program writes (its results folder)."""
+    written = [0]
+    run = spiking_standalone.subprocess.run
+
+    def counting(command, *args, **kwargs):
+        done = run(command, *args, **kwargs)
+        if "--results_dir" in command:
+            results = Path(command[command.index("--results_dir") + 1])
+            written[0] += sum(f.stat().st_size for f in results.iterdir())
+        return done
+
+    monkeypatch.setattr(spiking_standalone.subprocess, "run", counting)
+    return written
+
+
+def test_a_decimated_recording_is_every_kth_step_and_writes_k_times_fewer_bytes(program, monkeypatch):
+    """The program records only the steps a run keeps: the samples of an every-step recording, a k-th of the bytes."""
+    k, seconds = 5, 1000 * DT  # 1000 network steps: the recordings outweigh the state read back 20-fold
+    written = _written_bytes(monkeypatch)
+    recordings, sizes = {}, {}
+    for every in (1, k):
+        network, inputs = _autoencoder(0)
+        engine = StandaloneSpikingEngine(network, DT, seed=4, config=PROGRAM)
+        written[0] = 0
+        recordings[every] = engine.run(seconds, inputs, ThetaConfig(), record=RECORD, record_every=every)
+        sizes[every] = written[0]
+    a, b = recordings[k], recordings[1]
+    assert np.array_equal(a.steps, b.steps[k - 1::k])
+    for name, signal in a.signals.items():
+        if name.endswith(".spikes"):  # counts per recorded interval: sums of k every-step counts
+            expected = b.signals[name].reshape(-1, k, signal.shape[1]).sum(axis=1)
+        else:
+            expected = b.signals[name][k - 1::k]
+        assert np.array_equal(signal, expected), name
+    assert b.signals["hpc.spikes"].sum() > 0
+    assert 0.9 * k < sizes[1] / sizes[k] <= k, sizes
 
 
 def test_a_second_seed_reuses_the_program_and_draws_other_spikes(program):

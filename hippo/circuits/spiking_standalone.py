@@ -16,13 +16,17 @@ that changes from run to run is given to it on the command line (Brian2's ``run_
 * the input rates, θ and the plasticity gate per network step, as tables
   (``TimedArray`` values);
 * the number of network steps to run (the program stops itself after them), the seed
-  of its random numbers, and which layers keep every spike.
+  of its random numbers, the period of its recordings, and which layers keep every spike.
 
 After each execution the engine reads the state back, so its weights, state and
 :class:`~hippo.circuits.rate.Recording` are those the runtime engine returns: the rest
 of the package does not know which engine ran. The program records every layer's rates,
-mismatch integral and spike counts at every network step; the engine keeps the signals
-and steps a run asked for.
+mismatch integral and spike counts every ``gcd(first step, record_every)`` network steps
+(the run's ``record_every`` steps when the execution starts on a recorded step, as the
+run loop's chunks do after a run's first), so it writes about ``1/record_every`` of the
+network's steps to disk, however long the run; the engine keeps the signals and steps a
+run asked for. The period is a command-line value: a run's length, seed or recording
+period never rebuilds the program.
 
 Programs live in ``program_root()/<key>``, where the key hashes
 everything compiled into the program (layer sizes and activations, connectivity of the
@@ -38,6 +42,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import math
 import os
 import pickle
 import shutil
@@ -99,6 +104,24 @@ def hippo_stop_after(t, t_stop, dt):
     return float(t + 1.5 * dt > t_stop)
 
 
+#: Fraction of its period by which the program's recording clock runs early: its ticks fall
+#: (at most ``PROGRAM_STEPS·dt·1e-9`` s, far less than a neuron step) before the network steps
+#: they sample, so each records the state before that step's first update. Brian2 runs clocks
+#: of different ``dt`` together only when their times agree to 1e-14 s, which ``t = i·dt``
+#: does not guarantee (``i·(3·dt)`` and ``(3i)·dt`` differ by a rounding error); a clock that
+#: could fall after the step would record the state after its first update.
+_RECORD_EARLY = 1e-9
+
+
+def record_period(first: int, record_every: int, dt: float) -> float:
+    """Seconds between the program's recordings in an execution starting at network step ``first``.
+
+    Every ``gcd(first, record_every)``-th step, so every step of the run's recorded steps
+    (the multiples of ``record_every``) is among them, shortened by :data:`_RECORD_EARLY`.
+    """
+    return math.gcd(first, record_every) * dt * (1 - _RECORD_EARLY)
+
+
 def _settable(obj, name: str, var) -> bool:
     """Whether ``var`` is a value array of ``obj`` itself that a program's command line can set."""
     return (isinstance(var, b2.core.variables.ArrayVariable) and not var.read_only and not name.startswith("_")
@@ -106,7 +129,7 @@ def _settable(obj, name: str, var) -> bool:
 
 
 def _recorded(layer: Layer) -> list[str]:
-    """Variables a program records of ``layer`` at every network step."""
+    """Variables a program records of ``layer`` at every recorded network step."""
     kind = kind_named(layer.kind)
     return [f"r_{c}" for c in kind.compartments] + (["mis"] if kind.mismatch is not None else []) + ["count"]
 
@@ -348,7 +371,8 @@ class StandaloneSpikingEngine(SpikingEngine):
     def _keep_samples(self, out: dict, values: dict, first: int, n: int, record_every: int) -> None:
         """Append an execution's samples at recorded steps to ``values`` (``(layer, variable)`` → list of blocks).
 
-        The program samples at the start of each of its ``n`` steps; the sample after the
+        The program samples at the start of every step of its ``n`` that
+        :func:`record_period` gives, a superset of the recorded steps; the sample after the
         last step comes from the state read back into this engine's groups (rates
         evaluated from it by Brian2, as the runtime engine does).
         """
@@ -390,6 +414,7 @@ class _ProgramRun:
         given.update(self.flags)
         given["hippo_control.t_stop"] = n * engine.dt
         given["hippo_control.random_seed"] = int(engine.rng.integers(2**31 - 1))
+        given["hippo_control.record_dt"] = record_period(start, self.options.record_every, engine.dt)
         before = engine._counters()
         out = engine.program.execute(tables, given, [cmd for _, _, cmd in self.variables.values()], list(self.kept))
         for obj, name, cmd in self.variables.values():
@@ -427,13 +452,17 @@ def _build(directory: Path) -> None:
     engine = _ProgramBuild(network, dt, 0, replace(config, target="cython"))
     objects = list(engine.groups.values()) + [p.synapses for p in engine.projections.values() if p.synapses is not None]
     monitors, events = {}, {}
+    # its period is set per execution (hippo_control.record_dt) before the network runs
+    record_clock = b2.Clock(record_period(1, 1, dt) * b2.second, name="hippo_program_record_clock")
     for layer in network.layers:
         group = engine.groups[layer.name]
-        monitors[layer.name] = b2.StateMonitor(group, _recorded(layer), record=True, clock=engine._window, when="start",
+        monitors[layer.name] = b2.StateMonitor(group, _recorded(layer), record=True, clock=record_clock, when="start",
                                                order=-1, name=f"{group.name}_monitor")
         events[layer.name] = b2.EventMonitor(group, _KEPT_SPIKE, variables=["k"], name=f"{group.name}_kept_spikes")
-    control = b2.NeuronGroup(1, "t_stop : second (shared)\nrandom_seed : integer (shared)\nstop_flag : 1 (shared)",
+    control = b2.NeuronGroup(1, "t_stop : second (shared)\nrandom_seed : integer (shared)\nstop_flag : 1 (shared)\n"
+                                "record_dt : second (shared)",
                              clock=engine._clock, namespace={"hippo_stop_after": hippo_stop_after}, name="hippo_control")
+    control.record_dt = record_clock.dt
     control.run_regularly("stop_flag = hippo_stop_after(t, t_stop, dt)", when="end", order=10**6, name="hippo_stop")
     net = b2.Network(*objects, *monitors.values(), *events.values(), control)
     b2.device.apply_run_args()
@@ -442,6 +471,8 @@ def _build(directory: Path) -> None:
     b2.device.insert_code("main", f"for (int _i = 0; _i < {threads}; _i++)\n"
                                   f"    brian::_random_generators[_i].seed((unsigned long) brian::{seed}[0] + _i);")
     b2.device.insert_code("main", FLUSH_SUBNORMALS_CODE)
+    b2.device.insert_code("before_network_run", f"brian::{b2.device.get_array_name(record_clock.variables['dt'])}[0] = "
+                                                f"brian::{b2.device.get_array_name(control.variables['record_dt'])}[0];")
     net.run(PROGRAM_STEPS * dt * b2.second, namespace={})
     b2.device.build(directory=str(directory), compile=True, run=False, with_output=False)
     _write_manifest(directory, engine, objects + [control], monitors, events)
