@@ -13,7 +13,8 @@ real-time factor (simulated seconds per wall second) of the two ways of running 
   recordings read back after every execution.
 
 Each path's first run (one recording window) is timed separately: it loads the compiled
-code from the cache, or compiles it.
+code from the cache, or compiles it. For the program it also prints the bytes its
+executions wrote (recordings and the state read back, summed over their result files).
 
     python benchmarks/bench_spiking.py [--seconds 100] [--no-cython] [--cold] [--threads N] [--profile]
 
@@ -28,6 +29,7 @@ else from :class:`~hippo.circuits.spiking.SpikingConfig`'s defaults.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import platform
 import resource
@@ -36,6 +38,7 @@ import tempfile
 import time
 from dataclasses import replace
 
+from hippo.circuits import spiking_standalone
 from hippo.circuits.spiking import SpikingConfig
 from hippo.experiments import path_integration
 from hippo.runner import resolve
@@ -65,12 +68,32 @@ def _measure(target: str, seconds: float, threads: int) -> dict:
     engine.run(config.dt * config.record_every, inputs, config.theta, record=RECORD, record_every=config.record_every)
     first = time.perf_counter() - start
     cpu = _cpu_seconds()
-    rec = engine.run(seconds, inputs, config.theta, record=RECORD, record_every=config.record_every)
+    with _program_output() as written:
+        rec = engine.run(seconds, inputs, config.theta, record=RECORD, record_every=config.record_every)
     cpu = _cpu_seconds() - cpu
     rates = {k.split(".")[0]: float(v.sum() / seconds / v.shape[1]) for k, v in rec.signals.items() if k.endswith("spikes")}
     n_plastic = sum(p.weights.size for p in engine.network.projections if p.plastic)
     return {"wall": engine.last_run_seconds, "cpu": cpu, "first": first, "rates": rates, "plastic": n_plastic,
-            "spiking": engine.config.__dict__}
+            "spiking": engine.config.__dict__, "written": written[0]}
+
+
+@contextlib.contextmanager
+def _program_output():
+    """A one-element list counting the bytes the compiled program's executions write in the block (their result files)."""
+    written, run = [0], spiking_standalone.subprocess.run
+
+    def counting(command, *args, **kwargs):
+        done = run(command, *args, **kwargs)
+        if "--results_dir" in command:
+            results = command[command.index("--results_dir") + 1]
+            written[0] += sum(entry.stat().st_size for entry in os.scandir(results))
+        return done
+
+    spiking_standalone.subprocess.run = counting
+    try:
+        yield written
+    finally:
+        spiking_standalone.subprocess.run = run
 
 
 def _cpu_seconds() -> float:
@@ -135,6 +158,9 @@ def _report(args) -> None:
         cpu_factors[target] = args.seconds / m["cpu"]
         print(f"  {m['cpu']:.1f} CPU seconds: {cpu_factors[target]:.2f} simulated s per CPU second "
               f"(the real-time factor of an idle machine, one thread)")
+        if target == "cpp_standalone":
+            print(f"  the program wrote {m['written'] / 1e6:.1f} MB ({m['written'] / args.seconds / 1e3:.0f} kB per "
+                  f"simulated s)")
     if len(factors) == 2:
         print(f"C++ program / Cython runtime: {factors['cpp_standalone'] / factors['cython']:.1f}x in wall time, "
               f"{cpu_factors['cpp_standalone'] / cpu_factors['cython']:.1f}x in CPU time")
