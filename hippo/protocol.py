@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from hippo.errors import DivergenceError, HippoError
-from hippo.learning.schedule import ScheduleConfig
+from hippo.learning.schedule import BlockSchedule, ScheduleConfig
 from hippo.progress import Progress
 from hippo.theta import ThetaConfig
 from hippo.world.stream import Stream
@@ -59,7 +59,7 @@ class Phase:
     theta: ThetaConfig = field(default_factory=ThetaConfig)
     learn: bool = False
     frozen: tuple[str, ...] = ()
-    schedule: ScheduleConfig | None = None
+    schedule: ScheduleConfig | BlockSchedule | None = None
     silenced: tuple[str, ...] = ()
     noise: bool = True
     record: tuple[str, ...] = ()
@@ -167,7 +167,8 @@ def _run_phase(engine, phase: Phase, progress: bool) -> PhaseRecord:
     local_start = phase.stream.cursor if phase.start is None else phase.start
     n_steps = int(round(phase.duration / engine.dt))
     inputs = _input_function(phase, engine_start, local_start)
-    segments = phase.schedule.segment_steps(n_steps) if phase.schedule is not None else [(None, n_steps)]
+    segments = phase.schedule.segment_steps(n_steps, engine.dt) if phase.schedule is not None \
+        else [(None, n_steps)]
     plastic = [p.name for p in engine.network.projections if p.plastic and p.name in phase.frozen]
     for name in plastic:
         engine.set_learning(name, False)

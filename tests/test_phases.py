@@ -7,7 +7,7 @@ import pytest
 
 from hippo.errors import HippoError
 from hippo.experiments.path_integration import Config, build
-from hippo.learning.schedule import ScheduleConfig
+from hippo.learning.schedule import BlockSchedule, ScheduleConfig
 from hippo.protocol import Phase, run_phases
 from hippo.theta import GENERATION, INFERENCE, ThetaConfig
 from hippo.world.senses import SensesConfig
@@ -90,6 +90,16 @@ def test_a_schedule_splits_the_phase_and_leaves_the_last_rate():
     moved = {name: np.abs(runs[name][1]["mec.basal<-hpc"] - start["mec.basal<-hpc"]).sum() for name in runs}
     assert moved["annealed"] < moved["none"]
     assert float(runs["annealed"][2].get_state()["learning_rate_factor"]) == pytest.approx(0.1)
+
+
+def test_a_block_schedule_splits_a_phase_where_its_blocks_end_and_anneals_over_its_span():
+    schedule = BlockSchedule(block=1.0, span=2.0, start=2.0, final_factor=0.25, offset=0.5)
+    # 4 s of 0.1-s steps from 0.5 s into the stretch: blocks end at 1, 2, 3 and 4 s
+    assert schedule.segment_steps(40, 0.1) == [(2.0, 5), (1.0, 10), (0.5, 10), (0.5, 10), (0.5, 5)]
+    assert BlockSchedule(block=1.0, span=2.0, start=2.0).segment_steps(40, 0.1) == [(2.0, 40)]  # constant: one
+    setup = _setup(seed=1)
+    run_phases(setup.engine, [Phase("train", 4.0, setup.stream, ThetaConfig(), learn=True, schedule=schedule)])
+    assert float(setup.engine.get_state()["learning_rate_factor"]) == 0.5
 
 
 @pytest.mark.parametrize("phase, message", [

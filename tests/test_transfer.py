@@ -92,9 +92,11 @@ def test_an_annealed_relearning_does_not_depend_on_where_the_checkpoints_are():
         states.append(engine.get_state())
     for key in states[0]:
         assert np.array_equal(states[0][key], states[1][key]), key
-    assert transfer.learning_rate_factor(config.relearn, 0.0) == 1.0
-    assert transfer.learning_rate_factor(config.relearn, 30.0) == pytest.approx(0.5)
-    assert transfer.learning_rate_factor(config.relearn, 75.0) == pytest.approx(0.25)
+    schedule = transfer.relearning_schedule(config.relearn)
+    assert schedule.factor_at(0.0) == 1.0
+    assert schedule.factor_at(30.0) == pytest.approx(0.5)
+    assert schedule.factor_at(75.0) == pytest.approx(0.25)
+    assert float(states[0]["learning_rate_factor"]) == pytest.approx(0.25)
 
 
 def test_a_run_from_its_saved_state_reproduces_its_metrics(tmp_path):

@@ -50,7 +50,7 @@ from hippo.experiments.path_integration import TEST_KEY
 from hippo.experiments.circuit import refuse_untrained, restore, save
 from hippo.io.run_state import check_unchanged
 from hippo.io import RunDir
-from hippo.learning.schedule import ScheduleConfig
+from hippo.learning.schedule import BlockSchedule, ScheduleConfig
 from hippo.probes import mapping_session, run_test
 from hippo.protocol import Phase, run_phases
 from hippo.world.gridworld import load_environment, load_environment_setting
@@ -76,7 +76,8 @@ REMAP_KEY, RELEARN_KEY, SHUFFLE_KEY = 3, 4, 5
 #: Theta above which a calibration record counts as wake (for rate maps).
 WAKE = 0.5
 
-#: Seconds of relearning at a constant learning rate when the rate is annealed.
+#: Seconds of relearning at a constant learning rate when the rate is annealed (the blocks of
+#: :func:`relearning_schedule`).
 ANNEAL_BLOCK_S = 30.0
 
 
@@ -124,7 +125,7 @@ class RelearnConfig:
             the configured ones (every arm, the scratch arm included).
         final_factor: the learning rate falls geometrically, in steps of
             :data:`ANNEAL_BLOCK_S` seconds of relearning, to ``final_factor`` × its start over
-            ``anneal_duration`` seconds, and stays there (1: constant).
+            ``anneal_duration`` seconds, and stays there (1: constant; :func:`relearning_schedule`).
         anneal_duration: seconds of relearning over which the rate falls.
         arms: the arms to run, in this order.
         criterion_m: time to criterion is the first checkpoint whose 1 s error is at most
@@ -304,7 +305,6 @@ def arm_engine(config: Config, arm: str, trained, fresh):
     engine.set_state(state)
     if config.move.reset:
         engine.reset_state()
-    engine.scale_learning_rates(config.relearn.learning_rate_factor)
     return engine
 
 
@@ -329,47 +329,39 @@ class ArmRecord:
     back_in_a: Measurement
 
 
-def relearning_phase(config: Config, arm: str, worlds: Worlds, name: str, duration: float, label: str | None = None):
-    """A stretch of ``duration`` seconds of the arm's relearning in B (its theta, its frozen projections)."""
+def relearning_schedule(config: RelearnConfig) -> BlockSchedule:
+    """The learning rate over the whole relearning: ``learning_rate_factor`` × the configured rates,
+    annealed to ``final_factor`` × that over ``anneal_duration`` seconds in blocks of
+    :data:`ANNEAL_BLOCK_S` seconds (every arm, the scratch arm included)."""
+    return BlockSchedule(block=ANNEAL_BLOCK_S, span=config.anneal_duration, start=config.learning_rate_factor,
+                         final_factor=config.final_factor)
+
+
+def relearning_phase(config: Config, arm: str, worlds: Worlds, name: str, duration: float, label: str | None = None,
+                     offset: float = 0.0):
+    """A stretch of ``duration`` seconds of the arm's relearning in B (its theta, its frozen projections), from
+    ``offset`` seconds into the relearning on (the learning rate of :func:`relearning_schedule` there)."""
+    schedule = replace(relearning_schedule(config.relearn), offset=offset)
     return Phase(name, duration, worlds.relearn, relearning_theta(config, arm), learn=True, frozen=FROZEN[arm],
-                 record=("hpc", "mec"), record_every=config.network.record_every, label=label)
-
-
-def relearning_times(config: RelearnConfig) -> list[float]:
-    """Seconds of relearning at which a stretch of relearning ends: the checkpoints and, with an
-    annealed rate, the ends of its constant-rate blocks (so the learning does not depend on
-    where the checkpoints are)."""
-    times = set(config.checkpoints)
-    if config.final_factor != 1.0:
-        times |= {float(t) for t in np.arange(ANNEAL_BLOCK_S, config.duration, ANNEAL_BLOCK_S)}
-    return sorted(times)
-
-
-def learning_rate_factor(config: RelearnConfig, seconds: float) -> float:
-    """The learning-rate factor of the stretch of relearning that starts ``seconds`` into it."""
-    annealed = min(np.floor(seconds / ANNEAL_BLOCK_S + 1e-9) * ANNEAL_BLOCK_S, config.anneal_duration)
-    return float(config.learning_rate_factor * config.final_factor ** (annealed / config.anneal_duration))
+                 schedule=schedule, record=("hpc", "mec"), record_every=config.network.record_every, label=label)
 
 
 def relearn(config: Config, arm: str, engine, worlds: Worlds, progress: bool = False) -> ArmRecord:
     """Relearn ``engine`` in B as the arm says, checkpoint by checkpoint.
 
-    Relearning runs in stretches (:func:`relearning_times`), each a learning phase
-    (:func:`relearning_phase`) at its learning rate (:func:`learning_rate_factor`) on the
-    relearning stream, read from its start; at each checkpoint the network is measured on
-    a copy (:func:`measure`) and, at the end, moved back to A and measured there.
+    Relearning runs as one learning phase (:func:`relearning_phase`) from each checkpoint to the
+    next on the relearning stream, read from its start; at each checkpoint the network is measured
+    on a copy (:func:`measure`) and, at the end, moved back to A and measured there.
     """
     worlds.relearn.cursor = 0
     records, checkpoints, done = [], {}, 0.0
-    for k, stop in enumerate(relearning_times(config.relearn)):
-        engine.scale_learning_rates(learning_rate_factor(config.relearn, done))
+    for k, stop in enumerate(config.relearn.checkpoints):
         phase = relearning_phase(config, arm, worlds, f"relearn {k}", stop - done,
-                                 f"{arm}: relearning to {stop / 60:g} min")
+                                 f"{arm}: relearning to {stop / 60:g} min", offset=done)
         recording = run_phases(engine, [phase], progress)[phase.name].recording
         if len(recording.t):
             records.append(recording)
-        if stop in config.relearn.checkpoints:
-            checkpoints[stop] = measure(config, engine, worlds.code_b, worlds.env_b)
+        checkpoints[stop] = measure(config, engine, worlds.code_b, worlds.env_b)
         done = stop
     back = measure(config, engine, worlds.code_a, worlds.env_a)
     return ArmRecord(checkpoints, Recording.concatenate(records), back)
