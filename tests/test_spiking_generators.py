@@ -43,6 +43,26 @@ def test_a_gamma_unit_fires_at_its_rate_with_the_interval_cv_and_count_fano_of_i
     assert intervals.std() / intervals.mean() == pytest.approx(1 / np.sqrt(order), rel=0.05)
 
 
+def test_a_gamma_unit_keeps_its_rate_when_the_rate_changes_every_step_and_from_the_first_step():
+    """E[spikes in a step] = ν·dt at every step: with the phase A uniform on 0 … κ−1 (at rest, and kept uniform by
+    ``(A + M) mod κ``), ``E⌊(A + M)/κ⌋ = E[M]/κ`` for any count M of the step's events, however fast ν changes."""
+    n, scale, order = 4000, 100.0, 4
+    pattern = np.array([0.5, 0.0, 2.0, 0.1, 0.0, 0.0, 1.0, 0.3])  # rate of each network step, repeated
+
+    def inputs(start, stop):
+        return {"x": np.repeat(pattern[np.arange(start, stop) % len(pattern), None], n, axis=1)}
+
+    config = SpikingConfig(target="numpy", rate_scale=scale, gamma_order=order)
+    engine = SpikingEngine(Network((Layer("x", n, "input"),), ()), DT, seed=3, config=config)
+    counts = engine.run(40 * DT, inputs, INFERENCE, record=("x.spikes",), record_every=1).signals["x.spikes"]
+    expected = pattern[np.arange(len(counts)) % len(pattern)] * scale * DT
+    assert np.all(counts[expected == 0] == 0)  # no event, no spike: a unit fires only on its κ-th event
+    se = counts.std(axis=1) / np.sqrt(n)
+    on = expected > 0
+    assert np.all(np.abs(counts.mean(axis=1)[on] - expected[on]) < 4 * se[on]), (counts.mean(axis=1), expected)
+    assert counts.sum() / n == pytest.approx(expected.sum(), rel=0.01)
+
+
 def _self_facilitating_neurons(n: int, w: float):
     """Pyramidal neurons driven basally one-to-one by inputs ``x``, whose apical compartments read their own spikes (weight ``w``)."""
     layers = (Layer("x", n, "input"), Layer("pyr", n, "pyramidal"))
