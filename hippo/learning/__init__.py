@@ -23,7 +23,7 @@ _EXPORTS = {
     "AdamPlasticity": "hippo.learning.adam",
     "NaturalGradientPlasticity": "hippo.learning.natural_gradient",
     "ResetPlasticity": "hippo.learning.reset",
-    "ScheduleConfig": "hippo.learning.schedule",
+    **dict.fromkeys(["BlockSchedule", "ScheduleConfig"], "hippo.learning.schedule"),
 }
 __all__ = sorted(_EXPORTS)
 __getattr__, __dir__ = lazy_exports(globals(), _EXPORTS)
