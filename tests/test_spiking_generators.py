@@ -63,6 +63,24 @@ def test_a_gamma_unit_keeps_its_rate_when_the_rate_changes_every_step_and_from_t
     assert counts.sum() / n == pytest.approx(expected.sum(), rel=0.01)
 
 
+def test_a_state_of_other_spike_generation_settings_loads_with_the_generation_at_rest():
+    """Poisson ↔ gamma states: a missing gamma phase starts uniform on 0 … κ−1, one this engine lacks is left out."""
+    n, order = 400, 4
+    network = Network((Layer("x", n, "input"),), ())
+    poisson = SpikingEngine(network, DT, seed=1, config=SpikingConfig(target="numpy", gamma_order=1))
+    poisson.run(0.5, _constant(0.5, n), INFERENCE)
+    gamma = SpikingEngine(network, DT, seed=2, config=SpikingConfig(target="numpy", gamma_order=order))
+    gamma.set_state(poisson.get_state())
+    state, saved = gamma.get_state(), poisson.get_state()
+    assert np.array_equal(state["neuron:x:count"], saved["neuron:x:count"]) and gamma.step_count == poisson.step_count
+    phases = np.bincount(state["neuron:x:acc"].astype(int), minlength=order)
+    assert len(phases) == order and np.all(np.abs(phases - n / order) < 5 * np.sqrt(n / order))
+    back = SpikingEngine(network, DT, seed=3, config=SpikingConfig(target="numpy", gamma_order=1))
+    back.set_state(state)
+    assert "neuron:x:acc" not in back.get_state()
+    assert np.array_equal(back.get_state()["neuron:x:count"], saved["neuron:x:count"])
+
+
 def _self_facilitating_neurons(n: int, w: float):
     """Pyramidal neurons driven basally one-to-one by inputs ``x``, whose apical compartments read their own spikes (weight ``w``)."""
     layers = (Layer("x", n, "input"), Layer("pyr", n, "pyramidal"))

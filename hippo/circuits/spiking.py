@@ -66,6 +66,7 @@ recorded compartments and θ by the kind's soma, as in the rate engine) and
 
 from __future__ import annotations
 
+import copy
 import os
 import re
 import tempfile
@@ -81,7 +82,7 @@ from hippo.circuits.engine import EngineBase, InputFunction, Recording, RunOptio
 from hippo.circuits.layer_kinds import kind_named, soma_rates
 from hippo.circuits.spec import Layer, Network, Projection
 from hippo.circuits.spiking_config import SpikingConfig, spiking_support
-from hippo.circuits.state import clock_state, restore_clock
+from hippo.circuits.state import clock_state, restore_clock, state_kind
 from hippo.circuits.subnormals import flushed_subnormals
 from hippo.errors import ConfigError, HippoError
 from hippo.learning import spiking_rule
@@ -97,6 +98,13 @@ _BIAS_RULE_STATE = r"[A-Z][A-Za-z0-9]*b_\d+"
 _STATE_VARIABLE = re.compile(rf"(I|n|E|g)_\w+|{_BIAS_RULE_STATE}|bias_\d+|u|xl|count|mis|k|plastic_time")
 #: Neuron variables of gamma-renewal spike generation and facilitation (at rest: :meth:`SpikingEngine._rest_spike_generation`).
 _SPIKE_GENERATION_STATE = ("acc", "uf")
+
+
+def _is_generation_key(key: str) -> bool:
+    """Whether a state key is a spike-generation variable (:data:`_SPIKE_GENERATION_STATE`) of a layer."""
+    return key.startswith("neuron:") and key.rsplit(":", 1)[-1] in _SPIKE_GENERATION_STATE
+
+
 #: State keys of the learned biases, which the state holds as the last column of ``weight:<projection>``.
 _BIAS_KEY = re.compile(r"neuron:.+:bias_\d+")
 
@@ -346,11 +354,18 @@ class SpikingEngine(EngineBase):
                                                        for p in self.network.projections)
 
     def _rest_spike_generation(self, group: b2.NeuronGroup) -> None:
-        """Facilitation at rest (``u = U``) and gamma phases from their stationary law (uniform on 0 … κ−1)."""
+        """Set ``group``'s spike generation at rest (:meth:`_spike_generation_at_rest`, phases from the engine's generator)."""
+        for name, values in self._spike_generation_at_rest(group, self.rng).items():
+            group.variables[name].set_value(values)
+
+    def _spike_generation_at_rest(self, group: b2.NeuronGroup, rng: np.random.Generator) -> dict[str, np.ndarray]:
+        """Facilitation at rest (``uf = U``) and gamma phases ``acc`` from their stationary law (uniform on 0 … κ−1, drawn from ``rng``), by variable name, for the variables ``group`` has."""
+        rest = {}
         if "uf" in group.variables:
-            group.variables["uf"].set_value(self.config.facilitation_u)
+            rest["uf"] = np.full(len(group), self.config.facilitation_u)
         if "acc" in group.variables:
-            group.variables["acc"].set_value(self.rng.integers(self.config.gamma_order, size=len(group)).astype(float))
+            rest["acc"] = rng.integers(self.config.gamma_order, size=len(group)).astype(float)
+        return rest
 
     def _own_current(self, p: Projection) -> bool:
         """Whether projection ``p`` has its own synaptic current (recurrent, with ``tau_recurrent`` set)."""
@@ -522,6 +537,26 @@ class SpikingEngine(EngineBase):
         state["learning_rate_factor"] = np.array(self._learning_rate_factor)
         state.update(clock_state(self.step_count, self.t, self.rng))
         return state
+
+    def set_state(self, state: dict[str, np.ndarray]) -> None:
+        """:meth:`EngineBase.set_state`; a spiking state saved under other spike-generation settings loads too.
+
+        The variables of gamma-renewal generation (``acc``, with ``gamma_order > 1``) and of
+        facilitation (``uf``) exist only under those settings: a state without them (say,
+        trained with Poisson spikes, ``gamma_order = 1``) starts them at rest
+        (:meth:`_spike_generation_at_rest`, phases drawn from a copy of the engine's generator),
+        and a state's variables this engine does not have are left out.
+        """
+        own = {key for key, (_, name) in self._dynamic_variables().items() if name in _SPIKE_GENERATION_STATE}
+        if state_kind(state) == self.state_kind:
+            state = {key: value for key, value in state.items() if key in own or not _is_generation_key(key)}
+            if own - state.keys():
+                rng = copy.deepcopy(self.rng)  # a rejected state leaves the engine's generator as it was
+                for layer, group in self.groups.items():
+                    rest = self._spike_generation_at_rest(group, rng)
+                    state.update({f"neuron:{layer}:{name}": values for name, values in rest.items()
+                                  if f"neuron:{layer}:{name}" not in state})
+        super().set_state(state)
 
     def _check_loadable(self, state: dict[str, np.ndarray]) -> None:
         for name, proj in self.projections.items():
