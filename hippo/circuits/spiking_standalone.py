@@ -21,11 +21,11 @@ that changes from run to run is given to it on the command line (Brian2's ``run_
 After each execution the engine reads the state back, so its weights, state and
 :class:`~hippo.circuits.rate.Recording` are those the runtime engine returns: the rest
 of the package does not know which engine ran. The program records every layer's rates,
-mismatch integral and spike counts every ``gcd(first step, record_every)`` network steps
-(the run's ``record_every`` steps when the execution starts on a recorded step, as the
-run loop's chunks do after a run's first), so it writes about ``1/record_every`` of the
-network's steps to disk, however long the run; the engine keeps the signals and steps a
-run asked for. The period is a command-line value: a run's length, seed or recording
+mismatch integral and spike counts every ``gcd(first step, record_every)`` network steps:
+every ``record_every``-th when the execution starts on a recorded step, as every
+execution of a run that starts on one does when ``record_every`` divides
+:data:`PROGRAM_STEPS`, so it writes about ``1/record_every`` of the network's steps to
+disk, however long the run; the engine keeps the signals and steps a run asked for. The period is a command-line value: a run's length, seed or recording
 period never rebuilds the program.
 
 Programs live in ``program_root()/<key>``, where the key hashes
