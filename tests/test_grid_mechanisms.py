@@ -156,6 +156,7 @@ def test_a_short_run_with_every_mechanism_reports_the_sheet_profiles(tmp_path):
                  "topology.max_dim=1", "grid.sheet_radius=2", "grid.pattern_gain=2", "grid.interneurons=true"]
     _, metrics = run_experiment("path-integration-2d", overrides, seed=0, out=tmp_path / "run", quiet=True)
     sheet = metrics["grid_sheet"]
+    assert "grid_spacing_median_m" in metrics["spatial"]
     assert sheet["side_cells"] == 6 and sheet["wavelength_cells"] == pytest.approx(sheet_wavelength(6, GridConfig(
         sheet_radius=2.0, pattern_gain=2.0)))
     assert sheet["fixed_by_sheet_distance"]["1.000"] == pytest.approx(sheet_kernel(6, GridConfig(

@@ -16,7 +16,8 @@ error horizons, the error decomposed into gain error, drift and diffusion
 (:func:`~hippo.analysis.error_decomposition.decompose_errors`), bump-velocity gains
 along and across each of several directions from constant-velocity probes (per direction
 also the 1-D gain curve's summary, the speed-weighted ``|gain − 1|`` and R², weighted by the
-training path's speeds), 2-D MEC rate maps with spatial information and gridness (:mod:`hippo.analysis.spatial`),
+training path's speeds), 2-D MEC rate maps with spatial information, gridness and the grid spacing of the cells
+scoring above 0.3 (:mod:`hippo.analysis.spatial`),
 the learned MEC apical weights against the distance between the cells' field peaks, and the
 Betti numbers of MEC population vectors in theta mode and in generation (a plane patch has
 ``(1, 0, 0)``, a torus ``(1, 2, 1)``).
@@ -38,7 +39,8 @@ import numpy as np
 from hippo.analysis.error_decomposition import decompose_errors, error_horizons
 from hippo.analysis.path_integration import PathIntegrationTestConfig
 from hippo.analysis.path_integration_2d import stationary_error
-from hippo.analysis.spatial import bin_counts, field_peaks, gridness, rate_maps, skaggs_information, weight_profile
+from hippo.analysis.spatial import (bin_counts, field_peaks, grid_spacing, gridness, rate_maps, skaggs_information,
+                                    weight_profile)
 from hippo.analysis.topology import leading_components, persistent_homology
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import PathIntegratorProjections
@@ -230,6 +232,8 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
         information = skaggs_information(maps.maps, maps.occupancy)
         scores = np.array([gridness(m) for m in maps.maps])
         scored = scores[np.isfinite(scores)]
+        spacings = np.array([grid_spacing(m, maps.bin_size) for m in maps.maps[scores > 0.3]])
+        spacings = spacings[np.isfinite(spacings)]
         if not len(scored):
             run_dir.warn("spatial.gridness_median and gridness_90th_percentile not measured: no MEC cell's rate map "
                          "has an autocorrelogram to score (a longer maps.duration visits more of the world)")
@@ -237,6 +241,7 @@ def _analyses(config: Config, setup, result, decoder, metrics: dict, run_dir: Ru
                               "gridness_median": float(np.median(scored)) if len(scored) else float("nan"),
                               "gridness_90th_percentile": float(np.percentile(scored, 90)) if len(scored) else float("nan"),
                               "fraction_gridness_above_0.3": float(np.mean(scores > 0.3)),
+                              "grid_spacing_median_m": float(np.median(spacings)) if len(spacings) else float("nan"),
                               "peak_rate_median": float(np.nanmedian(np.nanmax(maps.maps, axis=(1, 2))))}
         arrays.update({"rate_maps": maps.maps, "occupancy": maps.occupancy, "spatial_information": information,
                        "gridness": scores})
