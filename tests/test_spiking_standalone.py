@@ -225,6 +225,24 @@ def test_a_decimated_recording_is_every_kth_step_and_writes_k_times_fewer_bytes(
     assert 0.9 * k < sizes[1] / sizes[k] <= k, sizes
 
 
+def test_the_program_writes_only_the_layers_a_run_reads(program, monkeypatch):
+    """A layer the run does not read (here the input layer's spike counts) is not written; the rest is unchanged."""
+    steps = 1000
+    written = _written_bytes(monkeypatch)
+    recordings, sizes = {}, {}
+    for record in (("mec",), ("mec", "features.spikes")):
+        network, inputs = _autoencoder(0)
+        engine = StandaloneSpikingEngine(network, DT, seed=5, config=PROGRAM)
+        written[0] = 0
+        recordings[record] = engine.run(steps * DT, inputs, ThetaConfig(), record=record)
+        sizes[record] = written[0]
+    a, b = recordings[("mec",)], recordings[("mec", "features.spikes")]
+    assert np.array_equal(a.signals["mec"], b.signals["mec"]) and b.signals["features.spikes"].sum() > 0
+    n_features = network.layer("features").n
+    # the features' counts (one float64 per unit and step) and their times are all that differs
+    assert sizes[("mec", "features.spikes")] - sizes[("mec",)] >= 0.99 * steps * (n_features + 1) * 8, sizes
+
+
 def test_a_second_seed_reuses_the_program_and_draws_other_spikes(program):
     binary = program.directory / "main"
     built_at = binary.stat().st_mtime_ns

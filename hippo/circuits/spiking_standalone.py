@@ -21,7 +21,8 @@ that changes from run to run is given to it on the command line (Brian2's ``run_
 After each execution the engine reads the state back, so its weights, state and
 :class:`~hippo.circuits.rate.Recording` are those the runtime engine returns: the rest
 of the package does not know which engine ran. The program records every layer's rates,
-mismatch integral and spike counts every ``gcd(first step, record_every)`` network steps:
+mismatch integral and spike counts — of the layers the run reads — every
+``gcd(first step, record_every)`` network steps:
 every ``record_every``-th when the execution starts on a recorded step, as every
 execution of a run that starts on one does when ``record_every`` divides
 :data:`PROGRAM_STEPS`, so it writes about ``1/record_every`` of the network's steps to
@@ -120,6 +121,12 @@ def record_period(first: int, record_every: int, dt: float) -> float:
     (the multiples of ``record_every``) is among them, shortened by :data:`_RECORD_EARLY`.
     """
     return math.gcd(first, record_every) * dt * (1 - _RECORD_EARLY)
+
+
+def _unrecorded_period(dt: float) -> float:
+    """Recording period (s) of a layer a run does not read: longer than an execution, so one
+    sample at its start, a step no run keeps."""
+    return 2 * PROGRAM_STEPS * dt
 
 
 def _settable(obj, name: str, var) -> bool:
@@ -400,6 +407,7 @@ class _ProgramRun:
         self.baseline = engine._counters()
         self.input_rows = {name: [] for name, kind, _ in self.plan if kind == "input"}
         self.values = {(layer, var): [] for layer, names in engine._monitored(self.plan).items() for var in names}
+        self.read_layers = {layer for layer, _ in self.values}
         self.kept = {layer: [] for layer in options.spike_times}
         self.flags = {f"{engine.groups[layer.name].name}.spike_record": float(layer.name in options.spike_times)
                       for layer in engine.network.layers}
@@ -414,7 +422,10 @@ class _ProgramRun:
         given.update(self.flags)
         given["hippo_control.t_stop"] = n * engine.dt
         given["hippo_control.random_seed"] = int(engine.rng.integers(2**31 - 1))
-        given["hippo_control.record_dt"] = record_period(start, self.options.record_every, engine.dt)
+        period = record_period(start, self.options.record_every, engine.dt)
+        for index, layer in enumerate(engine.network.layers):
+            given[f"hippo_control.record_dt_{index}"] = (period if layer.name in self.read_layers
+                                                         else _unrecorded_period(engine.dt))
         before = engine._counters()
         out = engine.program.execute(tables, given, [cmd for _, _, cmd in self.variables.values()], list(self.kept))
         for obj, name, cmd in self.variables.values():
@@ -451,18 +462,19 @@ def _build(directory: Path) -> None:
     b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{os.cpu_count() or 1}"]
     engine = _ProgramBuild(network, dt, 0, replace(config, target="cython"))
     objects = list(engine.groups.values()) + [p.synapses for p in engine.projections.values() if p.synapses is not None]
-    monitors, events = {}, {}
-    # its period is set per execution (hippo_control.record_dt) before the network runs
-    record_clock = b2.Clock(record_period(1, 1, dt) * b2.second, name="hippo_program_record_clock")
-    for layer in network.layers:
+    monitors, events, record_clocks = {}, {}, []
+    for index, layer in enumerate(network.layers):
         group = engine.groups[layer.name]
-        monitors[layer.name] = b2.StateMonitor(group, _recorded(layer), record=True, clock=record_clock, when="start",
-                                               order=-1, name=f"{group.name}_monitor")
+        # one clock per layer, its period set per execution (hippo_control.record_dt_<index>) before the network runs
+        record_clocks.append(b2.Clock(record_period(1, 1, dt) * b2.second, name=f"hippo_record_clock_{index}"))
+        monitors[layer.name] = b2.StateMonitor(group, _recorded(layer), record=True, clock=record_clocks[-1],
+                                               when="start", order=-1, name=f"{group.name}_monitor")
         events[layer.name] = b2.EventMonitor(group, _KEPT_SPIKE, variables=["k"], name=f"{group.name}_kept_spikes")
-    control = b2.NeuronGroup(1, "t_stop : second (shared)\nrandom_seed : integer (shared)\nstop_flag : 1 (shared)\n"
-                                "record_dt : second (shared)",
+    periods = "".join(f"\nrecord_dt_{index} : second (shared)" for index in range(len(record_clocks)))
+    control = b2.NeuronGroup(1, "t_stop : second (shared)\nrandom_seed : integer (shared)\nstop_flag : 1 (shared)" + periods,
                              clock=engine._clock, namespace={"hippo_stop_after": hippo_stop_after}, name="hippo_control")
-    control.record_dt = record_clock.dt
+    for index, clock in enumerate(record_clocks):
+        setattr(control, f"record_dt_{index}", clock.dt)
     control.run_regularly("stop_flag = hippo_stop_after(t, t_stop, dt)", when="end", order=10**6, name="hippo_stop")
     net = b2.Network(*objects, *monitors.values(), *events.values(), control)
     b2.device.apply_run_args()
@@ -471,8 +483,10 @@ def _build(directory: Path) -> None:
     b2.device.insert_code("main", f"for (int _i = 0; _i < {threads}; _i++)\n"
                                   f"    brian::_random_generators[_i].seed((unsigned long) brian::{seed}[0] + _i);")
     b2.device.insert_code("main", FLUSH_SUBNORMALS_CODE)
-    b2.device.insert_code("before_network_run", f"brian::{b2.device.get_array_name(record_clock.variables['dt'])}[0] = "
-                                                f"brian::{b2.device.get_array_name(control.variables['record_dt'])}[0];")
+    for index, clock in enumerate(record_clocks):
+        b2.device.insert_code("before_network_run",
+                              f"brian::{b2.device.get_array_name(clock.variables['dt'])}[0] = "
+                              f"brian::{b2.device.get_array_name(control.variables[f'record_dt_{index}'])}[0];")
     net.run(PROGRAM_STEPS * dt * b2.second, namespace={})
     b2.device.build(directory=str(directory), compile=True, run=False, with_output=False)
     _write_manifest(directory, engine, objects + [control], monitors, events)
