@@ -6,6 +6,7 @@ import argparse
 import os
 import signal
 import sys
+import threading
 from importlib.metadata import version
 from pathlib import Path
 
@@ -191,21 +192,56 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _terminated(signum, frame):
-    """SIGTERM: stop as Ctrl-C does; a second SIGTERM is ignored while the run tidies up."""
+    """SIGTERM: stop as Ctrl-C does; a second SIGTERM is ignored while the run tidies up.
+
+    The signal can land while Python runs a finalizer (an LLVM module freed by the garbage
+    collector), where the KeyboardInterrupt raised here would be swallowed and the run would go
+    on; :func:`_deliver_swallowed_interruption` then raises it again in the main thread.
+    """
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.unraisablehook = _deliver_swallowed_interruption
     raise KeyboardInterrupt
 
 
-def _ignore_unraisable(unraisable) -> None:
-    """After an interruption: say nothing of errors in finalizers (``sys.unraisablehook``)."""
+#: Seconds after a finalizer swallowed the interruption before it is delivered again.
+REDELIVERY_DELAY_S = 0.01
+
+
+def _deliver_swallowed_interruption(unraisable) -> None:
+    """Once interrupted (``sys.unraisablehook``): an interruption a finalizer swallowed is delivered
+    again, as a SIGINT to the main thread a moment later (a signal handled now would land in the same
+    finalizer), and again if that one is swallowed too; other errors in finalizers are not reported,
+    so that ``interrupted`` stays the one line the user reads."""
+    if unraisable.exc_type is not None and issubclass(unraisable.exc_type, KeyboardInterrupt):
+        signal.signal(signal.SIGINT, _terminated)
+        threading.Timer(REDELIVERY_DELAY_S, signal.pthread_kill,
+                        (threading.main_thread().ident, signal.SIGINT)).start()
+
+
+def _end_interrupted() -> None:
+    """End an interrupted process at once, with status 130, running no finalizer.
+
+    An interruption can stop a compilation midway (numba's LLVM modules), and the half-built
+    objects it leaves may raise in their finalizers or crash the process (a segmentation fault
+    in llvmlite's ``_dispose``) when the interrupted frames are freed or Python exits; so
+    nothing is freed: the streams are flushed and the process exits without finalization.
+    Everything a run must tidy (its staging folder, worker processes) is done before this.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a reader that went away, a closed stream: nothing more to say
+            pass
+    os._exit(130)
 
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line ``argv``; returns the exit status.
 
     0 on success; 2 for bad input (one line on stderr); 1 when the results could not be
-    written (the metrics go to stdout as JSON, one line to stderr); 130 when interrupted
-    (Ctrl-C or SIGTERM), after removing the unfinished run; 141 (as for a process ended
+    written (the metrics go to stdout as JSON, one line to stderr); when interrupted (Ctrl-C or
+    SIGTERM) it removes the unfinished run, says ``interrupted`` and ends the process with
+    status 130 (:func:`_end_interrupted`); 141 (as for a process ended
     by SIGPIPE), silently, when the reader of the output went away (``hippo show NAME | head``).
     """
     args = build_parser().parse_args(argv)
@@ -229,11 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         remove_own_staging()  # also a staging folder made just before the signal, not yet owned by a run
-        # objects the interruption left half-built (a compilation stopped midway) may fail in their
-        # finalizers as Python exits; "interrupted" stays the one line the user reads
-        sys.unraisablehook = _ignore_unraisable
         print("interrupted", file=sys.stderr)
-        return 130
+        _end_interrupted()  # the interrupted frames stay alive: no half-built object is finalized
     finally:
         signal.signal(signal.SIGTERM, previous)
 

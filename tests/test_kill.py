@@ -98,23 +98,64 @@ def test_sigterm_in_the_moment_a_staging_folder_is_made_leaves_nothing(tmp_path,
     assert list(tmp_path.iterdir()) == []  # the staging folder and the folder made to hold the run
 
 
-def test_an_interrupted_run_says_only_interrupted_even_if_a_finalizer_fails_at_exit():
-    """An interruption can leave an object half-built (a numba compilation stopped midway) whose
-    finalizer fails as Python exits; the user still reads the one line ``interrupted``."""
-    script = textwrap.dedent("""
+# Objects an interruption can leave half-built (a numba compilation stopped midway): finalizers that
+# raise or crash the process (llvmlite's ``_dispose`` on a half-built module ends in a segmentation
+# fault), held where the interruption's frames free them or where only Python's exit would.
+HALF_BUILT = {
+    "raises-at-exit": "sys.modules['__main__'].kept = HalfBuilt()",
+    "crashes-when-the-frames-are-freed": "half_built = HalfBuilt()",
+}
+
+
+@pytest.mark.parametrize("where", sorted(HALF_BUILT))
+def test_an_interrupted_run_says_only_interrupted_whatever_its_half_built_objects_do(where):
+    """The user reads the one line ``interrupted`` and the status 130, whether an object the interruption
+    left half-built raises in its finalizer or crashes the process there."""
+    crash = "raise AttributeError('_ptr')" if where == "raises-at-exit" else "ctypes.string_at(0)"
+    script = textwrap.dedent(f"""
+        import ctypes
         import sys
         import hippo.cli
 
         class HalfBuilt:
             def __del__(self):
-                raise AttributeError("_ptr")
+                {crash}
 
         def interrupted_command(args):
-            sys.modules["__main__"].kept = HalfBuilt()  # finalized only as the interpreter exits
+            {HALF_BUILT[where]}
             raise KeyboardInterrupt
 
         hippo.cli._cmd_show = interrupted_command
         sys.exit(hippo.cli.main(["show", "path-integration"]))
     """)
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 130 and result.stderr == "interrupted\n", result.stderr
+    assert result.returncode == 130 and result.stderr == "interrupted\n", (result.returncode, result.stderr)
+
+
+def test_a_sigterm_that_lands_in_a_finalizer_still_interrupts_the_run():
+    """Python swallows an exception raised in a finalizer; a SIGTERM handled while one runs (the garbage
+    collector freeing an LLVM module) must still stop the run, not let it go on to finish."""
+    script = textwrap.dedent("""
+        import os
+        import signal
+        import sys
+        import time
+        import hippo.cli
+
+        class Freed:
+            def __del__(self):
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(100_000):  # the handler runs here, inside the finalizer
+                    pass
+
+        def command(args):
+            Freed()
+            time.sleep(5)  # the rest of the run
+            print("finished")
+            return 0
+
+        hippo.cli._cmd_show = command
+        sys.exit(hippo.cli.main(["show", "path-integration"]))
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert (result.returncode, result.stdout, result.stderr) == (130, "", "interrupted\n")
