@@ -53,6 +53,7 @@ from hippo.circuits.activations import Activation
 from hippo.circuits.spec import Layer, Network, Projection, ProjectionConfig, build_projection
 from hippo.config import bounds
 from hippo.errors import ConfigError
+from hippo.world.gridworld import periodic_displacement
 
 
 #: Random key of the interneurons' initial weights, ``[seed, INTERNEURON_KEY]`` (after the path-integration
@@ -114,11 +115,9 @@ def sheet_side(n_mec: int, config: GridConfig) -> int:
 def sheet_distances(side: int) -> np.ndarray:
     """``(side², side²)`` distances between the cells of a ``side × side`` periodic sheet (cell spacings),
     cell ``j`` at column ``j mod side`` and row ``j // side``."""
-    rows, cols = np.divmod(np.arange(side * side), side)
-    dr = np.abs(rows[:, None] - rows[None, :])
-    dc = np.abs(cols[:, None] - cols[None, :])
-    dr, dc = np.minimum(dr, side - dr), np.minimum(dc, side - dc)
-    return np.hypot(dr, dc)
+    cells = np.stack(np.divmod(np.arange(side * side), side), axis=-1)  # (row, column) of each cell
+    d = periodic_displacement(cells[:, None, :] - cells[None, :, :], side)
+    return np.hypot(d[..., 0], d[..., 1])
 
 
 def sheet_kernel(side: int, config: GridConfig) -> np.ndarray:
