@@ -6,17 +6,23 @@ from TOML and reports any problem as one :class:`~hippo.errors.ConfigError` nami
 file, the dotted key and what is allowed. Numeric bounds live in the field metadata::
 
     eta: float = field(default=0.01, metadata=bounds(min=0.0))
+
+An experiment's configuration declares no defaults in code: :func:`preset_defaults` reads them
+from the experiment's TOML preset, the file ``hippo run NAME`` runs and users read.
 """
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import functools
 import math
 import os
+import sys
 import tomllib
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Literal, TypeVar, get_args, get_origin
 
@@ -45,13 +51,93 @@ def names_file() -> dict:
     return {"names_file": True}
 
 
-def new_default(cls: type, name: str, default: Any) -> dataclasses.Field:
-    """A field of a dataclass subclass of ``cls`` that gives ``cls``'s field ``name`` another default and
-    keeps its metadata (bounds, :func:`names_file`); the field keeps its place among ``cls``'s fields::
+def preset_defaults(name: str, table: str | None = None) -> Callable[[type], type]:
+    """Class decorator: the field defaults of a dataclass are the values of a TOML file beside its module.
 
-        n_mec: int = new_default(PathIntegrationCircuit, "n_mec", 200)
+    Placed under ``@dataclass`` (it runs first, on the class as written)::
+
+        @dataclass(frozen=True)
+        @preset_defaults("transfer.toml", table="move")
+        class MoveConfig:
+            fraction: float = field(metadata=bounds(gt=0.0, max=1.0))
+
+    Each key of the file (of its table ``table``, a dotted key; ``None``: the whole file)
+    becomes the default of the field of that name, converted to the field's type as
+    :func:`from_dict` converts a table (a list to a tuple, an integer to a float, a table to
+    its dataclass, completed by that class's own defaults) and checked against the field's
+    :func:`bounds`. A field inherited from a dataclass base is declared again on the class
+    with the file's value as its default, keeping its place among the base's fields and its
+    metadata. Fields the file does not give keep what the class declares (``= None`` for an
+    optional setting, which the file leaves out); a field with a default nowhere fails as
+    ``@dataclass`` makes it fail. The file and table are kept as ``__preset_defaults__``
+    ``(path, table, keys)``.
+
+    Args:
+        name: file name, read in the folder of the module that defines the class.
+        table: dotted key of the table holding the class's values (``"network.test"``).
+
+    Raises:
+        ConfigError: the file or table is missing, a key is not a field of the class (naming
+            the file, the key and the fields), or a value does not fit its field.
+        TypeError: a field's default is given both in the class and in the file.
     """
-    return dataclasses.field(default=default, metadata=cls.__dataclass_fields__[name].metadata)
+
+    def decorate(cls: type) -> type:
+        path = Path(sys.modules[cls.__module__].__file__).parent / name
+        source = str(path)
+        values = read_toml(path)
+        for depth, part in enumerate(table.split(".") if table else ()):
+            values = values.get(part)
+            if not isinstance(values, Mapping):
+                raise ConfigError(source, ".".join(table.split(".")[: depth + 1]), "missing table",
+                                  f"a table of the settings of {cls.__name__}")
+        hints = typing.get_type_hints(cls)
+        inherited = {f.name: f for f in dataclasses.fields(cls)} if dataclasses.is_dataclass(cls) else {}
+        annotations = cls.__dict__.get("__annotations__")
+        if annotations is None:
+            annotations = {}
+            cls.__annotations__ = annotations
+        own = [n for n in annotations if get_origin(hints[n]) is not typing.ClassVar]
+        allowed = [*inherited, *(n for n in own if n not in inherited)]
+        for key, value in values.items():
+            dotted = f"{table}.{key}" if table else key
+            if key not in allowed:
+                raise ConfigError(source, dotted, "unknown key", ", ".join(allowed))
+            declared = cls.__dict__.get(key, dataclasses.MISSING)
+            if isinstance(declared, dataclasses.Field):
+                given = (declared.default is not dataclasses.MISSING
+                         or declared.default_factory is not dataclasses.MISSING)
+                base = declared
+            else:
+                given = declared is not dataclasses.MISSING
+                base = inherited.get(key) if key not in annotations else None
+            if given:
+                raise TypeError(f"{cls.__qualname__}.{key}: default given both in the class and in {source}; "
+                                f"the file is its one source")
+            metadata = base.metadata if base is not None else {}
+            if metadata.get("names_file"):
+                value = _anchor(value, path.parent)
+            elif isinstance(value, Mapping) and (sub := _dataclass_in(hints[key])) is not None:
+                value = anchor_paths(variant(sub, value, source, dotted), value, path.parent)
+            value = _convert(value, hints[key], source, dotted, metadata.get("finite", True))
+            _check_bounds(value, metadata, source, dotted)
+            setattr(cls, key, _field_with_default(base, value))
+            annotations.setdefault(key, hints[key])
+        cls.__preset_defaults__ = (path, table, tuple(values))
+        return cls
+
+    return decorate
+
+
+def _field_with_default(declared: dataclasses.Field | None, value: Any) -> dataclasses.Field:
+    """A field like ``declared`` (its metadata and flags; a plain field when ``None``) with default ``value``;
+    an unhashable value (a table read as a dict) becomes a factory of copies, as ``@dataclass`` requires."""
+    options = {} if declared is None else {"init": declared.init, "repr": declared.repr, "hash": declared.hash,
+                                           "compare": declared.compare, "metadata": declared.metadata,
+                                           "kw_only": declared.kw_only}
+    if type(value).__hash__ is None:
+        return dataclasses.field(default_factory=functools.partial(copy.deepcopy, value), **options)
+    return dataclasses.field(default=value, **options)
 
 
 def is_path(value: str) -> bool:

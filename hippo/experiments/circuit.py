@@ -22,7 +22,8 @@ A run without training (``duration = 0``) is refused unless it starts from a sav
 
 The path-integration circuit's settings, shared by the 1-D and 2-D experiments (and, through
 the 1-D one, by ``transfer``), are declared once, in :class:`PathIntegrationCircuit`; each
-experiment's ``Config`` subclasses it, gives some of them other defaults and adds its own.
+experiment's ``Config`` subclasses it, adds its own and reads the defaults of all of them from the
+experiment's TOML preset (``path-integration.toml``, ``path-integration-2d.toml``).
 """
 
 from __future__ import annotations
@@ -34,8 +35,6 @@ from typing import Any, Literal
 
 from hippo import plotting
 from hippo.analysis.path_integration import PathIntegrationTestConfig
-from hippo.circuits.activations import Activation
-from hippo.circuits.spec import Noise
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import PathIntegratorProjections, PyramidalConfig
 from hippo.config import bounds, names_file
@@ -59,7 +58,8 @@ OLD_CURSOR_KEYS = ("stream_cursor",)
 class PathIntegrationCircuit:
     """The path-integration circuit, its training and its test: the settings every path-integration
     experiment shares (the keys stay flat: ``n_mec``, ``test.n_trials``). Times in seconds,
-    distances in metres; the defaults are the 1-D experiment's (``path-integration.toml``).
+    distances in metres. It declares no defaults: each experiment's ``Config`` subclasses it and
+    reads them from its TOML preset (:func:`~hippo.config.preset_defaults`).
 
     Place-like features of the position (``senses``) drive HPC; MEC receives HPC (basal) and,
     apically, its own recurrent input and conjunctive velocity × MEC cells, in one block per
@@ -93,33 +93,30 @@ class PathIntegrationCircuit:
     phase with learning off.
     """
 
-    experiment: str = "path-integration"
-    seed: int = 0
-    engine: Literal["rate", "spiking"] = "rate"
-    precision: Literal["float32", "float64"] = "float32"
-    spiking: SpikingConfig = SpikingConfig(tau_syn=0.015, rate_scale=1000.0, max_rate=5000.0, gamma_order=4,
-                                           target="cpp_standalone")
-    control: Literal["none", "no-theta", "no-velocity", "untrained"] = "none"
-    environment: str = field(default="ring-1m", metadata=names_file())
-    duration: float = field(default=14400.0, metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
-    dt: float = field(default=0.025, metadata=bounds(gt=0.0))
-    record_every: int = field(default=10, metadata=bounds(min=1))
-    n_mec: int = field(default=150, metadata=bounds(min=2))
-    velocity_coding: Literal["paper", "push-pull", "multiplicative"] = "multiplicative"
-    conjunctive_threshold: float = 0.0
-    velocity_gain: float = field(default=1.0, metadata=bounds(gt=0.0))
-    velocity_slope: float = field(default=0.3, metadata=bounds(gt=0.0))
-    velocity_directions: int = field(default=0, metadata=bounds(min=0))
-    motion: MotionConfig = MotionConfig()
-    senses: SensesConfig = SensesConfig()
-    theta: ThetaConfig = ThetaConfig()
-    hpc: PyramidalConfig = PyramidalConfig(basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
-    mec: PyramidalConfig = PyramidalConfig(basal=Activation("retanh"), apical=Activation("retanh"),
-                                           basal_noise=Noise(0.03, 0.3), apical_noise=Noise(0.03, 0.3))
-    projections: PathIntegratorProjections = PathIntegratorProjections()
-    schedule: ScheduleConfig = ScheduleConfig(final_factor=0.001)
-    test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=60.0,
-                                                                report_times=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0))
+    experiment: str
+    seed: int
+    engine: Literal["rate", "spiking"]
+    precision: Literal["float32", "float64"]
+    spiking: SpikingConfig
+    control: Literal["none", "no-theta", "no-velocity", "untrained"]
+    environment: str = field(metadata=names_file())
+    duration: float = field(metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
+    dt: float = field(metadata=bounds(gt=0.0))
+    record_every: int = field(metadata=bounds(min=1))
+    n_mec: int = field(metadata=bounds(min=2))
+    velocity_coding: Literal["paper", "push-pull", "multiplicative"]
+    conjunctive_threshold: float
+    velocity_gain: float = field(metadata=bounds(gt=0.0))
+    velocity_slope: float = field(metadata=bounds(gt=0.0))
+    velocity_directions: int = field(metadata=bounds(min=0))
+    motion: MotionConfig
+    senses: SensesConfig
+    theta: ThetaConfig
+    hpc: PyramidalConfig
+    mec: PyramidalConfig
+    projections: PathIntegratorProjections
+    schedule: ScheduleConfig
+    test: PathIntegrationTestConfig
 
 
 def refuse_untrained(duration: float, start_from: Path | None, key: str = "duration") -> None:

@@ -25,7 +25,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 
 from hippo.agents.exploration import Exploration, explore_gridworld
-from hippo.config import bounds, names_file
+from hippo.config import bounds, names_file, preset_defaults
 from hippo.io import RunDir
 from hippo.plotting import COLOURS, figure, panel_label, save
 from hippo.progress import Progress
@@ -34,6 +34,7 @@ from hippo.world.gridworld_model import cue_outcomes, gridworld_transitions
 
 
 @dataclass(frozen=True)
+@preset_defaults("active-exploration.toml")
 class Config:
     """Exploration of gridworlds. Steps are discrete moves between cells.
 
@@ -49,17 +50,17 @@ class Config:
         prior_concentration: initial Dirichlet count of every entry of the agent's ``A``.
     """
 
-    experiment: str = "active-exploration"
-    seed: int = 0
-    environments: tuple[str, ...] = field(default=("two-rooms", "tem-grid"), metadata=names_file())
-    n_seeds: int = field(default=20, metadata=bounds(min=1))
-    agent_steps: int = field(default=1000, metadata=bounds(min=1))
-    random_walk_steps: int = field(default=50000, metadata=bounds(min=1))
-    coverage_target: float = field(default=0.9, metadata=bounds(gt=0.0, max=1.0))
-    policy_len: int = field(default=3, metadata=bounds(min=1, max=5))
-    gamma: float = field(default=16.0, metadata=bounds(gt=0.0))
-    alpha: float = field(default=16.0, metadata=bounds(gt=0.0))
-    prior_concentration: float = field(default=0.1, metadata=bounds(gt=0.0))
+    experiment: str
+    seed: int
+    environments: tuple[str, ...] = field(metadata=names_file())
+    n_seeds: int = field(metadata=bounds(min=1))
+    agent_steps: int = field(metadata=bounds(min=1))
+    random_walk_steps: int = field(metadata=bounds(min=1))
+    coverage_target: float = field(metadata=bounds(gt=0.0, max=1.0))
+    policy_len: int = field(metadata=bounds(min=1, max=5))
+    gamma: float = field(metadata=bounds(gt=0.0))
+    alpha: float = field(metadata=bounds(gt=0.0))
+    prior_concentration: float = field(metadata=bounds(gt=0.0))
 
     def __post_init__(self):
         if not self.environments:

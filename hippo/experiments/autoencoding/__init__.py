@@ -34,10 +34,10 @@ from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.statistics import autocorrelation, decorrelation_time
 from hippo.circuits.engines import make_engine
 from hippo.circuits.engine import Recording
-from hippo.circuits.spec import Network, Noise, Plasticity, ProjectionConfig
+from hippo.circuits.spec import Network
 from hippo.circuits.spiking_config import SpikingConfig
 from hippo.circuits.wiring import AutoencoderProjections, PyramidalConfig, autoencoder_network
-from hippo.config import bounds
+from hippo.config import bounds, preset_defaults
 from hippo.errors import ConfigError, DivergenceError
 from hippo.experiments.autoencoding import figures
 from hippo.plotting import spiking as figures_spiking
@@ -61,33 +61,31 @@ NETWORK_KEY, STREAM_KEY = 0, 1
 
 
 @dataclass(frozen=True)
+@preset_defaults("autoencoding.toml")
 class Config:
     """Experiment A. Times in seconds.
 
-    The defaults are those of ``autoencoding.toml`` (what ``hippo run autoencoding``
-    runs); ``tests/test_defaults.py`` keeps the two equal.
+    The defaults are read from ``autoencoding.toml`` (what ``hippo run autoencoding`` runs;
+    :func:`~hippo.config.preset_defaults`).
     """
 
-    experiment: str = "autoencoding"
-    seed: int = 0
-    engine: Literal["rate", "spiking"] = "rate"
-    spiking: SpikingConfig = SpikingConfig(tau_syn=0.05, rate_scale=5000.0, max_rate=50000.0, offset=2.0)
-    duration: float = field(default=1800.0, metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
-    dt: float = field(default=0.025, metadata=bounds(gt=0.0))
-    record_every: int = field(default=4, metadata=bounds(min=1))
-    test_duration: float = field(default=1800.0, metadata=bounds(gt=0.0))
-    max_lag: float = field(default=10.0, metadata=bounds(gt=0.0))
-    show_duration: float = field(default=60.0, metadata=bounds(gt=0.0))
-    n_mec: int = field(default=5, metadata=bounds(min=1))
-    senses: SensesConfig = SensesConfig(kind="latent", n=50, n_latents=5, timescale=1.0)
-    theta: ThetaConfig = ThetaConfig()
-    hpc: PyramidalConfig = PyramidalConfig()
-    mec: PyramidalConfig = PyramidalConfig(apical_noise=Noise(0.05, 0.3))
-    projections: AutoencoderProjections = AutoencoderProjections(
-        hpc_apical_mec=ProjectionConfig(w_init=1.0, plasticity=Plasticity(eta=0.001)),
-        mec_basal_hpc=ProjectionConfig(w_init=1.0, plasticity=Plasticity(eta=0.001)),
-        mec_apical_mec=ProjectionConfig(w_init=0.1, plasticity=Plasticity(eta=0.001, l2=0.005)))
-    schedule: ScheduleConfig = ScheduleConfig()
+    experiment: str
+    seed: int
+    engine: Literal["rate", "spiking"]
+    spiking: SpikingConfig
+    duration: float = field(metadata=bounds(min=0.0))  # 0 only with --from RUN_DIR
+    dt: float = field(metadata=bounds(gt=0.0))
+    record_every: int = field(metadata=bounds(min=1))
+    test_duration: float = field(metadata=bounds(gt=0.0))
+    max_lag: float = field(metadata=bounds(gt=0.0))
+    show_duration: float = field(metadata=bounds(gt=0.0))
+    n_mec: int = field(metadata=bounds(min=1))
+    senses: SensesConfig
+    theta: ThetaConfig
+    hpc: PyramidalConfig
+    mec: PyramidalConfig
+    projections: AutoencoderProjections
+    schedule: ScheduleConfig
 
     def __post_init__(self):
         if self.senses.kind != "latent":

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hippo.config import bounds
+from hippo.config import bounds, preset_defaults
 from hippo.io import RunDir
 from hippo.learning import bayesian_mechanics as bm
 from hippo.learning.bayesian_mechanics import LeastActionError
@@ -40,6 +40,7 @@ PERIODS_PER_WINDOW = 2
 
 
 @dataclass(frozen=True)
+@preset_defaults("bayesian-mechanics.toml", table="stream")
 class StreamConfig:
     """Sensory stream (a.u.; frequencies in Hz; times in seconds).
 
@@ -52,35 +53,37 @@ class StreamConfig:
         noise_modes: random Fourier modes approximating the Gaussian process.
     """
 
-    offset: float = 1.0
-    amplitude_before: float = field(default=1.0, metadata=bounds(min=0.0))
-    amplitude_after: float = field(default=2.0, metadata=bounds(min=0.0))
-    frequency_before: float = field(default=0.5, metadata=bounds(gt=0.0))
-    frequency_after: float = field(default=0.25, metadata=bounds(gt=0.0))
-    noise_std: float = field(default=0.05, metadata=bounds(min=0.0))
-    noise_timescale: float = field(default=0.5, metadata=bounds(gt=0.0))
-    noise_modes: int = field(default=64, metadata=bounds(min=1))
+    offset: float
+    amplitude_before: float = field(metadata=bounds(min=0.0))
+    amplitude_after: float = field(metadata=bounds(min=0.0))
+    frequency_before: float = field(metadata=bounds(gt=0.0))
+    frequency_after: float = field(metadata=bounds(gt=0.0))
+    noise_std: float = field(metadata=bounds(min=0.0))
+    noise_timescale: float = field(metadata=bounds(gt=0.0))
+    noise_modes: int = field(metadata=bounds(min=1))
 
 
 @dataclass(frozen=True)
+@preset_defaults("bayesian-mechanics.toml", table="model")
 class ModelConfig:
     """Parameters of :class:`hippo.learning.bayesian_mechanics.Model` (both rules are run)."""
 
-    kappa: float = field(default=1.0, metadata=bounds(min=0.0))
-    m_mu: float = field(default=1.0, metadata=bounds(gt=0.0))
-    m_w: float = field(default=2.0, metadata=bounds(gt=0.0))
-    m_z: float = field(default=1.0, metadata=bounds(min=0.0))
-    alpha: float = field(default=0.5, metadata=bounds(min=0.0))
-    gamma: float = field(default=0.2, metadata=bounds(gt=0.0))
-    eta_oja: float = field(default=0.2, metadata=bounds(gt=0.0))
-    kappa_a: float = field(default=2.0, metadata=bounds(min=0.0))
-    m_a: float = field(default=1.0, metadata=bounds(min=0.0))
+    kappa: float = field(metadata=bounds(min=0.0))
+    m_mu: float = field(metadata=bounds(gt=0.0))
+    m_w: float = field(metadata=bounds(gt=0.0))
+    m_z: float = field(metadata=bounds(min=0.0))
+    alpha: float = field(metadata=bounds(min=0.0))
+    gamma: float = field(metadata=bounds(gt=0.0))
+    eta_oja: float = field(metadata=bounds(gt=0.0))
+    kappa_a: float = field(metadata=bounds(min=0.0))
+    m_a: float = field(metadata=bounds(min=0.0))
 
     def model(self, rule: str) -> bm.Model:
         return bm.Model(rule=rule, **self.__dict__)
 
 
 @dataclass(frozen=True)
+@preset_defaults("bayesian-mechanics.toml", table="solver")
 class SolverConfig:
     """Receding-horizon least action (seconds).
 
@@ -92,14 +95,15 @@ class SolverConfig:
         nodes_per_second: initial mesh density.
     """
 
-    horizon: float = field(default=15.0, metadata=bounds(gt=0.0))
-    keep: float = field(default=0.5, metadata=bounds(gt=0.0))
-    dt_out: float = field(default=0.01, metadata=bounds(gt=0.0))
-    tol: float = field(default=1e-7, metadata=bounds(gt=0.0, max=1e-2))
-    nodes_per_second: float = field(default=40.0, metadata=bounds(gt=0.0))
+    horizon: float = field(metadata=bounds(gt=0.0))
+    keep: float = field(metadata=bounds(gt=0.0))
+    dt_out: float = field(metadata=bounds(gt=0.0))
+    tol: float = field(metadata=bounds(gt=0.0, max=1e-2))
+    nodes_per_second: float = field(metadata=bounds(gt=0.0))
 
 
 @dataclass(frozen=True)
+@preset_defaults("bayesian-mechanics.toml")
 class Config:
     """Bayesian-mechanics experiment. Times in seconds.
 
@@ -109,16 +113,16 @@ class Config:
         mu0, w0, a0: start values of state, weight and motor variable.
     """
 
-    experiment: str = "bayesian-mechanics"
-    seed: int = 0
-    duration: float = field(default=60.0, metadata=bounds(gt=0.0))
-    switch_time: float = field(default=30.0, metadata=bounds(gt=0.0))
-    mu0: float = 0.0
-    w0: float = 0.5
-    a0: float = 0.0
-    stream: StreamConfig = StreamConfig()
-    model: ModelConfig = ModelConfig()
-    solver: SolverConfig = SolverConfig()
+    experiment: str
+    seed: int
+    duration: float = field(metadata=bounds(gt=0.0))
+    switch_time: float = field(metadata=bounds(gt=0.0))
+    mu0: float
+    w0: float
+    a0: float
+    stream: StreamConfig
+    model: ModelConfig
+    solver: SolverConfig
 
     def __post_init__(self):
         before = PERIODS_PER_WINDOW / self.stream.frequency_before

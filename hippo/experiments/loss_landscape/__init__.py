@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hippo.config import bounds
+from hippo.config import bounds, preset_defaults
 from hippo.errors import ConfigError
 from hippo.experiments.loss_landscape import figures
 from hippo.io import RunDir
@@ -38,6 +38,7 @@ from hippo.learning import navigation as nav
 
 
 @dataclass(frozen=True)
+@preset_defaults("loss-landscape.toml", table="quadratic")
 class QuadraticConfig:
     """The quadratic ``L = ½h(θ − μ)²`` from ``θ = 0`` to ``μ = 1``.
 
@@ -50,15 +51,16 @@ class QuadraticConfig:
         points: samples of its path.
     """
 
-    eta_k: float = field(default=1.0, metadata=bounds(gt=0.0))
-    curvature: float = field(default=1.0, metadata=bounds(gt=0.0))
-    curvature_ratio: float = field(default=4.0, metadata=bounds(gt=0.0))
-    gammas: tuple[float, ...] = (0.0, 1.0, 10.0)
-    horizon_rates: float = field(default=30.0, metadata=bounds(min=6.0))
-    points: int = field(default=2001, metadata=bounds(min=101))
+    eta_k: float = field(metadata=bounds(gt=0.0))
+    curvature: float = field(metadata=bounds(gt=0.0))
+    curvature_ratio: float = field(metadata=bounds(gt=0.0))
+    gammas: tuple[float, ...]
+    horizon_rates: float = field(metadata=bounds(min=6.0))
+    points: int = field(metadata=bounds(min=101))
 
 
 @dataclass(frozen=True)
+@preset_defaults("loss-landscape.toml", table="double_well")
 class DoubleWellConfig:
     """The double well ``L = (θ₁² − 1)² − θ₁/2 + θ₂²``.
 
@@ -71,18 +73,19 @@ class DoubleWellConfig:
         descent_duration: how long gradient descent (``θ̇ = −ηk∇L``) is integrated.
     """
 
-    start: tuple[float, ...] = (-0.6, 0.55)
-    end: tuple[float, ...] = (1.0625, 0.0)
-    duration: float = field(default=4.0, metadata=bounds(gt=0.0))
-    points: int = field(default=50, metadata=bounds(min=3))
-    refined_points: int = field(default=400, metadata=bounds(min=3))
-    gamma: float = field(default=0.1, metadata=bounds(min=0.0))
-    eta: float = field(default=1.0, metadata=bounds(gt=0.0))
-    k: float = field(default=1.0, metadata=bounds(gt=0.0))
-    descent_duration: float = field(default=8.0, metadata=bounds(gt=0.0))
+    start: tuple[float, ...]
+    end: tuple[float, ...]
+    duration: float = field(metadata=bounds(gt=0.0))
+    points: int = field(metadata=bounds(min=3))
+    refined_points: int = field(metadata=bounds(min=3))
+    gamma: float = field(metadata=bounds(min=0.0))
+    eta: float = field(metadata=bounds(gt=0.0))
+    k: float = field(metadata=bounds(gt=0.0))
+    descent_duration: float = field(metadata=bounds(gt=0.0))
 
 
 @dataclass(frozen=True)
+@preset_defaults("loss-landscape.toml", table="weight_decay")
 class WeightDecayConfig:
     """The drift ``f = −jθ`` on ``L = ½h|θ − μ|²`` (``ηk = 1``).
 
@@ -94,22 +97,23 @@ class WeightDecayConfig:
         start: where the paths start.
     """
 
-    curvature: float = field(default=4.0, metadata=bounds(gt=0.0))
-    decay: float = field(default=10.0, metadata=bounds(min=0.0))
-    gamma: float = field(default=0.0, metadata=bounds(min=0.0))
-    mu: tuple[float, ...] = (0.0, -0.5)
-    start: tuple[float, ...] = (0.8, 0.6)
+    curvature: float = field(metadata=bounds(gt=0.0))
+    decay: float = field(metadata=bounds(min=0.0))
+    gamma: float = field(metadata=bounds(min=0.0))
+    mu: tuple[float, ...]
+    start: tuple[float, ...]
 
 
 @dataclass(frozen=True)
+@preset_defaults("loss-landscape.toml")
 class Config:
     """The loss-landscape study (nothing random: ``seed`` only names the run)."""
 
-    experiment: str = "loss-landscape"
-    seed: int = 0
-    quadratic: QuadraticConfig = QuadraticConfig()
-    double_well: DoubleWellConfig = DoubleWellConfig()
-    weight_decay: WeightDecayConfig = WeightDecayConfig()
+    experiment: str
+    seed: int
+    quadratic: QuadraticConfig
+    double_well: DoubleWellConfig
+    weight_decay: WeightDecayConfig
 
 
 def validate(config: Config) -> None:

@@ -43,7 +43,7 @@ from hippo.circuits.wiring import (
     path_integrator_network,
     preferred_directions,
 )
-from hippo.config import bounds
+from hippo.config import bounds, preset_defaults
 from hippo.experiments.path_integration import figures
 from hippo.plotting import pi_analyses as figures_pi_analyses
 from hippo.plotting import spiking as figures_spiking
@@ -72,14 +72,16 @@ NETWORK_KEY, TRAINING_KEY, TEST_KEY, PROBE_KEY, TOPOLOGY_KEY = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
+@preset_defaults("path-integration.toml", table="ring")
 class RingAnalysisConfig:
     """Ring-attractor analysis: rate-map bins and the zero-velocity drift test (seconds)."""
 
-    n_bins: int = field(default=100, metadata=bounds(min=4))
-    drift_duration: float = field(default=20.0, metadata=bounds(gt=0.0))
+    n_bins: int = field(metadata=bounds(min=4))
+    drift_duration: float = field(metadata=bounds(gt=0.0))
 
 
 @dataclass(frozen=True)
+@preset_defaults("path-integration.toml", table="topology")
 class TopologyConfig:
     """Persistent homology of MEC population vectors in generative mode (see :mod:`hippo.analysis.topology`).
 
@@ -88,11 +90,12 @@ class TopologyConfig:
         n_shuffles: shuffled clouds that set the loop threshold.
     """
 
-    n_points: int = field(default=300, metadata=bounds(min=3))
-    n_shuffles: int = field(default=5, metadata=bounds(min=1))
+    n_points: int = field(metadata=bounds(min=3))
+    n_shuffles: int = field(metadata=bounds(min=1))
 
 
 @dataclass(frozen=True)
+@preset_defaults("path-integration.toml")
 class Config(PathIntegrationCircuit):
     """Experiment B. Times in seconds, distances in metres.
 
@@ -101,14 +104,14 @@ class Config(PathIntegrationCircuit):
     rate maps of a spiking run (``spike_map_duration``), the ring analysis, the gain probes and the
     topology of its generative phases.
 
-    The defaults are those of ``path-integration.toml`` (what ``hippo run path-integration``
-    runs); ``tests/test_defaults.py`` keeps the two equal.
+    The defaults, of the inherited fields too, are read from ``path-integration.toml`` (what
+    ``hippo run path-integration`` runs; :func:`~hippo.config.preset_defaults`).
     """
 
-    spike_map_duration: float = field(default=120.0, metadata=bounds(gt=0.0))
-    ring: RingAnalysisConfig = RingAnalysisConfig()
-    gain_probes: GainProbeConfig = GainProbeConfig()
-    topology: TopologyConfig = TopologyConfig()
+    spike_map_duration: float = field(metadata=bounds(gt=0.0))
+    ring: RingAnalysisConfig
+    gain_probes: GainProbeConfig
+    topology: TopologyConfig
 
 
 #: Settings a run started from a saved state (``--from``) keeps: the saved network was built and

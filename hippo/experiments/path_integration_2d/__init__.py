@@ -32,19 +32,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 
 from hippo.analysis.error_decomposition import decompose_errors, error_horizons
-from hippo.analysis.path_integration import PathIntegrationTestConfig
 from hippo.analysis.path_integration_2d import stationary_error
 from hippo.analysis.spatial import (bin_counts, field_peaks, grid_spacing, gridness, rate_maps, skaggs_information,
                                     weight_profile)
 from hippo.analysis.topology import leading_components, persistent_homology
-from hippo.circuits.spiking_config import SpikingConfig
-from hippo.circuits.wiring import PathIntegratorProjections
-from hippo.config import bounds, new_default
+from hippo.config import bounds, preset_defaults
 from hippo.errors import ConfigError
 from hippo.experiments.path_integration import figures as figures_1d
 from hippo.experiments.path_integration_2d import figures
@@ -54,15 +50,14 @@ from hippo.experiments import path_integration
 from hippo.experiments.circuit import CircuitStudy, PathIntegrationCircuit, Trained, run_study
 from hippo.io.run_state import check_unchanged
 from hippo.io import RunDir
-from hippo.learning.schedule import ScheduleConfig
 from hippo.probes import DirectionProbeConfig, mapping_session, run_direction_probes
 from hippo.world.gridworld import load_environment_setting
 from hippo.world.motion import MotionConfig, check_motion
 from hippo.world.recorded import RecordingConfig
-from hippo.world.senses import SensesConfig
 
 
 @dataclass(frozen=True)
+@preset_defaults("path-integration-2d.toml", table="maps")
 class SpatialMapConfig:
     """MEC rate maps from a mapping session: the trained network in theta mode (no learning, no
     noise) on the test stream after the test, recorded at every step; the wake half of each
@@ -73,11 +68,12 @@ class SpatialMapConfig:
         bin_size: side of a square bin (metres).
     """
 
-    duration: float = field(default=300.0, metadata=bounds(gt=0.0))
-    bin_size: float = field(default=0.05, metadata=bounds(gt=0.0))
+    duration: float = field(metadata=bounds(gt=0.0))
+    bin_size: float = field(metadata=bounds(gt=0.0))
 
 
 @dataclass(frozen=True)
+@preset_defaults("path-integration-2d.toml", table="topology")
 class Topology2DConfig:
     """Persistent homology of MEC population vectors (see :mod:`hippo.analysis.topology`).
 
@@ -95,23 +91,24 @@ class Topology2DConfig:
         max_dim: highest homology dimension (2 counts the void of a torus).
     """
 
-    n_points: int = field(default=150, metadata=bounds(min=3))
-    n_components: int = field(default=10, metadata=bounds(min=0))
-    n_shuffles: int = field(default=5, metadata=bounds(min=1))
-    max_dim: int = field(default=2, metadata=bounds(min=0, max=2))
+    n_points: int = field(metadata=bounds(min=3))
+    n_components: int = field(metadata=bounds(min=0))
+    n_shuffles: int = field(metadata=bounds(min=1))
+    max_dim: int = field(metadata=bounds(min=0, max=2))
 
 
 @dataclass(frozen=True)
+@preset_defaults("path-integration-2d.toml")
 class Config(PathIntegrationCircuit):
     """2-D path integration. Times in seconds, distances in metres, speeds in m/s.
 
     The circuit, its training and its test are :class:`~hippo.experiments.circuit.PathIntegrationCircuit`
-    (the velocity codings are described there), with the 2-D defaults below; the world, streams
+    (the velocity codings are described there); the world, streams
     and circuit are built by :func:`hippo.experiments.path_integration.build`. ``test_recording``
     names a recording the test trials, direction probes' warm-ups and mapping session play instead
     of fresh motion of ``motion`` (its ``span`` can hold out a stretch of the recording the training
-    does not play); an empty ``source`` keeps fresh motion. The defaults are those of
-    ``path-integration-2d.toml``.
+    does not play); an empty ``source`` keeps fresh motion. The defaults, of the inherited fields
+    too, are read from ``path-integration-2d.toml`` (:func:`~hippo.config.preset_defaults`).
 
     The 2-D form of the 1-D default coding, ``velocity_coding = "multiplicative"``, is
     ``relu(m_j)·[1 + k·v·e_d]₊`` with ``conjunctive_threshold = 0``, four directions on the axes
@@ -124,23 +121,11 @@ class Config(PathIntegrationCircuit):
     It loses to push-pull on the torus (docs/path-integration-2d.md), so push-pull stays the default.
     """
 
-    experiment: str = "path-integration-2d"
-    spiking: SpikingConfig = SpikingConfig(rate_scale=1000.0, max_rate=5000.0)
-    environment: str = new_default(PathIntegrationCircuit, "environment", "box-1m")
-    n_mec: int = new_default(PathIntegrationCircuit, "n_mec", 200)
-    velocity_coding: Literal["paper", "push-pull", "multiplicative"] = "push-pull"
-    conjunctive_threshold: float = 0.5
-    senses: SensesConfig = SensesConfig(n=100, width=0.1)
-    projections: PathIntegratorProjections = PathIntegratorProjections(
-        mec_basal_hpc=replace(PathIntegratorProjections().mec_basal_hpc, w_init=3.0))
-    schedule: ScheduleConfig = ScheduleConfig(final_factor=0.03)
-    test: PathIntegrationTestConfig = PathIntegrationTestConfig(n_trials=50, generative=60.0, decoder="knn",
-                                                                report_times=(1.0, 2.0, 5.0, 10.0, 20.0, 30.0, 60.0))
-    test_recording: RecordingConfig = RecordingConfig()
-    maps: SpatialMapConfig = SpatialMapConfig()
-    gain_probes: DirectionProbeConfig = DirectionProbeConfig()
-    topology: Topology2DConfig = Topology2DConfig()
-    grid: GridConfig = GridConfig()
+    test_recording: RecordingConfig
+    maps: SpatialMapConfig
+    gain_probes: DirectionProbeConfig
+    topology: Topology2DConfig
+    grid: GridConfig
 
 
 def circuit(config: Config):

@@ -51,7 +51,7 @@ import numpy as np
 
 from hippo.circuits.activations import Activation
 from hippo.circuits.spec import Layer, Network, Projection, ProjectionConfig, build_projection
-from hippo.config import bounds
+from hippo.config import bounds, preset_defaults
 from hippo.errors import ConfigError
 from hippo.world.gridworld import periodic_displacement
 
@@ -62,6 +62,7 @@ INTERNEURON_KEY = 5
 
 
 @dataclass(frozen=True)
+@preset_defaults("path-integration-2d.toml", table="grid")
 class GridConfig:
     """MEC cells on a periodic neural sheet with a fixed local pattern-forming kernel (module docstring).
 
@@ -78,10 +79,10 @@ class GridConfig:
             compartment (``w_init`` as for every projection; ``dale`` must be ``"inhibitory"``).
     """
 
-    sheet_radius: float = field(default=0.0, metadata=bounds(min=0.0))
-    pattern_gain: float = field(default=1.5, metadata=bounds(min=0.0))
-    interneurons: bool = False
-    inhibitory: ProjectionConfig = ProjectionConfig(w_init=0.2, dale="inhibitory")
+    sheet_radius: float = field(metadata=bounds(min=0.0))
+    pattern_gain: float = field(metadata=bounds(min=0.0))
+    interneurons: bool
+    inhibitory: ProjectionConfig
 
     def __post_init__(self):
         if self.interneurons and not self.sheet_radius:

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hippo.config import bounds
+from hippo.config import bounds, preset_defaults
 from hippo.errors import ConfigError
 from hippo.inference import circuit_rules as cr
 from hippo.io import RunDir
@@ -31,6 +31,7 @@ from hippo.progress import Progress
 
 
 @dataclass(frozen=True)
+@preset_defaults("rule-identification.toml")
 class Config:
     """Rule-identification study.
 
@@ -42,13 +43,13 @@ class Config:
         identifier: the per-rule networks.
     """
 
-    experiment: str = "rule-identification"
-    seed: int = 0
-    rules: tuple[str, ...] = tuple(cr.RULE_PARAMETERS)
-    train_runs: int = field(default=6, metadata=bounds(min=1))
-    test_runs: int = field(default=6, metadata=bounds(min=1))
-    circuit: cr.CircuitConfig = cr.CircuitConfig()
-    identifier: cr.IdentifierConfig = cr.IdentifierConfig()
+    experiment: str
+    seed: int
+    rules: tuple[str, ...]
+    train_runs: int = field(metadata=bounds(min=1))
+    test_runs: int = field(metadata=bounds(min=1))
+    circuit: cr.CircuitConfig
+    identifier: cr.IdentifierConfig
 
 
 def validate(config: Config) -> None:

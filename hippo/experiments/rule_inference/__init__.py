@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 import matplotlib.pyplot as plt
 import numpy as np
 
-from hippo.config import bounds
+from hippo.config import bounds, preset_defaults
 from hippo.errors import ConfigError
 from hippo.inference import recovery
 from hippo.inference.fit import FitConfig, fit_initial_weights, fit_rule, replay
@@ -38,6 +38,7 @@ MODEL_KINDS = ("dnn", "rnn")
 
 
 @dataclass(frozen=True)
+@preset_defaults("rule-inference.toml")
 class Config:
     """Rule-inference study.
 
@@ -54,20 +55,20 @@ class Config:
         dnn, rnn: the architectures (``kind`` is set by the table's name).
     """
 
-    experiment: str = "rule-inference"
-    seed: int = 0
-    trials: int = field(default=500, metadata=bounds(min=1))
-    train_animals: int = field(default=60, metadata=bounds(min=1))
-    test_animals: int = field(default=60, metadata=bounds(min=1))
-    grid_weights: int = field(default=1001, metadata=bounds(min=2))
-    reinforce: LearnerConfig = LearnerConfig(rule="reinforce", alpha=2.0 ** -4)
-    core: LearnerConfig = LearnerConfig(rule="momentum", alpha=2.0 ** -4)
-    reinforce_models: tuple[str, ...] = ("dnn", "rnn")
-    core_models: tuple[str, ...] = ("dnn", "rnn")
-    task: TaskConfig = TaskConfig()
-    fit: FitConfig = FitConfig()
-    dnn: RuleNetwork = RuleNetwork(kind="dnn")
-    rnn: RuleNetwork = RuleNetwork(kind="rnn")
+    experiment: str
+    seed: int
+    trials: int = field(metadata=bounds(min=1))
+    train_animals: int = field(metadata=bounds(min=1))
+    test_animals: int = field(metadata=bounds(min=1))
+    grid_weights: int = field(metadata=bounds(min=2))
+    reinforce: LearnerConfig
+    core: LearnerConfig
+    reinforce_models: tuple[str, ...]
+    core_models: tuple[str, ...]
+    task: TaskConfig
+    fit: FitConfig
+    dnn: RuleNetwork
+    rnn: RuleNetwork
 
 
 def validate(config: Config) -> None:

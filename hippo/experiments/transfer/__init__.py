@@ -40,9 +40,9 @@ import numpy as np
 from hippo.analysis import remapping
 from hippo.analysis.spatial import rate_maps
 from hippo.analysis.losses import check_recordable, loss_summary
-from hippo.analysis.path_integration import PathIntegrationTestConfig, make_decoder
+from hippo.analysis.path_integration import make_decoder
 from hippo.circuits.engine import Recording
-from hippo.config import bounds, names_file
+from hippo.config import bounds, names_file, preset_defaults
 from hippo.errors import ConfigError
 from hippo.experiments.transfer import figures
 from hippo.experiments import path_integration
@@ -50,7 +50,7 @@ from hippo.experiments.path_integration import TEST_KEY
 from hippo.experiments.circuit import refuse_untrained, restore, save
 from hippo.io.run_state import check_unchanged
 from hippo.io import RunDir
-from hippo.learning.schedule import BlockSchedule, ScheduleConfig
+from hippo.learning.schedule import BlockSchedule
 from hippo.probes import mapping_session, run_test
 from hippo.protocol import Phase, run_phases
 from hippo.world.gridworld import load_environment, load_environment_setting
@@ -82,6 +82,7 @@ ANNEAL_BLOCK_S = 30.0
 
 
 @dataclass(frozen=True)
+@preset_defaults("transfer.toml", table="move")
 class MoveConfig:
     """What changes between A and B, and what happens to the network at the move.
 
@@ -99,15 +100,16 @@ class MoveConfig:
         reset: zero rates, compartment states, noise and eligibility traces at the move.
     """
 
-    remapping: Literal["global", "partial", "rate", "environment"] = "global"
-    fraction: float = field(default=0.5, metadata=bounds(gt=0.0, max=1.0))
-    rate_change: float = field(default=0.5, metadata=bounds(min=0.0, max=1.0))
-    environment: str = field(default="", metadata=names_file())
-    hpc_to_mec: Literal["kept", "reinitialised"] = "kept"
-    reset: bool = True
+    remapping: Literal["global", "partial", "rate", "environment"]
+    fraction: float = field(metadata=bounds(gt=0.0, max=1.0))
+    rate_change: float = field(metadata=bounds(min=0.0, max=1.0))
+    environment: str = field(metadata=names_file())
+    hpc_to_mec: Literal["kept", "reinitialised"]
+    reset: bool
 
 
 @dataclass(frozen=True)
+@preset_defaults("transfer.toml", table="relearn")
 class RelearnConfig:
     """Relearning in B (seconds, m/s).
 
@@ -133,19 +135,20 @@ class RelearnConfig:
         criterion_ratio: ... and at most this many times the 1 s error in A.
     """
 
-    duration: float = field(default=600.0, metadata=bounds(gt=0.0))
-    checkpoints: tuple[float, ...] = (0.0, 60.0, 120.0, 180.0, 240.0, 300.0, 450.0, 600.0)
-    wake_fraction: float = field(default=0.125, metadata=bounds(gt=0.0, max=1.0))
-    speed_mean: float = 0.4
-    learning_rate_factor: float = field(default=2.0, metadata=bounds(gt=0.0))
-    final_factor: float = field(default=1.0, metadata=bounds(gt=0.0, max=1.0))
-    anneal_duration: float = field(default=600.0, metadata=bounds(gt=0.0))
-    arms: tuple[str, ...] = ARMS
-    criterion_m: float = field(default=0.10, metadata=bounds(gt=0.0))
-    criterion_ratio: float = field(default=1.5, metadata=bounds(gt=0.0))
+    duration: float = field(metadata=bounds(gt=0.0))
+    checkpoints: tuple[float, ...]
+    wake_fraction: float = field(metadata=bounds(gt=0.0, max=1.0))
+    speed_mean: float
+    learning_rate_factor: float = field(metadata=bounds(gt=0.0))
+    final_factor: float = field(metadata=bounds(gt=0.0, max=1.0))
+    anneal_duration: float = field(metadata=bounds(gt=0.0))
+    arms: tuple[str, ...]
+    criterion_m: float = field(metadata=bounds(gt=0.0))
+    criterion_ratio: float = field(metadata=bounds(gt=0.0))
 
 
 @dataclass(frozen=True)
+@preset_defaults("transfer.toml")
 class Config:
     """Environment transfer. Times in seconds, distances in metres.
 
@@ -153,17 +156,16 @@ class Config:
     training in A (``network.duration``; with ``--from`` training goes on for that long,
     0 to take the saved network as it is) and the path-integration test
     (``network.test``: its ``decoder_window`` is the calibration session's length).
-    ``seed`` seeds everything; ``network.seed`` must stay 0.
+    ``seed`` seeds everything; ``network.seed`` must stay 0. The defaults are read from
+    ``transfer.toml``; the keys its ``[network]`` table leaves out are the path-integration
+    experiment's (``path-integration.toml``).
     """
 
-    experiment: str = "transfer"
-    seed: int = 0
-    network: path_integration.Config = path_integration.Config(
-        velocity_coding="push-pull", conjunctive_threshold=0.5, schedule=ScheduleConfig(final_factor=0.03),
-        test=PathIntegrationTestConfig(n_trials=20, warmup=2.0, generative=10.0, decoder_window=120.0,
-                                       report_times=(1.0, 2.0, 5.0, 10.0)))
-    move: MoveConfig = MoveConfig()
-    relearn: RelearnConfig = RelearnConfig()
+    experiment: str
+    seed: int
+    network: path_integration.Config
+    move: MoveConfig
+    relearn: RelearnConfig
 
 
 # ----------------------------------------------------------------------- B's code
