@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import gc
 import inspect
 import re
 import types
@@ -63,10 +64,28 @@ class KeyRow:
     description: str
 
 
+def parse_source(path: Path) -> ast.Module:
+    """The syntax tree of a Python source file, parsed with the garbage collector off.
+
+    Python 3.11 before 3.11.8 keeps one recursion counter for all syntax-tree
+    conversions (CPython gh-106905): a finalizer that parses code while a parse is under
+    way (the collector freeing Brian2 objects, whose deletion warning formats source)
+    leaves it unbalanced, and the outer parse fails with "AST constructor recursion depth
+    mismatch". With the collector off no finalizer runs inside the parse.
+    """
+    source = path.read_text()
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return ast.parse(source, str(path))
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def module_description(experiment: str) -> str:
     """First line of the docstring of experiment ``experiment``'s module (read, not imported)."""
-    path = experiment_package(experiment) / "__init__.py"
-    docstring = ast.get_docstring(ast.parse(path.read_text())) or ""
+    docstring = ast.get_docstring(parse_source(experiment_package(experiment) / "__init__.py")) or ""
     return docstring.strip().splitlines()[0].rstrip(".") if docstring.strip() else ""
 
 

@@ -22,7 +22,6 @@ The faces themselves import nothing until a name is used (:mod:`hippo._exports`)
 from __future__ import annotations
 
 import ast
-import gc
 import subprocess
 import sys
 import tomllib
@@ -31,6 +30,7 @@ from pathlib import Path
 import pytest
 
 import hippo
+from hippo.describe import parse_source
 
 PACKAGE_ROOT = Path(hippo.__file__).resolve().parent
 
@@ -77,27 +77,10 @@ def _import_nodes(tree: ast.AST, deferred: bool = False):
             yield from _import_nodes(child, deferred or isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)))
 
 
-def _parse(path: Path) -> ast.AST:
-    """The syntax tree of a source file, parsed with the garbage collector off.
-
-    Python 3.11 before 3.11.8 keeps one recursion counter for all syntax-tree
-    conversions (CPython gh-106905): a finalizer that parses code while a parse is under
-    way (the collector freeing Brian2 objects of an earlier test, whose deletion warning
-    formats source) leaves it unbalanced, and the outer parse fails with "AST constructor
-    recursion depth mismatch". With the collector off no finalizer runs inside the parse.
-    """
-    source = path.read_text()
-    gc.disable()
-    try:
-        return ast.parse(source, str(path))
-    finally:
-        gc.enable()
-
-
 def imports_of(module: str, path: Path, modules: dict[str, Path]) -> tuple[set[str], set[str]]:
     """Modules of the package that ``module`` imports at module level, and inside functions."""
     found: tuple[set[str], set[str]] = (set(), set())
-    for node, deferred in _import_nodes(_parse(path)):
+    for node, deferred in _import_nodes(parse_source(path)):
         for name in _imported_names(node, module, path.name == "__init__.py", modules):
             target = _resolve(name, modules)
             if target is not None and target != module:
