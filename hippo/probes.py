@@ -12,6 +12,7 @@ original's state where it was.
   (:class:`GainProbeConfig`).
 - :func:`run_direction_probes`: straight-line probes in 2-D along several directions, the
   gains along and across each (:class:`DirectionProbeConfig`, :func:`probe_paths`).
+- :func:`zero_velocity_drift`: a bump without velocity input on a ring, the drift test.
 - :func:`mapping_session`: the network in theta mode on a stream, recorded at every step
   (decoder calibration, rate maps).
 - :func:`spikes_around_switch`: every spike of some layers for :data:`RASTER_SECONDS`
@@ -220,6 +221,23 @@ def run_direction_probes(engine, stream, decoder, theta: ThetaConfig, config: Di
         measured.append(fitted)
         r_squared.append(r2)
     return directional_gains(np.array(commanded), np.array(measured), np.array(r_squared))
+
+
+# ------------------------------------------------------------------ zero-velocity drift
+def zero_velocity_drift(engine, stream, theta: ThetaConfig, warmup: float, duration: float):
+    """The drift test of a ring attractor: a bump left without velocity input (learning and noise off).
+
+    Two phases on ``stream`` (from its cursor) with its velocity input silenced: ``warmup``
+    seconds with the gate ``theta``, then ``duration`` seconds of pure generation. Returns the
+    engine's recording of the generation phase: HPC rates at every step, ``t`` in engine
+    seconds (the drift in m/s is :func:`hippo.analysis.ring_attractor.drift_m_per_s` of the
+    decoded positions).
+    """
+    still = dict(stream=stream, silenced=("velocity",), noise=False)
+    return run_phases(engine, [
+        Phase("drift warm-up", warmup, theta=theta, **still),
+        Phase("drift", duration, theta=GENERATION, record=("hpc",), **still),
+    ])["drift"].recording
 
 
 # ------------------------------------------------------------------ sessions

@@ -51,10 +51,17 @@ from hippo.errors import ConfigError
 from hippo.experiments.circuit import Built, CircuitStudy, PathIntegrationCircuit, Trained, run_study
 from hippo.io.run_state import check_unchanged
 from hippo.io import RunDir
-from hippo.probes import GainProbeConfig, mapping_session, run_gain_probes, run_test, spikes_around_switch
+from hippo.probes import (
+    GainProbeConfig,
+    mapping_session,
+    run_gain_probes,
+    run_test,
+    spikes_around_switch,
+    zero_velocity_drift,
+)
 from hippo.progress import Progress
-from hippo.protocol import Phase, run_phases
-from hippo.theta import GENERATION, INFERENCE, ThetaConfig, check_sampled
+from hippo.protocol import Phase
+from hippo.theta import INFERENCE, ThetaConfig, check_sampled
 from hippo.resources import FLOAT_BYTES, ArrayEstimate, check_memory
 from hippo.world.gridworld import load_environment, load_environment_setting
 from hippo.world.motion import check_motion
@@ -456,8 +463,8 @@ def _spiking_figures(config: Config, setup: Setup, mec_order, run_dir: RunDir) -
 def _ring_indices(config: Config, setup: Setup, result, order, decoder) -> dict:
     """Ring-attractor indices of the trained weights, bump score in generation, zero-velocity drift (1-D tracks).
 
-    The drift test runs on the test stream with the velocity input silenced: a theta-mode
-    warm-up, then pure generation.
+    The drift test (:func:`~hippo.probes.zero_velocity_drift`) runs on the test stream: a
+    ``test.warmup``-s theta-mode warm-up, then ``ring.drift_duration`` s of pure generation.
     """
     engine, n = setup.engine, config.n_mec
     w_conj = engine.weight("mec.apical<-conjunctive")
@@ -465,11 +472,7 @@ def _ring_indices(config: Config, setup: Setup, result, order, decoder) -> dict:
     ring = ring_attractor.ring_indices(engine.weight("mec.apical<-mec"), w_conj[:, blocks["+x"]], w_conj[:, blocks["-x"]],
                                        order)
     ring["bump_score"] = ring_attractor.bump_score(result.mec[:, result.t > 0].reshape(-1, n), order)
-    still = dict(stream=setup.test_stream, silenced=("velocity",), noise=False)
-    drift = run_phases(engine, [
-        Phase("drift warm-up", config.test.warmup, theta=config.theta, **still),
-        Phase("drift", config.ring.drift_duration, theta=GENERATION, record=("hpc",), **still),
-    ])["drift"].recording
+    drift = zero_velocity_drift(engine, setup.test_stream, config.theta, config.test.warmup, config.ring.drift_duration)
     ring["drift_m_per_s"] = ring_attractor.drift_m_per_s(decoder.predict(drift.signals["hpc"]), drift.t, setup.env)
     return ring
 
