@@ -8,9 +8,10 @@ import math
 import numpy as np
 import pytest
 
+from hippo.analysis.exploration import coverage_curves, steps_to_coverage
 from hippo.errors import HippoError
 from hippo.experiments import run_experiment
-from hippo.experiments.active_exploration import coverage_curves, random_walk, steps_to_coverage
+from hippo.experiments.active_exploration import random_walk
 from hippo.io import read_metrics
 from hippo.agents import ActiveInferenceAgent, active_inference_trajectory, explore_gridworld
 from hippo.learning.active_inference import (

@@ -1,4 +1,4 @@
-"""Analyses of recorded activity: decoding, ring attractors, path integration, statistics.
+"""Analyses of recorded activity: decoding, ring attractors, path integration, exploration coverage, statistics.
 
 Public names (imported on first use)::
 
@@ -13,6 +13,7 @@ _EXPORTS = {
     **dict.fromkeys(["bump_score", "drift_m_per_s", "order_by_peak", "ring_indices"],
                     "hippo.analysis.ring_attractor"),
     **dict.fromkeys(["PathIntegrationResult", "PathIntegrationTestConfig"], "hippo.analysis.path_integration"),
+    **dict.fromkeys(["coverage_curves", "steps_to_coverage"], "hippo.analysis.exploration"),
     **dict.fromkeys(["autocorrelation", "decorrelation_time", "sem"], "hippo.analysis.statistics"),
     **dict.fromkeys(["circular_spread", "fwhm", "population_vector", "preferred_positions"], "hippo.analysis.bump"),
     **dict.fromkeys(["ErrorDecomposition", "ErrorHorizon", "decompose_errors", "error_horizon", "error_horizons"],

@@ -22,15 +22,15 @@ import time
 from dataclasses import dataclass, field
 
 import numpy as np
-from matplotlib.collections import LineCollection
 
 from hippo.agents.exploration import Exploration, explore_gridworld
+from hippo.analysis.exploration import coverage_curves, steps_to_coverage
 from hippo.config import bounds, names_file, preset_defaults
+from hippo.experiments.active_exploration import figures
 from hippo.io import RunDir
-from hippo.plotting import COLOURS, figure, panel_label, save
 from hippo.progress import Progress
 from hippo.world.gridworld import Gridworld, load_environment, load_environment_setting
-from hippo.world.gridworld_model import cue_outcomes, gridworld_transitions
+from hippo.world.gridworld_model import gridworld_transitions
 
 
 @dataclass(frozen=True)
@@ -67,23 +67,7 @@ class Config:
             raise ValueError("environments must name at least one gridworld")
 
 
-# ------------------------------------------------------------------ measures
-def coverage_curves(states: np.ndarray, n_states: int) -> np.ndarray:
-    """Fraction of the ``n_states`` states visited by each step: ``(n_runs, T + 1)`` from states ``(n_runs, T + 1)``."""
-    n_runs, length = states.shape
-    curves = np.empty((n_runs, length))
-    for run, path in enumerate(states):
-        _, first = np.unique(path, return_index=True)
-        curves[run] = np.cumsum(np.bincount(first, minlength=length)) / n_states
-    return curves
-
-
-def steps_to_coverage(curves: np.ndarray, target: float) -> np.ndarray:
-    """First step at which each curve reaches ``target`` (``inf`` if never): ``(n_runs,)``."""
-    reached = curves >= target - 1e-12
-    return np.where(reached.any(axis=1), reached.argmax(axis=1), np.inf)
-
-
+# ------------------------------------------------------------------ baseline
 def random_walk(next_state: np.ndarray, starts: np.ndarray, n_steps: int, rng: np.random.Generator) -> np.ndarray:
     """States ``(n_runs, n_steps + 1)`` of random walks choosing uniformly among the actions.
 
@@ -95,10 +79,6 @@ def random_walk(next_state: np.ndarray, starts: np.ndarray, n_steps: int, rng: n
     for t in range(n_steps):
         states[:, t + 1] = next_state[states[:, t], actions[t]]
     return states
-
-
-def _median_iqr(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    return tuple(np.percentile(values, q, axis=0) for q in (50, 25, 75))
 
 
 # ------------------------------------------------------------------ one environment
@@ -169,90 +149,6 @@ def _arrays(result: EnvironmentResult) -> dict[str, np.ndarray]:
     }
 
 
-# ------------------------------------------------------------------ figures
-def _draw_map(ax, env: Gridworld) -> None:
-    width, height = (env.size[0], env.cell_size) if env.dim == 1 else tuple(env.size)
-    ax.imshow(np.where(env.free, 0.95, 0.25), cmap="gray", vmin=0, vmax=1, extent=(0, width, 0, height),
-              origin="upper", interpolation="nearest")
-    for row, col in np.argwhere(np.char.isalpha(env.grid.astype(str))):
-        x, y = env.cell_centres(np.array([row, col]))
-        ax.text(x, y, env.grid[row, col], ha="center", va="center", fontsize=6, color=COLOURS["chance"])
-    ax.set_xlabel("x (m)")
-    ax.set_ylabel("y (m)")
-    ax.set_aspect("equal")
-
-
-def plot_trajectories(results: list[EnvironmentResult], target: float):
-    """The first run's path over each map until it reaches the coverage target, coloured by step."""
-    fig, axes = figure(3.4 * len(results), 3.2, ncols=len(results), squeeze=False)
-    for letter, ax, result in zip("abcdefgh", axes[0], results):
-        env = result.env
-        curve = coverage_curves(result.agent_states[:1], env.n_free)[0]
-        stop = int(steps_to_coverage(curve[None], target)[0]) if curve[-1] >= target else len(curve) - 1
-        path = env.cell_centres(env.free_cells[result.agent_states[0, : stop + 1]])
-        _draw_map(ax, env)
-        segments = LineCollection(np.stack([path[:-1], path[1:]], axis=1), cmap="viridis", linewidths=1.0)
-        segments.set_array(np.arange(stop))
-        ax.add_collection(segments)
-        ax.plot(*path[0], "o", color=COLOURS["agent"], markersize=4)
-        fig.colorbar(segments, ax=ax, shrink=0.7, label="step")
-        ax.set_title(f"{env.name}\n{stop} steps to {100 * curve[stop]:.0f}% of cells")
-        panel_label(ax, letter)
-    return fig
-
-
-def plot_likelihoods(results: list[EnvironmentResult]):
-    """True against learned cue likelihood ``A`` (outcomes × cells) at the end of the first run."""
-    fig, axes = figure(7.0, 1.6 * len(results) + 0.6, nrows=len(results), ncols=2, squeeze=False)
-    letters = iter("abcdefghijklmnop")
-    for row, result in zip(axes, results):
-        labels = cue_outcomes(result.env)
-        for ax, A, title in zip(row, (result.example.A_true[0], result.example.agent.A[0]), ("true A", "learned A")):
-            image = ax.imshow(A, aspect="auto", vmin=0, vmax=1, interpolation="nearest")
-            ax.set_yticks(range(len(labels)), labels)
-            ax.set_xlabel("cell (state index)")
-            ax.set_ylabel("cue")
-            ax.set_title(f"{result.env.name}: {title}")
-            panel_label(ax, next(letters))
-        fig.colorbar(image, ax=row, shrink=0.8, label="p(cue | cell)")
-    return fig
-
-
-def plot_coverage(results: list[EnvironmentResult], target: float):
-    """Median (and quartiles) of coverage against steps for agent and random walk."""
-    fig, axes = figure(3.2 * len(results), 2.6, ncols=len(results), squeeze=False)
-    for letter, ax, result in zip("abcdefgh", axes[0], results):
-        for states, label, colour in ((result.agent_states, "active inference", COLOURS["agent"]),
-                                      (result.random_states, "random walk", COLOURS["random"])):
-            median, low, high = _median_iqr(coverage_curves(states, result.env.n_free))
-            steps = np.arange(1, len(median))
-            ax.plot(steps, median[1:], color=colour, label=label)
-            ax.fill_between(steps, low[1:], high[1:], color=colour, alpha=0.25, linewidth=0)
-        ax.axhline(target, color=COLOURS["chance"], linestyle=":", linewidth=0.8)
-        ax.set_xscale("log")
-        ax.set_xlabel("steps")
-        ax.set_ylabel("fraction of cells visited")
-        ax.set_title(result.env.name)
-        ax.legend(loc="lower right")
-        panel_label(ax, letter)
-    return fig
-
-
-def plot_kl(results: list[EnvironmentResult]):
-    """Median (and quartiles) of the mean KL(true A || learned A) against steps."""
-    fig, axes = figure(3.2 * len(results), 2.6, ncols=len(results), squeeze=False)
-    for letter, ax, result in zip("abcdefgh", axes[0], results):
-        median, low, high = _median_iqr(result.kl)
-        steps = np.arange(len(median))
-        ax.plot(steps, median, color=COLOURS["agent"])
-        ax.fill_between(steps, low, high, color=COLOURS["agent"], alpha=0.25, linewidth=0)
-        ax.set_xlabel("steps")
-        ax.set_ylabel("KL(true A ‖ learned A) (nats)")
-        ax.set_title(result.env.name)
-        panel_label(ax, letter)
-    return fig
-
-
 # ------------------------------------------------------------------ run
 def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     """Explore every environment; write arrays, figures, and return the metrics."""
@@ -270,10 +166,10 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     finally:
         bar.close()
     run_dir.write_arrays("exploration", arrays)
-    run_dir.figure("trajectory", lambda path: save(plot_trajectories(results, config.coverage_target), path))
-    run_dir.figure("likelihood", lambda path: save(plot_likelihoods(results), path))
-    run_dir.figure("coverage", lambda path: save(plot_coverage(results, config.coverage_target), path))
-    run_dir.figure("kl", lambda path: save(plot_kl(results), path))
+    run_dir.figure("trajectory", lambda path: figures.trajectories(results, config.coverage_target, path))
+    run_dir.figure("likelihood", lambda path: figures.likelihoods(results, path))
+    run_dir.figure("coverage", lambda path: figures.coverage(results, config.coverage_target, path))
+    run_dir.figure("kl", lambda path: figures.kl(results, path))
     return metrics
 
 

@@ -24,9 +24,9 @@ import numpy as np
 
 from hippo.config import bounds, preset_defaults
 from hippo.errors import ConfigError
+from hippo.experiments.rule_identification import figures
 from hippo.inference import circuit_rules as cr
 from hippo.io import RunDir
-from hippo.plotting import COLOURS, figure, panel_label, save
 from hippo.progress import Progress
 
 
@@ -90,8 +90,8 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     arrays.update({f"example.{rule}.{name}": value for rule in config.rules
                    for name, value in recorded[rule][config.train_runs].items()})
     run_dir.write_arrays("rule_identification", arrays)
-    run_dir.figure("identification", lambda path: save(plot_identification(config, errors, confusion), path))
-    run_dir.figure("weights", lambda path: save(plot_weights(config, recorded), path))
+    run_dir.figure("identification", lambda path: figures.identification(config, errors, confusion, path))
+    run_dir.figure("weights", lambda path: figures.weights(config, recorded, path))
     return {
         "accuracy": float(np.mean(guesses == truth)),
         "held_out_runs": int(guesses.size),
@@ -101,46 +101,3 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
         "median_margin": float(np.median(margins)),
         "final_fit_error": {rule: float(losses[rule][-1]) for rule in config.rules},
     }
-
-
-def plot_identification(config: Config, errors: np.ndarray, confusion: np.ndarray):
-    """Confusion matrix, and every held-out run's error under each rule's network."""
-    fig, axes = figure(7.0, 3.0, ncols=2)
-    names = list(config.rules)
-    image = axes[0].imshow(confusion, cmap="Blues")
-    for a in range(len(names)):
-        for b in range(len(names)):
-            axes[0].text(b, a, str(confusion[a, b]), ha="center", va="center", fontsize=7)
-    axes[0].set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=6)
-    axes[0].set_yticks(range(len(names)), names, fontsize=6)
-    axes[0].set_xlabel("identified rule")
-    axes[0].set_ylabel("generating rule")
-    fig.colorbar(image, ax=axes[0], shrink=0.7, label="held-out runs")
-    colours = [COLOURS["basal"], COLOURS["apical"], COLOURS["hpc"], COLOURS["mec"], COLOURS["agent"], COLOURS["true"]]
-    for b, name in enumerate(names):
-        x = np.arange(len(names))[:, None] + 0.15 * (b - (len(names) - 1) / 2) + np.zeros(errors.shape[1])
-        axes[1].scatter(x.ravel(), errors[:, :, b].ravel(), s=6, color=colours[b % len(colours)],
-                        label=f"{name} network")
-    axes[1].set_yscale("log")
-    axes[1].set_xticks(range(len(names)), names, rotation=30, ha="right", fontsize=6)
-    axes[1].set_xlabel("generating rule (held-out runs)")
-    axes[1].set_ylabel("normalised Δw prediction error")
-    axes[1].legend(fontsize=5)
-    for ax, letter in zip(axes, "ab"):
-        panel_label(ax, letter)
-    return fig
-
-
-def plot_weights(config: Config, recorded: dict):
-    """One recorded run per rule: the apical weights over time."""
-    fig, axes = figure(7.0, 1.8 * ((len(config.rules) + 1) // 2), nrows=(len(config.rules) + 1) // 2, ncols=2,
-                       sharex=True, squeeze=False)
-    for ax, rule in zip(axes.ravel(), config.rules):
-        W = recorded[rule][config.train_runs]["W"]
-        t = np.arange(W.shape[0]) * config.circuit.dt
-        ax.plot(t, W.reshape(W.shape[0], -1), lw=0.6)
-        ax.set_title(rule, fontsize=8)
-        ax.set_ylabel("weight")
-    for ax in axes[-1]:
-        ax.set_xlabel("time (s)")
-    return fig

@@ -20,18 +20,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import matplotlib.pyplot as plt
 import numpy as np
 
 from hippo.config import bounds, preset_defaults
 from hippo.errors import ConfigError
+from hippo.experiments.rule_inference import figures
 from hippo.inference import recovery
 from hippo.inference.fit import FitConfig, fit_initial_weights, fit_rule, replay
 from hippo.inference.learners import Behaviour, LearnerConfig, simulate
 from hippo.inference.networks import RuleNetwork
 from hippo.inference.task import TaskConfig
 from hippo.io import RunDir
-from hippo.plotting import COLOURS, figure, panel_label, save
 from hippo.progress import Progress
 
 MODEL_KINDS = ("dnn", "rnn")
@@ -145,58 +144,6 @@ def run(config: Config, run_dir: RunDir, progress: bool = True) -> dict:
     arrays.update({f"grid.{k}": v for k, v in grid.items()})
     run_dir.write_arrays("rule_inference", arrays)
     if "dnn" in fits["reinforce"]:
-        run_dir.figure("update_functions",
-                       lambda path: save(plot_update_functions(config, fits["reinforce"]["dnn"]), path))
-    run_dir.figure("fits", lambda path: save(plot_fits(config, arrays, tests), path))
+        run_dir.figure("update_functions", lambda path: figures.update_functions(config, fits["reinforce"]["dnn"], path))
+    run_dir.figure("fits", lambda path: figures.fits(config, arrays, tests, path))
     return metrics
-
-
-def plot_update_functions(config: Config, fit):
-    """Fitted (DNNGLM) against generating REINFORCE ΔW of the stimulus weight, by stimulus, for bias 0."""
-    positive = config.task.stimuli()[config.task.stimuli() > 0]
-    magnitudes = sorted({positive[0], positive[len(positive) // 2], positive[-1]})
-    stimuli = [-m for m in reversed(magnitudes)] + magnitudes
-    weights = np.linspace(-2.0, 2.0, 201)
-    fig, axes = figure(7.0, 2.8, ncols=2, sharey=True)
-    colours = plt.get_cmap("coolwarm")(np.linspace(0.0, 1.0, len(stimuli)))
-    for ax, y, title in ((axes[0], 1.0, "choice right"), (axes[1], 0.0, "choice left")):
-        for k, s in enumerate(stimuli):
-            r = float((y == 1.0) == (s > 0))
-            grid = {"s": np.full_like(weights, s), "y": np.full_like(weights, y), "r": np.full_like(weights, r),
-                    "W": np.stack([weights, np.zeros_like(weights)], axis=-1)}
-            true = recovery.generating_update(config.reinforce, grid)[:, 0] / config.reinforce.alpha
-            fitted = recovery.fitted_update(fit, grid)[:, 0] / config.reinforce.alpha
-            colour = colours[k]
-            ax.plot(weights, true, color=colour, lw=1.2, label=f"s = {s:g}")
-            ax.plot(weights, fitted, color=colour, lw=1.2, ls="--")
-        ax.set_title(f"{title} (solid: REINFORCE, dashed: DNNGLM)", fontsize=7)
-        ax.set_xlabel("stimulus weight w (bias 0)")
-    axes[0].set_ylabel("ΔW_stim / α")
-    axes[0].legend(fontsize=6, ncol=2)
-    for ax, letter in zip(axes, "ab"):
-        panel_label(ax, letter)
-    return fig
-
-
-def plot_fits(config: Config, arrays: dict, tests: dict):
-    """Per study: fit loss per epoch, and the held-out stimulus weight (mean over animals) true against replayed."""
-    fig, axes = figure(7.0, 5.0, nrows=2, ncols=2)
-    styles = {"dnn": ("--", COLOURS["hpc"]), "rnn": (":", COLOURS["mec"])}
-    for row, (name, models) in enumerate((("reinforce", config.reinforce_models), ("core", config.core_models))):
-        rule = getattr(config, name).rule
-        for kind in models:
-            ls, colour = styles[kind]
-            axes[row, 0].plot(np.arange(1, config.fit.epochs + 1), arrays[f"{name}.{kind}.losses"], color=colour,
-                              label=RuleNetwork(kind=kind).label)
-            axes[row, 1].plot(arrays[f"{name}.{kind}.W"][..., 0].mean(0), color=colour, ls=ls,
-                              label=RuleNetwork(kind=kind).label)
-        axes[row, 1].plot(tests[name].W[..., 0].mean(0), color=COLOURS["true"], lw=1.0, label=f"{rule} (true)")
-        axes[row, 0].set_ylabel(f"{rule}: −log-likelihood / trial")
-        axes[row, 1].set_ylabel("stimulus weight (held out)")
-        axes[row, 0].legend(fontsize=6)
-        axes[row, 1].legend(fontsize=6)
-    axes[1, 0].set_xlabel("epoch")
-    axes[1, 1].set_xlabel("trial")
-    for ax, letter in zip(axes.ravel(), "abcd"):
-        panel_label(ax, letter)
-    return fig
