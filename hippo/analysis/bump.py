@@ -9,11 +9,20 @@ the rates ``r_i`` (negative values count as zero) give
 - the circular spread ``σ = (L / 2π) · √(−2 ln R)`` with ``R = |Σ_i r_i e^{i 2π x_i / L}| / Σ_i r_i``
   (:func:`circular_spread`): the standard deviation, in metres, of a wrapped Gaussian
   bump with the same ``R``;
-- the full width at half maximum (:func:`fwhm`): the width in metres of the arc around
-  the most active cell over which the rate stays above half way between the step's
-  lowest and highest rate, with linear interpolation between cells.
+- the full width at half maximum (:func:`fwhm`) of a smooth profile: the width in metres
+  of the arc around the most active cell over which the rate stays above half way
+  between the step's lowest and highest rate, with linear interpolation between cells.
 
 A step whose rates are all zero (or all equal, for the FWHM) has no bump and gives NaN.
+
+A learned population is not a smooth profile: some cells are silent in a given mode and
+the active ones differ in peak rate, so at one step the arc from the most active cell
+ends at its first silent or weak neighbour, and :func:`fwhm` of the raw rates measures
+the spacing of those cells rather than the bump. :func:`tuning_width` measures the
+bump as its cells see it instead: each cell's mean rate against the bump's
+population-vector position, the width of that tuning curve, the median over cells that
+fire. It is the width that sets how much the cells' spikes say about the bump's position
+(:mod:`hippo.analysis.spike_diffusion`).
 """
 
 from __future__ import annotations
@@ -122,3 +131,48 @@ def fwhm(rates: np.ndarray, preferred: np.ndarray, length: float) -> np.ndarray:
             fraction = (inside_rate - half) / (inside_rate - outside_rate)
         width += distance[rows, first - 1] + fraction * (distance[rows, first] - distance[rows, first - 1])
     return np.where(high > low, width, np.nan)
+
+
+def tuning_width(rates: np.ndarray, preferred: np.ndarray, length: float, n_bins: int = 100,
+                 silent: float = 0.05) -> float:
+    """Median full width at half maximum (m) of the cells' tuning to the bump's position.
+
+    The bump's position at each step is its population vector (:func:`population_vector`).
+    For each cell the steps are binned by that position (``n_bins`` equal bins of the
+    ring) and its mean rate per bin is its tuning curve; bins the bump never visited are
+    filled by periodic linear interpolation. The width of each tuning curve is
+    :func:`fwhm` of the curve (half way between its lowest and highest bin); cells whose
+    highest bin is below ``silent`` times the population's highest are left out. A cell's
+    curve does not depend on its preferred position, so errors in ``preferred`` only
+    blur the bump's position, which averages over the cells.
+
+    Args:
+        rates: ``(T, N)`` rates; negative values count as zero.
+        preferred: ``(N,)`` preferred positions in metres, finite.
+        length: ring length in metres.
+        n_bins: bins of the bump's position (``length / n_bins`` metres each).
+        silent: fraction of the highest tuning-curve value below which a cell counts as silent.
+
+    Returns:
+        The median width over the cells that fire, in metres; NaN if no step has a bump
+        or the bump visited fewer than two bins.
+    """
+    rates = _rates(rates, preferred)
+    position = population_vector(rates, preferred, length)
+    bumped = np.isfinite(position)
+    rates, position = rates[bumped], position[bumped]
+    index = np.minimum((position / length * n_bins).astype(int), n_bins - 1)
+    visits = np.bincount(index, minlength=n_bins)
+    visited = np.flatnonzero(visits)
+    if len(visited) < 2:
+        return float("nan")
+    sums = np.zeros((n_bins, rates.shape[1]))
+    np.add.at(sums, index, rates)
+    centres = (np.arange(n_bins) + 0.5) * length / n_bins
+    curves = np.stack([np.interp(centres, centres[visited], sums[visited, cell] / visits[visited], period=length)
+                       for cell in range(rates.shape[1])])
+    peaks = curves.max(axis=1)
+    firing = peaks >= silent * peaks.max() if peaks.max() > 0 else np.zeros(len(peaks), dtype=bool)
+    if not firing.any():
+        return float("nan")
+    return float(np.nanmedian(fwhm(curves[firing], centres, length)))

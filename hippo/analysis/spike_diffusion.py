@@ -14,17 +14,21 @@ with ``R = ρ A √(2π) σ`` the bump's total spike rate (Hz). Hence
 
     D_min = σ² / (τ² R)                                          (m²/s)
 
-(:func:`diffusion_bound`); ``σ = FWHM / (2√(2 ln 2))`` for a Gaussian. Spikes more regular
-than Poisson carry more information (``J`` grows as ``1/CV²`` for renewal trains, Burak &
-Fiete 2009's ``D ∝ CV²``), so ``D_min`` is the bound of Poisson spikes; a measured ``D``
-far above it says the network loses information elsewhere (synchrony, lag, the mapping
-of weights into synaptic currents), close to it that spike noise sets the diffusion.
+(:func:`diffusion_bound`); ``σ = FWHM / (2√(2 ln 2))`` for a Gaussian, the FWHM that of the
+units' tuning curves ``f_i`` against the bump's position
+(:func:`~hippo.analysis.bump.tuning_width`). Spikes more regular than Poisson carry more
+information: counts of Fano factor ``F`` carry ``J / F`` (Burak & Fiete 2009's ``D ∝ CV²``,
+with ``F ≈ CV²`` for renewal trains), so ``F·D_min`` is the bound of the measured spikes.
+A measured ``D`` far above it says the network loses information elsewhere (synchrony,
+lag, the mapping of weights into synaptic currents), close to it that spike noise sets
+the diffusion.
 
 :func:`bump_noise` measures, on the generative part of path-integration test trials:
-the bump's FWHM, its total spike rate ``R``, its diffusion ``D`` (the bump's position,
+the bump's width, its total spike rate ``R``, its diffusion ``D`` (the bump's position,
 the population vector of the rates, against the true position, through
 :func:`~hippo.analysis.error_decomposition.decompose_errors`: gain error and drift
-removed), ``D / D_min``, and the spikes' Fano factors (:func:`fano_factors`).
+removed), ``D / D_min``, the spikes' Fano factors (:func:`fano_factors`) and
+``D / (F·D_min)``.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hippo.analysis.bump import fwhm, population_vector
+from hippo.analysis.bump import population_vector, tuning_width
 from hippo.analysis.error_decomposition import decompose_errors
 from hippo.errors import HippoError
 from hippo.world.gridworld import periodic_displacement
@@ -106,7 +110,8 @@ class BumpNoise:
     """A bump's width, spike rate, diffusion and spike statistics against the Poisson bound.
 
     Attributes:
-        fwhm_m: median full width at half maximum of the bump (m).
+        fwhm_m: the bump's full width at half maximum (m): the median width of its units'
+            tuning to its position (:func:`~hippo.analysis.bump.tuning_width`).
         sigma_m: the Gaussian standard deviation of that width, ``FWHM / 2√(2 ln 2)`` (m).
         diffusion_m2_per_s: measured diffusion ``D`` of the bump's position (m²/s).
         diffusion_sem: its jackknife standard error over trials (m²/s).
@@ -117,6 +122,8 @@ class BumpNoise:
         fano_unit: Fano factor of a unit's counts inside the bump (:func:`fano_factors`).
         cv: ``√fano_unit``, the interval CV of a renewal train with that Fano factor.
         fano_population: Fano factor of the bump's total count per window.
+        d_over_d_min_counts: ``D / (fano_unit·D_min)``: the diffusion against the bound of
+            counts as variable as the measured ones (1: at the bound).
     """
 
     fwhm_m: float
@@ -130,6 +137,7 @@ class BumpNoise:
     fano_unit: float = float("nan")
     cv: float = float("nan")
     fano_population: float = float("nan")
+    d_over_d_min_counts: float = float("nan")
 
     def metrics(self) -> dict:
         """The fields as a flat dict of floats (for ``metrics.json``)."""
@@ -157,7 +165,8 @@ def bump_noise(t: np.ndarray, rates: np.ndarray, true: np.ndarray, preferred: np
         tau: the synaptic time constant of the bound (s), e.g. :func:`effective_tau`.
 
     Returns:
-        The :class:`BumpNoise`; the bump is inside the FWHM of its population-vector centre.
+        The :class:`BumpNoise`; the bump (for the Fano factors) is the units within half
+        its FWHM of its population-vector centre.
     """
     t = np.asarray(t, dtype=float)
     rates = np.asarray(rates, dtype=float)
@@ -165,7 +174,7 @@ def bump_noise(t: np.ndarray, rates: np.ndarray, true: np.ndarray, preferred: np
         raise HippoError(f"rates must have shape (n_trials, {len(t)}, {len(preferred)}), got {rates.shape}")
     generative, after = t > 0, t >= 0
     n_trials, n_units = rates.shape[0], rates.shape[2]
-    width = float(np.nanmedian(fwhm(rates[:, generative].reshape(-1, n_units), preferred, length)))
+    width = tuning_width(rates[:, generative].reshape(-1, n_units), preferred, length)
     centre = np.full(rates.shape[:2], np.nan)  # the bump's position (m) at each sample from the switch on
     centre[:, after] = population_vector(rates[:, after].reshape(-1, n_units), preferred, length).reshape(n_trials, -1)
     decomposition = decompose_errors(t[after], centre[:, after], np.asarray(true, dtype=float)[:, after], length,
@@ -187,4 +196,4 @@ def bump_noise(t: np.ndarray, rates: np.ndarray, true: np.ndarray, preferred: np
     # no spikes in the bump, or no bump: the bound is not measurable (NaN), not a failed run
     d_min = diffusion_bound(sigma, tau, spike_rate) if spike_rate > 0 and sigma > 0 else float("nan")
     return BumpNoise(width, sigma, diffusion, decomposition.diffusion_sem, spike_rate, float(tau), d_min,
-                     diffusion / d_min, unit, float(np.sqrt(unit)), population)
+                     diffusion / d_min, unit, float(np.sqrt(unit)), population, diffusion / (unit * d_min))

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from hippo.analysis import ring_attractor
-from hippo.analysis.bump import circular_spread, fwhm, preferred_positions
+from hippo.analysis.bump import circular_spread, preferred_positions, tuning_width
 from hippo.analysis.decoding import chance_error, decoding_error
 from hippo.analysis.losses import check_recordable, loss_summary
 from hippo.analysis.path_integration import (
@@ -354,8 +354,9 @@ def _field_analyses(config: Config, setup: Setup, result, decoder, maps, run_dir
     (:func:`~hippo.probes.run_gain_probes`, summarised with the motion's
     Gaussian velocity distribution as weights), the error decomposition of the test trials
     (gain − 1, drift, diffusion D; fitted up to the 0.10-m horizon, at least 1 s), and the
-    bump's width (median FWHM and circular spread of MEC activity, cells placed at their
-    rate maps' centres, every tenth sample of the theta-mode warm-up and of generation); on the
+    bump's width in the theta-mode warm-up and in generation (the FWHM of the MEC cells' tuning
+    to the bump's position, :func:`~hippo.analysis.bump.tuning_width`, and the circular spread of
+    every tenth sample, cells placed at their rate maps' centres); on the
     spiking engine, the bump against its spike-noise bound on both engines
     (:func:`bump_noise_on_both_engines`).
     """
@@ -389,9 +390,10 @@ def _field_analyses(config: Config, setup: Setup, result, decoder, maps, run_dir
     tuned = np.isfinite(preferred)
     metrics["bump"] = {}
     for name, when in (("theta", ~generative), ("generative", generative)):
-        rates = result.mec[:, when][:, ::10, tuned].reshape(-1, int(tuned.sum()))
-        metrics["bump"][f"fwhm_{name}_m"] = float(np.nanmedian(fwhm(rates, preferred[tuned], length)))
-        metrics["bump"][f"spread_{name}_m"] = float(np.nanmedian(circular_spread(rates, preferred[tuned], length)))
+        rates = result.mec[:, when][:, :, tuned]
+        metrics["bump"][f"fwhm_{name}_m"] = tuning_width(rates.reshape(-1, rates.shape[2]), preferred[tuned], length)
+        every_tenth = rates[:, ::10].reshape(-1, rates.shape[2])
+        metrics["bump"][f"spread_{name}_m"] = float(np.nanmedian(circular_spread(every_tenth, preferred[tuned], length)))
     if config.engine == "spiking":
         metrics["bump_noise"] = bump_noise_on_both_engines(config, setup, result, decoder, preferred[tuned], tuned,
                                                            (0.0, window_stop))
