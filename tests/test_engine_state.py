@@ -145,6 +145,21 @@ def test_spiking_state_continues_exactly_as_without_interruption():
         fresh.set_state({k: v for k, v in engine.get_state().items() if k != "theta_history"})
 
 
+def test_a_spiking_state_holds_synapse_state_by_target_then_source():
+    network, _ = _autoencoder(0)
+    engine = SpikingEngine(network, DT, seed=3, config=SpikingConfig(target="numpy"))
+    state = engine.get_state()
+    for name, proj in engine.projections.items():
+        target, source = proj.spec.synapse_indices()
+        for slot, variable in proj.rule_variables.items():
+            key = f"rule:{name}:{slot}"
+            state[key] = np.arange(len(target), dtype=float)  # the synapse's index in the state's order
+            engine.set_state(state)
+            held = proj.synapses.variables[variable].get_value()
+            assert np.array_equal(target[held.astype(int)], proj.post) and np.array_equal(source[held.astype(int)], proj.pre)
+            assert np.array_equal(engine.get_state()[key], state[key])
+
+
 def test_a_spiking_copy_runs_independently_and_continues_as_the_original():
     network, inputs = _autoencoder(1)
     engine = SpikingEngine(network, DT, seed=4, config=SpikingConfig(target="numpy"))

@@ -189,6 +189,10 @@ class _Projection:
     learners: list = field(default_factory=list)
     enabled: bool = False
 
+    def state_order(self) -> np.ndarray:
+        """Indices of the synapses in the state's order (by target, then source; :meth:`Projection.synapse_indices`)."""
+        return np.lexsort((self.pre, self.post))
+
 
 class SpikingEngine(EngineBase):
     """Brian2 simulation of ``network``; network step ``dt`` (seconds), simulation step ``config.dt``.
@@ -378,6 +382,11 @@ class SpikingEngine(EngineBase):
             post, pre = p.synapse_indices()
         else:
             post, pre = np.nonzero(W)
+        # synapses by source, then target: the events of a spike then read and write consecutive
+        # memory, and every target still receives its sources' events in ascending source order
+        # (the order of the spikes), so its current is the same sum, rounded the same
+        by_source = np.lexsort((post, pre))
+        pre, post = pre[by_source], post[by_source]
         proj = _Projection(p, str(k), None, pre, post, None)
         if len(pre) == 0:
             return proj
@@ -532,6 +541,8 @@ class SpikingEngine(EngineBase):
         """
         state = {key: np.array(obj.variables[name].get_value(), copy=True)
                  for key, (obj, name) in self._dynamic_variables().items()}
+        for key, order in self._rule_state_orders().items():
+            state[key] = state[key][order]
         state.update({f"weight:{name}": self.weight(name) for name in self.projections})
         state["theta_history"] = self._theta_history.copy()
         state["learning_rate_factor"] = np.array(self._learning_rate_factor)
@@ -567,9 +578,18 @@ class SpikingEngine(EngineBase):
                 raise HippoError(f"engine state: 'weight:{name}' has nonzero weights where the spiking network has no "
                                  "synapse (a fixed projection connects only its configured nonzero weights)")
 
+    def _rule_state_orders(self) -> dict[str, np.ndarray]:
+        """State key of every synapse's rule state → :meth:`_Projection.state_order` of its projection."""
+        return {f"rule:{name}:{slot}": proj.state_order() for name, proj in self.projections.items()
+                for slot in proj.rule_variables}
+
     def _load_state(self, state: dict[str, np.ndarray]) -> None:
+        orders = self._rule_state_orders()
         for key, (obj, name) in self._dynamic_variables().items():
-            obj.variables[name].set_value(np.asarray(state[key], dtype=float))
+            value = np.asarray(state[key], dtype=float)
+            if key in orders:  # the state's order → the engine's
+                value = value[np.argsort(orders[key])]
+            obj.variables[name].set_value(value)
         for name, proj in self.projections.items():
             W = np.asarray(state[f"weight:{name}"], dtype=float)
             if proj.synapses is not None:
