@@ -7,7 +7,9 @@ Each RUN_DIR is a spiking path-integration run on a ring (``metrics.json`` with
 over the true velocity, mean over the constant-velocity probes) against the effective
 synaptic time constant τ into MEC's apical compartment, with ``c/τ`` fitted through the
 origin in log space; centre: the measured diffusion D of the bump and its bound
-D_min = σ²/(τ²R) against the rate scale, with the rate engine's D for the same weights;
+D_min = σ²/(τ²R) against the rate scale (σ from the width of the cells' tuning to the
+bump's position on the run's saved test trials, ``bump_width_table.remeasured``), with the
+rate engine's D for the same weights;
 right: the decoded error 10 s after the switch against τ, with the rate engine's. Marker
 colour: rate scale.
 """
@@ -22,6 +24,7 @@ from pathlib import Path
 import matplotlib
 import matplotlib.ticker
 import numpy as np
+from bump_width_table import remeasured
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
@@ -34,7 +37,7 @@ def _point(run_dir: Path) -> dict:
     gains = [g for g in metrics["gain_curve"]["gains"] if g is not None]
     return {"rate_scale": spiking["rate_scale"], "tau": noise["spiking"]["tau_s"], "gain": float(np.mean(gains)),
             "d": noise["spiking"]["diffusion_m2_per_s"], "d_sem": noise["spiking"]["diffusion_sem"],
-            "d_min": noise["spiking"]["d_min_m2_per_s"], "d_rate": noise["rate"]["diffusion_m2_per_s"],
+            "d_min": remeasured(run_dir)["d_min"], "d_rate": noise["rate"]["diffusion_m2_per_s"],
             "error": metrics["pi_error_m"]["10"], "error_rate": noise["rate"]["pi_error_m"]["10"]}
 
 

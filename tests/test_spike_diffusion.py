@@ -67,6 +67,7 @@ def test_bump_noise_measures_a_gaussian_bump_diffusing_with_known_coefficient_an
     assert result.spike_rate_hz == pytest.approx(total_rate, rel=0.01)
     assert result.d_min_m2_per_s == pytest.approx(diffusion_bound(SIGMA, tau, total_rate), rel=0.05)
     assert result.d_over_d_min == pytest.approx(result.diffusion_m2_per_s / result.d_min_m2_per_s)
+    assert result.d_over_d_min_counts == pytest.approx(result.d_over_d_min / result.fano_unit)
     # unit-windows in the bump: about 0.76·SIGMA·2·N_UNITS·... ≥ 10^4, so the Fano factor's s.e. is below 0.02
     assert result.fano_unit == pytest.approx(1.0, abs=0.06)
     assert result.cv == pytest.approx(np.sqrt(result.fano_unit))

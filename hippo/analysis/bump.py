@@ -162,14 +162,14 @@ def tuning_width(rates: np.ndarray, preferred: np.ndarray, length: float, n_bins
     bumped = np.isfinite(position)
     rates, position = rates[bumped], position[bumped]
     index = np.minimum((position / length * n_bins).astype(int), n_bins - 1)
-    visits = np.bincount(index, minlength=n_bins)
-    visited = np.flatnonzero(visits)
-    if len(visited) < 2:
+    order = np.argsort(index, kind="stable")
+    starts = np.flatnonzero(np.diff(index[order], prepend=-1))  # first step of each visited bin
+    if len(starts) < 2:
         return float("nan")
-    sums = np.zeros((n_bins, rates.shape[1]))
-    np.add.at(sums, index, rates)
+    visited = index[order][starts]
+    means = np.add.reduceat(rates[order], starts, axis=0) / np.diff(starts, append=len(order))[:, None]
     centres = (np.arange(n_bins) + 0.5) * length / n_bins
-    curves = np.stack([np.interp(centres, centres[visited], sums[visited, cell] / visits[visited], period=length)
+    curves = np.stack([np.interp(centres, centres[visited], means[:, cell], period=length)
                        for cell in range(rates.shape[1])])
     peaks = curves.max(axis=1)
     firing = peaks >= silent * peaks.max() if peaks.max() > 0 else np.zeros(len(peaks), dtype=bool)
