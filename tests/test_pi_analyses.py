@@ -282,6 +282,15 @@ def test_tuning_width_without_a_bump():
     assert np.isnan(bump.tuning_width(one_place, preferred, RING))
 
 
+@pytest.mark.parametrize("arc", [0.05, 0.3, 0.9])
+def test_tuning_width_of_a_bump_that_stays_on_part_of_the_ring_is_not_measured(arc):
+    # across a long unvisited stretch a tuning curve would be interpolated into a ramp, not a width
+    centres = 0.1 + arc * (0.5 - 0.5 * np.cos(np.linspace(0.0, 20 * np.pi, 20000)))
+    rates, preferred = gaussian_bump(centres, 0.05, n=150)
+    assert np.isnan(bump.tuning_width(rates, preferred, RING))
+    assert bump.tuning_width(rates, preferred, RING, max_gap=1.0) > 0  # allowed: a number, whatever it means
+
+
 def test_bump_without_a_bump():
     preferred = (np.arange(10) + 0.5) / 10
     rates = np.stack([np.zeros(10), np.ones(10)])

@@ -44,7 +44,8 @@ def test_effective_tau_weights_each_projection_by_its_summed_absolute_weight():
 def _diffusing_trials(diffusion: float, n_trials: int, dt: float, steps: int, rng):
     """Times, true positions and the positions of a bump that follows them with Brownian error of coefficient D."""
     t = np.arange(-5, steps) * dt  # five samples before the switch
-    true = np.cumsum(rng.normal(0.0, 0.5 * dt, (n_trials, len(t))), axis=1) % LENGTH
+    starts = np.linspace(0.0, LENGTH, n_trials, endpoint=False)[:, None]  # the trials cover the whole ring
+    true = (starts + np.cumsum(rng.normal(0.0, 0.5 * dt, (n_trials, len(t))), axis=1)) % LENGTH
     error = np.cumsum(rng.normal(0.0, np.sqrt(2 * diffusion * dt), (n_trials, len(t))), axis=1)
     error -= error[:, [4]]  # no error until the switch
     error[:, :5] = 0.0

@@ -134,13 +134,15 @@ def fwhm(rates: np.ndarray, preferred: np.ndarray, length: float) -> np.ndarray:
 
 
 def tuning_width(rates: np.ndarray, preferred: np.ndarray, length: float, n_bins: int = 100,
-                 silent: float = 0.05) -> float:
+                 silent: float = 0.05, max_gap: float = 0.05) -> float:
     """Median full width at half maximum (m) of the cells' tuning to the bump's position.
 
     The bump's position at each step is its population vector (:func:`population_vector`).
     For each cell the steps are binned by that position (``n_bins`` equal bins of the
-    ring) and its mean rate per bin is its tuning curve; bins the bump never visited are
-    filled by periodic linear interpolation. The width of each tuning curve is
+    ring) and its mean rate per bin is its tuning curve; the bump must have visited the
+    whole ring but for gaps of at most ``max_gap`` of it, which are filled by periodic
+    linear interpolation (a bump that stays on part of the ring maps no tuning curve: a
+    curve interpolated across a long gap is a ramp, not a width). The width of each tuning curve is
     :func:`fwhm` of the curve (half way between its lowest and highest bin); cells whose
     highest bin is below ``silent`` times the population's highest are left out. A cell's
     curve does not depend on its preferred position, so errors in ``preferred`` only
@@ -152,10 +154,12 @@ def tuning_width(rates: np.ndarray, preferred: np.ndarray, length: float, n_bins
         length: ring length in metres.
         n_bins: bins of the bump's position (``length / n_bins`` metres each).
         silent: fraction of the highest tuning-curve value below which a cell counts as silent.
+        max_gap: the longest stretch of the ring, as a fraction of it, that the bump may
+            have left unvisited.
 
     Returns:
         The median width over the cells that fire, in metres; NaN if no step has a bump
-        or the bump visited fewer than two bins.
+        or the bump left a longer stretch of the ring than ``max_gap`` unvisited.
     """
     rates = _rates(rates, preferred)
     position = population_vector(rates, preferred, length)
@@ -164,9 +168,9 @@ def tuning_width(rates: np.ndarray, preferred: np.ndarray, length: float, n_bins
     index = np.minimum((position / length * n_bins).astype(int), n_bins - 1)
     order = np.argsort(index, kind="stable")
     starts = np.flatnonzero(np.diff(index[order], prepend=-1))  # first step of each visited bin
-    if len(starts) < 2:
-        return float("nan")
     visited = index[order][starts]
+    if len(visited) == 0 or np.diff(visited, append=visited[0] + n_bins).max() - 1 > max_gap * n_bins:
+        return float("nan")
     means = np.add.reduceat(rates[order], starts, axis=0) / np.diff(starts, append=len(order))[:, None]
     centres = (np.arange(n_bins) + 0.5) * length / n_bins
     curves = np.stack([np.interp(centres, centres[visited], means[:, cell], period=length)
