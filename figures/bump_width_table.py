@@ -20,8 +20,10 @@ On a spiking run the bound is then computed again from the run's own spike rate 
 synaptic time constant ``τ``, diffusion ``D`` and Fano factor ``F``
 (``metrics.json``, ``bump_noise.spiking``): ``D_min = σ²/(τ²R)`` with ``σ`` the tuning
 FWHM over 2√(2 ln 2) (:func:`hippo.analysis.spike_diffusion.diffusion_bound`), ``D/D_min``
-and ``D/(F·D_min)``, the bound of counts as variable as the measured ones. On a rate run
-``D`` is the error decomposition's.
+and ``D/(F·D_min)``, the bound of counts as variable as the measured ones. ``F`` is the run's
+own: a run made before the width was re-defined counted the units within half the arc FWHM
+of the bump's centre, a later run those within half the tuning FWHM. On a rate run ``D`` is
+the error decomposition's.
 """
 
 from __future__ import annotations

@@ -3,7 +3,9 @@
     python figures/spiking_convergence.py RUN_DIR [RUN_DIR ...] --out spiking_convergence.png
 
 Each RUN_DIR is a spiking path-integration run on a ring (``metrics.json`` with
-``bump_noise`` and ``gain_curve``, ``config.toml``). Left: the bump's gain (its velocity
+``bump_noise`` and ``gain_curve``, ``config.toml``, and ``arrays.npz`` with the test's MEC
+rates and rate maps, from which the bump's width is measured; run from the repository root,
+the script imports ``figures/bump_width_table.py`` beside it). Left: the bump's gain (its velocity
 over the true velocity, mean over the constant-velocity probes) against the effective
 synaptic time constant τ into MEC's apical compartment, with ``c/τ`` fitted through the
 origin in log space; centre: the measured diffusion D of the bump and its bound
