@@ -532,7 +532,8 @@ class SpikingEngine(EngineBase):
         Returns:
             ``weight:<projection>`` (:meth:`weight`: the full matrix, the bias column
             included, zeros where no synapse exists), ``rule:<projection>:trace``
-            (plasticity-induction traces of the synapses), ``neuron:<layer>:<variable>``
+            (plasticity-induction traces of the synapses, ordered by target, then source,
+            whatever order the engine creates them in), ``neuron:<layer>:<variable>``
             (currents, filtered spike trains, noise, error integrals, counters),
             ``theta_history`` (θ of the last settling time), ``learning_rate_factor``
             (0-d, the factor of :meth:`scale_learning_rates`), ``step_count`` (0-d int),
